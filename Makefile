@@ -1,0 +1,49 @@
+# signatory-registry: the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+APT_PACKAGES := tesseract-ocr tesseract-ocr-swe tesseract-ocr-osd poppler-utils \
+	fonts-dejavu-core fonts-liberation fonts-freefont-ttf fonts-crosextra-carlito \
+	fonts-dkg-handwriting fonts-breip fonts-femkeklaver fonts-rufscript \
+	fonts-dancingscript fonts-kaushanscript fonts-humor-sans fonts-comic-neue
+
+.PHONY: run test bench lint deps apt venv migrate samples clean
+
+apt:  ## system packages (Debian); skipped when all are present
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "apt-get install $$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev,fast]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+deps: apt venv
+
+migrate: deps
+	$(VENV)/bin/signreg migrate
+
+run: deps migrate  ## web + watcher + workers on SQLite, inbox ./inbox, http://127.0.0.1:8000
+	$(VENV)/bin/signreg run
+
+test: deps  ## the whole suite (unit, integration on SQLite and PostgreSQL)
+	$(VENV)/bin/pytest -q
+
+bench: deps  ## accuracy and speed, side by side with the naive baseline
+	$(PY) -m tests.bench.extraction
+	$(PY) -m tests.bench.soak
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy ocr registry ingest api
+
+samples: venv
+	$(PY) -m samples.generate --out samples/out --count 40 --seed 1
