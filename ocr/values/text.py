@@ -1,0 +1,105 @@
+"""Free-text values: organisation, signatory name and title, place.
+
+Strips what OCR brings along with a value: label remnants (``Namnförtydligande:``),
+underscores and dotted leaders of the line the value is written on, table borders,
+stray punctuation at the ends; normalises whitespace; keeps å, ä, ö.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from ocr.values.parsed import Parsed
+
+KNOWN_LABELS: tuple[str, ...] = (
+    "Organisationens namn",
+    "Företag/organisation",
+    "Organisationsnummer",
+    "Organisation",
+    "Företag",
+    "Kommun/region",
+    "Namnförtydligande",
+    "Namn förtydligande",
+    "Förtydligande",
+    "Befattning",
+    "Titel",
+    "Roll",
+    "Ort och datum",
+    "Ort, datum",
+    "Ort/datum",
+    "Ort & datum",
+    "Datum och ort",
+    "Underskrift",
+    "Namnteckning",
+    "E-postadress",
+    "E-post",
+    "Län",
+)
+_LEADERS = re.compile(r"_{1,}|\.{2,}|…+|·{2,}|-{3,}|[|¦]+")
+_EDGE = " \t\r\n:;,.-–—|/\\\"'`´~*()[]{}<>=+_°§"
+_SPACES = re.compile(r"\s+")
+_NAME_OK = re.compile(r"^[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’\-. ]*[A-Za-zÀ-ÖØ-öø-ÿ.]$")
+_TITLE_OK = re.compile(r"^[A-Za-zÀ-ÖØ-öø-ÿ0-9][A-Za-zÀ-ÖØ-öø-ÿ0-9&/,.'’\- ()]*$")
+_ORG_OK = re.compile(r"^[A-Za-zÀ-ÖØ-öø-ÿ0-9][A-Za-zÀ-ÖØ-öø-ÿ0-9&/,.:'’\- ()+]*$")
+_PLACE_OK = re.compile(r"^[A-ZÅÄÖÉÜ][A-Za-zÀ-ÖØ-öø-ÿ\- ]*[a-zåäöéü]$")
+
+
+def clean_text(text: str, labels: Sequence[str] = ()) -> str:
+    """``text`` without label remnants, leaders, border bars and edge punctuation."""
+    text = unicodedata.normalize("NFC", text)
+    text = _LEADERS.sub(" ", text)
+    text = _SPACES.sub(" ", text).strip(_EDGE)
+    given = {label.lower() for label in labels}
+    for label in sorted({*given, *(k.lower() for k in KNOWN_LABELS)}, key=len, reverse=True):
+        if not text.lower().startswith(label):
+            continue
+        rest = text[len(label) :]
+        if rest[:1].isalpha():
+            continue  # a longer word that starts like a label
+        # a known label is dropped only when it cannot be part of a value: given for this
+        # field, followed by a colon, or long (a short one may start a name: "Roll AB")
+        if label in given or rest.lstrip().startswith(":") or len(label) >= 8:
+            text = rest.strip(_EDGE)
+            break
+    return _SPACES.sub(" ", text).strip(_EDGE)
+
+
+def clean_name(text: str, labels: Sequence[str] = ()) -> Parsed:
+    """A signer's printed name: letters, hyphens, apostrophes; two words or more."""
+    value = clean_text(text, labels)
+    if not value:
+        return Parsed.invalid(text)
+    words = value.split()
+    shaped = bool(_NAME_OK.match(value)) and len(words) >= 2
+    certainty = 0.95 if shaped else (0.6 if _NAME_OK.match(value) else 0.3)
+    return Parsed(value=value, valid=shaped, certainty=certainty, raw=text)
+
+
+def clean_title(text: str, labels: Sequence[str] = ()) -> Parsed:
+    """A job title such as ``VD``, ``Kommundirektör``, ``HR-chef``."""
+    value = clean_text(text, labels)
+    if not value:
+        return Parsed.invalid(text)
+    shaped = bool(_TITLE_OK.match(value)) and sum(ch.isalpha() for ch in value) >= 2
+    return Parsed(value=value, valid=shaped, certainty=0.95 if shaped else 0.4, raw=text)
+
+
+def clean_organisation(text: str, labels: Sequence[str] = ()) -> Parsed:
+    """An organisation's name: ``Boliden Mineral AB``, ``Luleå kommun``, ``H2 Green Steel``."""
+    value = clean_text(text, labels)
+    if not value:
+        return Parsed.invalid(text)
+    shaped = bool(_ORG_OK.match(value)) and sum(ch.isalpha() for ch in value) >= 2
+    return Parsed(value=value, valid=shaped, certainty=0.95 if shaped else 0.4, raw=text)
+
+
+def clean_place(text: str, labels: Sequence[str] = ()) -> Parsed:
+    """A place name (``Skellefteå``, ``Övertorneå``, ``Piteå``), capitalised, letters only."""
+    value = clean_text(text, labels)
+    value = re.sub(r"\s+den$", "", value, flags=re.IGNORECASE).strip(_EDGE)
+    if not value:
+        return Parsed.invalid(text)
+    shaped = bool(_PLACE_OK.match(value)) and len(value) <= 40
+    return Parsed(value=value, valid=shaped, certainty=0.95 if shaped else 0.4, raw=text)
