@@ -1,0 +1,211 @@
+"""The registry's tables as SQLAlchemy 2.0 typed models.
+
+The schema itself is owned by the Alembic migrations in ``registry/migrations``; these
+models must agree with them (a test compares the two on both databases).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from registry.types import UTCDateTime, utcnow
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dt.datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class SubmissionStatus(enum.StrEnum):
+    RECEIVED = "received"
+    PROCESSING = "processing"
+    PROPOSED = "proposed"
+    DUPLICATE = "duplicate"  # only ever shown for a repeated arrival (SubmissionArrival)
+    FAILED = "failed"
+    QUARANTINED = "quarantined"
+
+
+class ProposalStatus(enum.StrEnum):
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class SignatorySource(enum.StrEnum):
+    SCAN = "scan"
+    IMPORT = "import"
+
+
+class Declaration(Base):
+    __tablename__ = "declaration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    profile: Mapped[str] = mapped_column(String(100))
+    follow_up_years: Mapped[int] = mapped_column(Integer, default=2)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Organisation(Base):
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_number: Mapped[str | None] = mapped_column(String(11), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    aliases: Mapped[list[Any]] = mapped_column(default=list)
+    county: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Submission(Base):
+    """One received file (by content); also the work queue's row."""
+
+    __tablename__ = "submission"
+    __table_args__ = (Index("ix_submission_queue", "status", "not_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    file_name: Mapped[str] = mapped_column(String(500))
+    size: Mapped[int] = mapped_column(Integer)
+    archive_path: Mapped[str | None] = mapped_column(String(1000))
+    received_at: Mapped[dt.datetime] = mapped_column()
+    status: Mapped[str] = mapped_column(String(20), default=SubmissionStatus.RECEIVED)
+    error: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(String(100))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[dt.datetime | None] = mapped_column()
+    not_before: Mapped[dt.datetime | None] = mapped_column()
+    processed_at: Mapped[dt.datetime | None] = mapped_column()
+    pages: Mapped[int | None] = mapped_column(Integer)
+
+    proposals: Mapped[list[Proposal]] = relationship(
+        back_populates="submission", order_by="Proposal.index"
+    )
+    arrivals: Mapped[list[SubmissionArrival]] = relationship(
+        back_populates="submission", order_by="SubmissionArrival.id"
+    )
+
+
+class SubmissionArrival(Base):
+    """One file dropped in: the first of a content, or a duplicate of an earlier one."""
+
+    __tablename__ = "submission_arrival"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    file_name: Mapped[str] = mapped_column(String(500))
+    arrived_at: Mapped[dt.datetime] = mapped_column()
+    duplicate: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    submission: Mapped[Submission] = relationship(back_populates="arrivals")
+
+
+class Proposal(Base):
+    """What was read from one declaration of a submission, awaiting a reviewer."""
+
+    __tablename__ = "proposal"
+    __table_args__ = (UniqueConstraint("submission_id", "index"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    index: Mapped[int] = mapped_column(Integer)
+    declaration_slug: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), default=ProposalStatus.PROPOSED, index=True)
+    pages: Mapped[list[Any]] = mapped_column(default=list)
+    fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    signature: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    flags: Mapped[list[Any]] = mapped_column(default=list)
+    candidates: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[dt.datetime | None] = mapped_column()
+    reason: Mapped[str | None] = mapped_column(Text)
+    corrections: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    # the membership this approval created or renewed (no foreign key: the two tables
+    # point at each other; Signatory.proposal_id is the enforced direction)
+    signatory_id: Mapped[int | None] = mapped_column(Integer)
+
+    submission: Mapped[Submission] = relationship(back_populates="proposals")
+
+    def value(self, name: str) -> str | None:
+        entry = self.fields.get(name) or {}
+        value = entry.get("value")
+        return None if value is None else str(value)
+
+
+class Signatory(Base):
+    """A verified membership of an organisation in a declaration (one row per pair)."""
+
+    __tablename__ = "signatory"
+    __table_args__ = (UniqueConstraint("organisation_id", "declaration_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declaration.id"))
+    signed_date: Mapped[dt.date] = mapped_column(Date)
+    signer_name: Mapped[str | None] = mapped_column(String(300))
+    signer_title: Mapped[str | None] = mapped_column(String(300))
+    signer_email: Mapped[str | None] = mapped_column(String(300))
+    verified_by: Mapped[str] = mapped_column(String(200))
+    verified_at: Mapped[dt.datetime] = mapped_column()
+    follow_up_due: Mapped[dt.date] = mapped_column(Date, index=True)
+    source: Mapped[str] = mapped_column(String(10), default=SignatorySource.SCAN)
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    organisation: Mapped[Organisation] = relationship()
+    declaration: Mapped[Declaration] = relationship()
+
+
+class Reviewer(Base):
+    __tablename__ = "reviewer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    display_name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AuditEvent(Base):
+    """Who did what when, with the state before and after. Rows are never changed."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_entity", "entity", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column()
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(100))
+    entity: Mapped[str] = mapped_column(String(50))
+    entity_id: Mapped[str] = mapped_column(String(100))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)

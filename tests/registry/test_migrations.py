@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect
+
+from registry.db import alembic_config, current_revision, downgrade, upgrade
+from registry.models import Base
+
+
+def test_upgrade_from_empty_reaches_head_and_matches_models(engine: Engine) -> None:
+    assert current_revision(engine) is None
+    upgrade(engine)
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    assert current_revision(engine) == head
+    tables = set(inspect(engine).get_table_names())
+    assert set(Base.metadata.tables) <= tables
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_upgrade_is_idempotent_and_downgrade_empties(engine: Engine) -> None:
+    upgrade(engine)
+    upgrade(engine)
+    downgrade(engine, "base")
+    assert current_revision(engine) is None
+    assert not set(Base.metadata.tables) & set(inspect(engine).get_table_names())
