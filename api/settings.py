@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     poll_seconds: float = 1.0  # polling fallback / rescan period
     lease_seconds: float = 300.0
     max_attempts: int = 3
+    orphan_seconds: float = 30.0  # a file claimed by a crashed watcher is re-taken after this
 
     # web
     host: str = "127.0.0.1"

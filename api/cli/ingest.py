@@ -1,0 +1,144 @@
+"""``signreg ingest | watch | run | serve``: the inbox, the workers and the web app."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import structlog
+import typer
+
+from api.cli import app
+from api.settings import Settings, get_settings
+from ingest.logs import configure_logging
+
+if TYPE_CHECKING:  # the commands import the service lazily: `signreg extract` stays light
+    from ingest.batch import BatchReport
+    from ingest.service import IngestConfig
+
+log = structlog.get_logger("signreg")
+
+WorkersOpt = Annotated[
+    int | None, typer.Option("--workers", "-w", help="OCR worker processes (default: cores)")
+]
+
+
+def ingest_config(settings: Settings, workers: int | None = None) -> IngestConfig:
+    from ingest.service import IngestConfig
+
+    return IngestConfig(
+        database_url=settings.database_url,
+        data_dir=settings.data_dir,
+        inbox=settings.inbox,
+        workers=settings.ocr_workers if workers is None else workers,
+        engine=settings.ocr_engine,
+        stable_seconds=settings.stable_seconds,
+        poll_seconds=settings.poll_seconds,
+        lease_seconds=settings.lease_seconds,
+        orphan_seconds=settings.orphan_seconds,
+    )
+
+
+@app.command("ingest")
+def ingest_command(
+    paths: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, readable=True)],
+    workers: WorkersOpt = None,
+) -> None:
+    """Take files as if dropped into the inbox, read them, return when done."""
+    from ingest.batch import ingest_paths
+    from ingest.service import stop_on_signals
+
+    configure_logging()
+    stop = threading.Event()
+    stop_on_signals(stop)
+    config = ingest_config(get_settings(), workers)
+    if sys.stderr.isatty():
+        report = _with_progress_bar(config, paths, stop)
+    else:
+        report = ingest_paths(config, paths, stop=stop)
+    for item in report.items:
+        log.info(
+            "ingest.file",
+            file=item.file_name,
+            intake=item.outcome,
+            submission_id=item.submission_id,
+            status=item.status,
+            error=item.error,
+        )
+    if stop.is_set():
+        raise typer.Exit(130)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+def _with_progress_bar(
+    config: IngestConfig, paths: list[Path], stop: threading.Event
+) -> BatchReport:
+    from rich.progress import Progress as Bar
+
+    from ingest.batch import Progress, ingest_paths
+
+    with Bar(transient=False) as bar:
+        task = bar.add_task("reading", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        on_progress: Progress = progress
+        return ingest_paths(config, paths, stop=stop, progress=on_progress)
+
+
+@app.command("watch")
+def watch_command(workers: WorkersOpt = None) -> None:
+    """Watch the inbox and run the OCR workers until stopped (SIGTERM/SIGINT)."""
+    from ingest.service import run_watch, stop_on_signals
+
+    configure_logging()
+    stop = threading.Event()
+    stop_on_signals(stop)
+    run_watch(ingest_config(get_settings(), workers), stop)
+
+
+@app.command("serve")
+def serve_command(
+    host: Annotated[str | None, typer.Option(help="address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="port to listen on")] = None,
+) -> None:
+    """Serve the web app (public API, reviewer pages)."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "api.app:create_app", factory=True, host=host or settings.host, port=port or settings.port
+    )
+
+
+@app.command("run")
+def run_command(
+    host: Annotated[str | None, typer.Option(help="address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="port to listen on")] = None,
+    workers: WorkersOpt = None,
+) -> None:
+    """Migrate, then serve the web app and watch the inbox together, until stopped."""
+    import uvicorn
+
+    from api.app import create_app
+    from ingest.service import migrate, run_watch, stop_on_signals
+
+    configure_logging()
+    settings = get_settings()
+    migrate(settings.database_url)
+    stop = threading.Event()
+    stop_on_signals(stop)
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host=host or settings.host, port=port or settings.port)
+    )
+    web = threading.Thread(target=server.run, name="web", daemon=True)
+    web.start()  # not the main thread: uvicorn leaves the signals to us
+    try:
+        run_watch(ingest_config(settings, workers), stop)  # migrates first
+    finally:
+        server.should_exit = True
+        web.join(timeout=10)

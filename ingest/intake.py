@@ -1,0 +1,223 @@
+"""Take one stable inbox file: claim, hash, validate, archive, record, and only then remove.
+
+The steps, each durable before the next starts::
+
+    claim     rename inbox/NAME -> inbox/.signreg-taking/TOKEN__NAME (atomic: of several
+              watchers sharing the inbox, exactly one wins)
+    stage     copy into a fsynced temp file in the archive while hashing (sha256)
+    validate  the quick checks of ocr.pdf.open_pdf (empty, not a PDF, truncated,
+              encrypted, limits), nothing decoded
+    archive   rename to data/archive/ab/abcdef….pdf, fsync the folders
+              (bad files instead: data/quarantine/<sha12>-NAME + .reason.txt)
+    record    one transaction: a new submission, or a duplicate arrival of an old one,
+              or a quarantined submission with its reason
+    remove    unlink the claimed file from the inbox
+
+A crash between any two steps leaves the claimed file in ``.signreg-taking``; after
+``orphan_seconds`` any watcher re-claims it and runs the steps again. Archive and
+quarantine writes are idempotent; the record step, when recovering, recognises a file
+already recorded under the same name by its sha256 and only removes it. So every file
+dropped ends up recorded exactly once.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ingest.archive import Archive
+from ingest.durable import Staged, fsync_dir
+from ingest.quarantine import Quarantine
+from ocr.errors import ExtractionError
+from ocr.limits import Limits
+from ocr.pdf import open_pdf
+from registry import queue
+from registry.models import Submission, SubmissionArrival
+
+log = structlog.get_logger("ingest.intake")
+
+TAKING_DIR = ".signreg-taking"
+_SEP = "__"
+
+Outcome = Literal["submitted", "duplicate", "quarantined", "already_recorded", "gone"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeResult:
+    outcome: Outcome
+    file_name: str
+    sha256: str | None = None
+    submission_id: int | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Intake:
+    inbox: Path
+    archive: Archive
+    quarantine: Quarantine
+    session_factory: sessionmaker[Session]
+    limits: Limits = Limits()
+    orphan_seconds: float = 30.0
+    now: Callable[[], datetime] = utcnow
+
+    @property
+    def taking_dir(self) -> Path:
+        return self.inbox / TAKING_DIR
+
+    def take(self, path: Path) -> IntakeResult:
+        """Claim and process one stable inbox file (or any file given by path)."""
+        claimed = self._claim(path, path.name)
+        if claimed is None:
+            return IntakeResult(outcome="gone", file_name=path.name)
+        return self._process(claimed, path.name, recovering=False)
+
+    def take_copy(self, path: Path) -> IntakeResult:
+        """Process a file named on the command line, leaving the file where it is."""
+        return self._process(path, path.name, recovering=False, remove=False)
+
+    def recover_orphans(self) -> list[IntakeResult]:
+        """Re-run the steps for claimed files a crashed process left behind."""
+        results = []
+        for orphan in self._orphans():
+            name = orphan.name.split(_SEP, 1)[1]
+            claimed = self._claim(orphan, name)
+            if claimed is not None:
+                log.warning("intake.recovering", file=name)
+                results.append(self._process(claimed, name, recovering=True))
+        return results
+
+    def _orphans(self) -> list[Path]:
+        if not self.taking_dir.is_dir():
+            return []
+        limit = time.time() - self.orphan_seconds
+        found = []
+        for entry in self.taking_dir.iterdir():
+            try:
+                if _SEP in entry.name and entry.stat().st_mtime <= limit:
+                    found.append(entry)
+            except FileNotFoundError:
+                continue
+        return sorted(found)
+
+    def _claim(self, path: Path, name: str) -> Path | None:
+        self.taking_dir.mkdir(parents=True, exist_ok=True)
+        target = self.taking_dir / f"{uuid.uuid4().hex}{_SEP}{name}"
+        try:
+            os.utime(path)  # the claim's age, for orphan detection
+            os.rename(path, target)
+        except FileNotFoundError:
+            return None  # another watcher took it first
+        fsync_dir(self.taking_dir)
+        return target
+
+    def _process(
+        self, claimed: Path, name: str, *, recovering: bool, remove: bool = True
+    ) -> IntakeResult:
+        staged = self.archive.stage(claimed)
+        data = staged.temp.read_bytes()
+        try:
+            open_pdf(data, self.limits)
+        except ExtractionError as e:
+            result = self._quarantine(staged, name, e)
+        else:
+            result = self._archive(staged, name, recovering=recovering)
+        if remove:
+            claimed.unlink()
+            fsync_dir(self.taking_dir)
+        log.info(
+            "intake.done",
+            file=name,
+            outcome=result.outcome,
+            sha256=result.sha256,
+            submission_id=result.submission_id,
+            reason=result.reason,
+        )
+        return result
+
+    def _archive(self, staged: Staged, name: str, *, recovering: bool) -> IntakeResult:
+        self.archive.commit(staged)
+        now = self.now()
+        with self.session_factory() as session, session.begin():
+            submission, created = queue.record_submission(
+                session=session,
+                sha256=staged.sha256,
+                file_name=name,
+                size=staged.size,
+                archive_path=self.archive.relative_path(staged.sha256),
+                now=now,
+            )
+            submission_id = submission.id
+            if created:
+                outcome: Outcome = "submitted"
+            elif recovering and _arrival_recorded(session, submission, name):
+                outcome = "already_recorded"
+            else:
+                queue.record_duplicate_arrival(
+                    session=session, original=submission, file_name=name, now=now
+                )
+                outcome = "duplicate"
+        return IntakeResult(
+            outcome=outcome, file_name=name, sha256=staged.sha256, submission_id=submission_id
+        )
+
+    def _quarantine(self, staged: Staged, name: str, error: ExtractionError) -> IntakeResult:
+        reason = error.reason.value
+        self.quarantine.root.mkdir(parents=True, exist_ok=True)
+        os.replace(staged.temp, moved := self.quarantine.root / staged.temp.name)
+        moved_staged = Staged(temp=moved, sha256=staged.sha256, size=staged.size)
+        now = self.now()
+        self.quarantine.put(
+            moved_staged, file_name=name, reason=reason, message=error.message, now=now
+        )
+        with self.session_factory() as session, session.begin():
+            submission = queue.record_quarantined(
+                session=session,
+                sha256=staged.sha256,
+                file_name=name,
+                size=staged.size,
+                reason=reason,
+                error=error.message,
+                now=now,
+            )
+            submission_id = getattr(submission, "id", None)
+        return IntakeResult(
+            outcome="quarantined",
+            file_name=name,
+            sha256=staged.sha256,
+            submission_id=submission_id,
+            reason=reason,
+        )
+
+
+def _arrival_recorded(session: Session, submission: Submission, name: str) -> bool:
+    """Whether a recovered file named ``name`` was already recorded before a crash.
+
+    A recovered file is known to have been dropped once; if its content's submission
+    already lists an arrival under its name, that arrival is this file's.
+    """
+    if submission.file_name == name:
+        return True
+    found = session.scalar(
+        select(SubmissionArrival.id)
+        .where(
+            SubmissionArrival.submission_id == submission.id,
+            SubmissionArrival.file_name == name,
+        )
+        .limit(1)
+    )
+    return found is not None

@@ -1,0 +1,198 @@
+"""The ingest service: the inbox watcher and intake in this process, OCR workers beside it.
+
+``run_watch`` migrates the database, starts ``workers`` OCR worker processes (spawned,
+each with its own database engine), then runs the watch loop in the calling thread
+until ``stop`` is set (the CLI sets it on SIGTERM/SIGINT). Shutting down, workers finish
+the file in hand and exit; one that does not within ``grace_seconds`` is terminated,
+and its lease lets another worker take the file later.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Protocol
+
+import structlog
+from sqlalchemy.exc import SQLAlchemyError
+
+from ingest.archive import Archive
+from ingest.intake import Intake
+from ingest.logs import configure_logging
+from ingest.quarantine import Quarantine
+from ingest.watcher import InboxWatcher
+from ingest.worker import Worker, WorkerConfig
+from registry.db import make_engine, make_sessionmaker, upgrade
+
+log = structlog.get_logger("ingest.service")
+
+_TEMP_MAX_AGE = 3600.0  # a staging temp file older than this is a crash's leftover
+
+
+class StopFlag(Protocol):
+    def is_set(self) -> bool: ...
+    def set(self) -> None: ...
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class IngestConfig:
+    """Everything the ingest service needs, as plain values read once by the CLI."""
+
+    database_url: str
+    data_dir: Path
+    inbox: Path
+    workers: int = 1
+    engine: str = "auto"
+    page_workers: int = 1
+    stable_seconds: float = 0.5
+    poll_seconds: float = 1.0
+    lease_seconds: float = 300.0
+    orphan_seconds: float = 30.0
+    idle_seconds: float = 0.2
+    grace_seconds: float = 30.0
+    use_events: bool = True
+
+    @property
+    def worker_config(self) -> WorkerConfig:
+        return WorkerConfig(
+            database_url=self.database_url,
+            archive_dir=self.data_dir / "archive",
+            quarantine_dir=self.data_dir / "quarantine",
+            engine=self.engine,
+            page_workers=self.page_workers,
+            lease_seconds=self.lease_seconds,
+            idle_seconds=self.idle_seconds,
+        )
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def migrate(database_url: str) -> None:
+    """Apply the registry's migrations (idempotent)."""
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+def build_intake(config: IngestConfig) -> Intake:
+    """Migrate the database and build the intake on it."""
+    engine = make_engine(config.database_url)
+    upgrade(engine)
+    archive = Archive(config.data_dir / "archive")
+    quarantine = Quarantine(config.data_dir / "quarantine")
+    now = time.time()
+    archive.clean_temps(older_than=_TEMP_MAX_AGE, now=now)
+    quarantine.clean_temps(older_than=_TEMP_MAX_AGE, now=now)
+    return Intake(
+        inbox=config.inbox,
+        archive=archive,
+        quarantine=quarantine,
+        session_factory=make_sessionmaker(engine),
+        orphan_seconds=config.orphan_seconds,
+    )
+
+
+def worker_process_main(config: WorkerConfig, stop: StopFlag) -> None:
+    """Entry point of one spawned worker process."""
+    configure_logging()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    engine = make_engine(config.database_url)
+    try:
+        Worker(config, make_sessionmaker(engine), worker_id()).run(stop)  # type: ignore[arg-type]
+    finally:
+        engine.dispose()
+
+
+def start_workers(config: IngestConfig, stop: StopFlag) -> list[BaseProcess]:
+    ctx = mp.get_context("spawn")
+    processes = []
+    for n in range(config.workers):
+        p = ctx.Process(
+            target=worker_process_main,
+            args=(config.worker_config, stop),
+            name=f"signreg-worker-{n}",
+        )
+        p.start()
+        processes.append(p)
+    log.info("workers.started", count=len(processes), pids=[p.pid for p in processes])
+    return processes
+
+
+def stop_workers(processes: list[BaseProcess], stop: StopFlag, grace_seconds: float) -> None:
+    stop.set()
+    deadline = time.monotonic() + grace_seconds
+    for p in processes:
+        p.join(max(0.0, deadline - time.monotonic()))
+        if p.is_alive():
+            log.warning("worker.terminated", pid=p.pid)
+            p.terminate()
+            p.join()
+
+
+def take_logged(intake: Intake) -> Callable[[Path], object]:
+    """The watcher's ``on_stable``: intake a file; a failure (disk, database) is logged
+    and the file stays claimed, to be recovered as an orphan later, never dropped."""
+
+    def take(path: Path) -> object:
+        try:
+            return intake.take(path)
+        except (OSError, SQLAlchemyError):
+            log.exception("intake.failed", file=path.name)
+            return None
+
+    return take
+
+
+def recover_logged(intake: Intake) -> Callable[[], object]:
+    def recover() -> object:
+        try:
+            return intake.recover_orphans()
+        except (OSError, SQLAlchemyError):
+            log.exception("intake.recovery_failed")
+            return None
+
+    return recover
+
+
+def run_watch(config: IngestConfig, stop: threading.Event) -> None:
+    """Watcher + intake here, ``config.workers`` OCR processes beside, until ``stop``."""
+    intake = build_intake(config)
+    worker_stop = mp.get_context("spawn").Event()
+    processes = start_workers(config, worker_stop) if config.workers > 0 else []
+    watcher = InboxWatcher(
+        config.inbox,
+        stable_seconds=config.stable_seconds,
+        poll_seconds=config.poll_seconds,
+        on_stable=take_logged(intake),
+        on_rescan=recover_logged(intake),
+        use_events=config.use_events,
+    )
+    try:
+        watcher.run(stop)
+    finally:
+        stop_workers(processes, worker_stop, config.grace_seconds)
+
+
+def stop_on_signals(stop: threading.Event) -> None:
+    """Set ``stop`` on SIGTERM and SIGINT (call from the main thread)."""
+
+    def handler(signum: int, frame: object) -> None:
+        log.info("service.stopping", signal=signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)

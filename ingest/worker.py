@@ -1,0 +1,230 @@
+"""An OCR worker: claim a submission, read it, hand the proposals to the registry; repeat.
+
+One worker per core by default, each its own process (see :mod:`ingest.service`). A
+claim is a lease in the database: the worker extends it while it reads, and a worker
+killed mid-file (even ``kill -9``) simply stops extending it, so another takes the
+submission again once the lease has run out, never lost and, because completing
+checks the lease (``LeaseLost``), never recorded twice.
+
+Failures, each recorded with its reason, none swallowed:
+
+- :class:`~ocr.errors.ExtractionError` (a bad PDF the quick intake checks let through,
+  a page with no image, …): not retryable; the scan is copied to the quarantine with
+  its ``.reason.txt`` and the submission fails with the error's reason.
+- :class:`ExtractionTimeout` and any other exception: retryable; the registry backs
+  off and retries until its attempts run out.
+
+The engine is ``ocr.extract``. A test can replace it with ``engine="plugin:MODULE"``,
+a module exposing ``extract(data: bytes, *, lexicon: dict[str, str]) -> Extraction``
+(as OCRmyPDF's tests inject crashing Tesseract plugins); production never sets it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+import structlog
+from sqlalchemy.orm import Session, sessionmaker
+
+import ocr
+from ingest.archive import Archive
+from ingest.intake import utcnow
+from ingest.quarantine import Quarantine
+from ocr.errors import ExtractionError
+from ocr.model import Extraction
+from registry import queue
+from registry.lexicon import verified_lexicon
+
+log = structlog.get_logger("ingest.worker")
+
+Extractor = Callable[[bytes, dict[str, str]], Extraction]
+PLUGIN_PREFIX = "plugin:"
+
+
+class ExtractionTimeout(Exception):
+    """Reading one submission took longer than the worker allows."""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerConfig:
+    """Plain, picklable settings of one worker process."""
+
+    database_url: str
+    archive_dir: Path
+    quarantine_dir: Path
+    engine: str = "auto"
+    page_workers: int = 1
+    lease_seconds: float = 300.0
+    idle_seconds: float = 0.2
+    timeout_seconds: float = 240.0
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    submission_id: int
+    sha256: str
+    file_name: str
+
+
+def load_extractor(engine: str, page_workers: int) -> Extractor:
+    if engine.startswith(PLUGIN_PREFIX):
+        module = importlib.import_module(engine.removeprefix(PLUGIN_PREFIX))
+        plugin: Callable[..., Extraction] = module.extract
+        return lambda data, lexicon: plugin(data, lexicon=lexicon)
+    return lambda data, lexicon: ocr.extract(
+        data, engine=engine, workers=page_workers, lexicon=lexicon
+    )
+
+
+class Worker:
+    """Claims and processes submissions until told to stop (or until idle)."""
+
+    def __init__(
+        self, config: WorkerConfig, session_factory: sessionmaker[Session], worker_id: str
+    ) -> None:
+        self.config = config
+        self.session_factory = session_factory
+        self.worker_id = worker_id
+        self.archive = Archive(config.archive_dir)
+        self.quarantine = Quarantine(config.quarantine_dir)
+        self.extract = load_extractor(config.engine, config.page_workers)
+        self.log = log.bind(worker_id=worker_id)
+
+    def run(self, stop: threading.Event, *, until_idle: bool = False) -> int:
+        """Process submissions until ``stop`` is set; returns how many were handled."""
+        handled = 0
+        while not stop.is_set():
+            job = self.claim()
+            if job is None:
+                if until_idle:
+                    break
+                stop.wait(self.config.idle_seconds)
+                continue
+            self.process(job)
+            handled += 1
+        return handled
+
+    def claim(self) -> Job | None:
+        with self.session_factory() as session, session.begin():
+            sub = queue.claim_next(
+                session=session,
+                worker_id=self.worker_id,
+                lease_seconds=self.config.lease_seconds,
+                now=utcnow(),
+            )
+            if sub is None:
+                return None
+            return Job(submission_id=sub.id, sha256=sub.sha256, file_name=sub.file_name)
+
+    def process(self, job: Job) -> None:
+        jlog = self.log.bind(submission_id=job.submission_id, sha256=job.sha256)
+        jlog.info("worker.claimed", file=job.file_name)
+        try:
+            data = self.archive.read(job.sha256)
+            with self.session_factory() as session, session.begin():
+                lexicon = verified_lexicon(session=session)
+            with self._lease_kept(job), _time_limit(self.config.timeout_seconds):
+                extraction = self.extract(data, lexicon)
+        except ExtractionError as e:
+            jlog.warning("worker.bad_scan", reason=e.reason.value, error=e.message)
+            self.quarantine.put_bytes(
+                data,
+                sha256=job.sha256,
+                file_name=job.file_name,
+                reason=e.reason.value,
+                message=e.message,
+                now=utcnow(),
+            )
+            self._fail(job, reason=e.reason.value, error=e.message, retryable=False)
+            return
+        except Exception as e:  # recorded as retryable with its type, never swallowed
+            jlog.exception("worker.error")
+            reason = "timeout" if isinstance(e, ExtractionTimeout) else "internal_error"
+            self._fail(job, reason=reason, error=f"{type(e).__name__}: {e}", retryable=True)
+            return
+        self._complete(job, extraction, jlog)
+
+    def _complete(self, job: Job, extraction: Extraction, jlog: structlog.BoundLogger) -> None:
+        try:
+            with self.session_factory() as session, session.begin():
+                proposals = queue.complete_submission(
+                    session=session,
+                    submission_id=job.submission_id,
+                    worker_id=self.worker_id,
+                    extraction=extraction,
+                    now=utcnow(),
+                )
+                ids = [p.id for p in proposals]
+        except queue.LeaseLost:
+            jlog.warning("worker.lease_lost")
+            return
+        jlog.info("worker.proposed", proposals=ids, pages=extraction.pages)
+
+    def _fail(self, job: Job, *, reason: str, error: str, retryable: bool) -> None:
+        try:
+            with self.session_factory() as session, session.begin():
+                queue.fail_submission(
+                    session=session,
+                    submission_id=job.submission_id,
+                    worker_id=self.worker_id,
+                    error=error,
+                    reason=reason,
+                    retryable=retryable,
+                    now=utcnow(),
+                )
+        except queue.LeaseLost:
+            self.log.warning("worker.lease_lost", submission_id=job.submission_id)
+
+    @contextmanager
+    def _lease_kept(self, job: Job) -> Iterator[None]:
+        """Extend the lease every third of its length while the body runs."""
+        done = threading.Event()
+
+        def keep() -> None:
+            while not done.wait(self.config.lease_seconds / 3):
+                try:
+                    with self.session_factory() as session, session.begin():
+                        queue.extend_lease(
+                            session=session,
+                            submission_id=job.submission_id,
+                            worker_id=self.worker_id,
+                            lease_seconds=self.config.lease_seconds,
+                            now=utcnow(),
+                        )
+                except queue.LeaseLost:
+                    self.log.warning("worker.lease_lost", submission_id=job.submission_id)
+                    return
+
+        keeper = threading.Thread(target=keep, name=f"lease-{job.submission_id}", daemon=True)
+        keeper.start()
+        try:
+            yield
+        finally:
+            done.set()
+            keeper.join()
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise :class:`ExtractionTimeout` in the main thread after ``seconds`` (POSIX)."""
+    if threading.current_thread() is not threading.main_thread() or seconds <= 0:
+        yield
+        return
+
+    def expire(signum: int, frame: FrameType | None) -> None:
+        raise ExtractionTimeout(f"reading took longer than {seconds:.0f} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
