@@ -1,0 +1,173 @@
+"""Find the signing block by its labels, with ONE cheap OCR read per page.
+
+The page is mostly declaration text nobody needs. Layout (pixels only) gives the text
+runs; the first few words of every run (where a label would stand) and the whole of
+tall runs (titles, which identify the form) are cut out, stacked into one narrow
+image and read by Tesseract in one call at 200 dpi. Label words are then matched to
+the profiles' label variants with rapidfuzz; phrases decide which form it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from rapidfuzz import fuzz
+
+from ocr.layout import Box, Layout
+from ocr.profile import FormProfile
+from ocr.tesseract import PSM_BLOCK, Engine, Word
+
+LABEL_DPI = 200.0
+_STRIP_WIDTH = 14  # label strip width in segment heights
+_TITLE_WIDTH = 60
+_PAD = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Strip:
+    segment: Box  # full-resolution box of the text run
+    words: tuple[Word, ...]  # page coordinates (full resolution)
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    key: str  # profile field key ("organisation", "place_date", …, "signature")
+    box: Box  # the label words, full resolution
+    segment: Box  # the whole text run holding the label
+    score: float  # 0..1 match quality
+    trailing: bool  # more words follow the label in the same run
+
+
+@dataclass(frozen=True, slots=True)
+class PageScan:
+    strips: tuple[Strip, ...]
+    labels: tuple[Label, ...]
+    profile: str | None  # slug identified by phrases, None when none matched
+    mean_conf: float
+
+    @property
+    def keys(self) -> set[str]:
+        return {lab.key for lab in self.labels}
+
+    @property
+    def has_block(self) -> bool:
+        return len(self.keys) >= 3
+
+
+def norm(text: str) -> str:
+    return re.sub(r"[^0-9a-zåäöéü@]", "", text.lower())
+
+
+def _strip_crops(grey: np.ndarray, layout: Layout) -> list[tuple[Box, Box]]:
+    """(segment box, crop box) pairs in full-resolution coordinates."""
+    inv = 1.0 / layout.scale
+    tall = layout.text_height * 1.45
+    out = []
+    for seg in layout.segments:
+        width = _TITLE_WIDTH if seg.h >= tall else _STRIP_WIDTH
+        crop = Box(seg.x0, seg.y0, min(seg.x1, seg.x0 + int(width * seg.h)), seg.y1)
+        m = max(1, int(seg.h * 0.15))
+        full = Box(seg.x0, seg.y0 - m, seg.x1, seg.y1 + m).scaled(inv)
+        cropf = Box(crop.x0 - m, crop.y0 - m, crop.x1 + m, crop.y1 + m).scaled(inv)
+        out.append((full, cropf))
+    return out
+
+
+def read_strips(grey: np.ndarray, dpi: float, layout: Layout, engine: Engine) -> tuple[list[Strip], float]:
+    pairs = _strip_crops(grey, layout)
+    if not pairs:
+        return [], 0.0
+    f = LABEL_DPI / dpi
+    h_img, w_img = grey.shape[:2]
+    pieces = []
+    for _seg, c in pairs:
+        sub = grey[max(0, c.y0) : min(h_img, c.y1), max(0, c.x0) : min(w_img, c.x1)]
+        if sub.size == 0:
+            sub = np.full((2, 2), 255, np.uint8)
+        pieces.append(cv2.resize(sub, None, fx=f, fy=f, interpolation=cv2.INTER_AREA))
+    width = max(p.shape[1] for p in pieces) + 2 * _PAD
+    gap = max(8, int(np.median([p.shape[0] for p in pieces]) * 0.8))
+    height = sum(p.shape[0] + gap for p in pieces) + gap
+    canvas = np.full((height, width), 255, np.uint8)
+    offsets = []
+    y = gap
+    for p in pieces:
+        canvas[y : y + p.shape[0], _PAD : _PAD + p.shape[1]] = p
+        offsets.append((y, y + p.shape[0]))
+        y += p.shape[0] + gap
+    words = engine.read_words(canvas, psm=PSM_BLOCK, dpi=int(LABEL_DPI))
+    buckets: list[list[Word]] = [[] for _ in pairs]
+    tops = np.array([o[0] for o in offsets])
+    for w in words:
+        i = int(np.searchsorted(tops, w.cy, side="right")) - 1
+        if i < 0 or not (offsets[i][0] - gap / 2 <= w.cy <= offsets[i][1] + gap / 2):
+            continue
+        seg, crop = pairs[i]
+        y0 = offsets[i][0]
+        buckets[i].append(
+            Word(
+                w.text,
+                crop.x0 + int((w.left - _PAD) / f),
+                crop.y0 + int((w.top - y0) / f),
+                crop.x0 + int((w.right - _PAD) / f),
+                crop.y0 + int((w.bottom - y0) / f),
+                conf=w.conf,
+                line=i,
+            )
+        )
+    strips = [Strip(seg, tuple(sorted(b, key=lambda w: w.left))) for (seg, _), b in zip(pairs, buckets, strict=True)]
+    confs = [w.conf for w in words]
+    return strips, float(np.mean(confs)) if confs else 0.0
+
+
+def match_label(strip: Strip, variants: Sequence[tuple[str, str]]) -> Label | None:
+    """The best label variant at the start of a strip, or None."""
+    words = strip.words
+    best: tuple[float, int, str] | None = None
+    for k in range(1, min(4, len(words)) + 1):
+        cand = norm("".join(w.text for w in words[:k]))
+        if not cand:
+            continue
+        for key, variant in variants:
+            v = norm(variant)
+            if len(v) <= 4:
+                score = 100.0 if cand == v else 0.0
+            else:
+                score = fuzz.ratio(cand, v)
+            if best is None or score > best[0]:
+                best = (score, k, key)
+    if best is None:
+        return None
+    score, k, key = best
+    trailing = len(words) > k and words[k].left - words[k - 1].right < strip.segment.h * 1.5
+    needed = 96.0 if trailing else 84.0
+    if score < needed:
+        return None
+    lw = words[:k]
+    box = Box(min(w.left for w in lw), min(w.top for w in lw), max(w.right for w in lw), max(w.bottom for w in lw))
+    return Label(key=key, box=box, segment=strip.segment, score=score / 100.0, trailing=trailing)
+
+
+def identify(strips: Sequence[Strip], profiles: Sequence[FormProfile]) -> str | None:
+    text = " ".join(" ".join(w.text for w in s.words) for s in strips).lower()
+    best: tuple[float, str] | None = None
+    for p in profiles:
+        for phrase in p.identify:
+            score = fuzz.partial_ratio(phrase.lower(), text) if len(text) >= len(phrase) else 0.0
+            if score >= 88 and (best is None or score > best[0]):
+                best = (score, p.slug)
+    return None if best is None else best[1]
+
+
+def scan_page(
+    grey: np.ndarray, dpi: float, layout: Layout, profiles: Sequence[FormProfile], engine: Engine
+) -> PageScan:
+    """Read the label strips of an upright page and find labels and the form."""
+    strips, conf = read_strips(grey, dpi, layout, engine)
+    variants = sorted({pair for p in profiles for pair in p.all_labels})
+    labels = [lab for s in strips if (lab := match_label(s, variants)) is not None]
+    return PageScan(strips=tuple(strips), labels=tuple(labels), profile=identify(strips, profiles), mean_conf=conf)

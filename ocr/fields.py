@@ -1,0 +1,185 @@
+"""Read the value that belongs to each label, by geometry, at full resolution.
+
+For every label the value is looked for, in this order:
+
+1. in the same text run after the label (``Org.nr: 556051-3101``);
+2. in the runs on the same line to its right, up to the next label (label left of
+   the value, bordered table cells, two columns);
+3. on the nearest line above or below within the label's column. Which of the two is
+   decided once per block by a vote of all labels (labels above their values, or
+   printed small under the line the value is written on), since on such forms the
+   value of one label is the neighbour of the next label too.
+
+Only the value region is read, as one line, at the page's own resolution (≤ 300 dpi).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ocr.block import Label, PageScan
+from ocr.layout import Box, Layout, ink_box, same_band
+from ocr.tesseract import PSM_BLOCK, PSM_LINE, Engine, Word
+
+READ_DPI = 300.0
+_NEAR = 3.2  # how far (in text heights) a value line may be from its label
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """Where a label's value (or the signature) is expected, full resolution."""
+
+    label: Label
+    box: Box | None  # None: nothing found near the label
+    where: str  # "inline", "right", "above", "below"
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    label: Label
+    text: str
+    words: tuple[Word, ...]
+    box: Box | None
+    where: str
+
+    @property
+    def conf(self) -> float:
+        """Weakest word confidence (0..100); 0 when nothing was read."""
+        return min((w.conf for w in self.words), default=0.0)
+
+
+def _column_end(label: Label, labels: Sequence[Label], page_w: int) -> int:
+    ends = [o.box.x0 for o in labels if o is not label and same_band(o.segment, label.segment) and o.box.x0 > label.box.x1]
+    return min(ends, default=page_w)
+
+
+def _neighbour_line(label: Label, segs: Sequence[Box], x0: int, x1: int, up: bool, th: float) -> Box | None:
+    """Union of the runs on the nearest line above/below the label, within [x0, x1)."""
+    lab = label.segment
+    cands = [
+        s
+        for s in segs
+        if s.h_overlap(Box(x0, 0, x1, 1)) > 0
+        and (s.y1 <= lab.y0 + lab.h * 0.3 if up else s.y0 >= lab.y1 - lab.h * 0.3)
+        and s.v_overlap(lab) < 0.5
+    ]
+    if not cands:
+        return None
+    nearest = max(cands, key=lambda s: s.y1) if up else min(cands, key=lambda s: s.y0)
+    dist = lab.y0 - nearest.y1 if up else nearest.y0 - lab.y1
+    if dist > _NEAR * th:
+        return None
+    line = [s for s in cands if s.v_overlap(nearest) >= 0.5]
+    box = line[0]
+    for s in line[1:]:
+        box = box.union(s)
+    return box
+
+
+def _right(label: Label, segs: Sequence[Box], x1: int, th: float) -> Box | None:
+    if label.trailing:
+        return Box(label.box.x1, label.segment.y0, label.segment.x1, label.segment.y1)
+    line = [s for s in segs if same_band(s, label.segment) and s.x0 >= label.box.x1 - 2 and s.x1 <= x1 + th]
+    if not line:
+        return None
+    box = line[0]
+    for s in line[1:]:
+        box = box.union(s)
+    return box
+
+
+def locate(scan: PageScan, layout: Layout, page_w: int) -> dict[str, Region]:
+    """The value region of every label found on the page (best label per key)."""
+    inv = 1.0 / layout.scale
+    best: dict[str, Label] = {}
+    for lab in scan.labels:
+        if lab.key not in best or lab.score > best[lab.key].score:
+            best[lab.key] = lab
+    labels = list(best.values())
+    label_segs = {lab.segment for lab in scan.labels}
+    segs = [s.scaled(inv) for s in layout.segments]
+    segs = [s for s in segs if not any(s.v_overlap(ls) > 0.8 and s.h_overlap(ls) > 0.8 * min(s.w, ls.w) for ls in label_segs)]
+    th = layout.text_height * inv
+    regions: dict[str, Region] = {}
+    pending: list[Label] = []
+    for lab in labels:
+        end = _column_end(lab, labels, page_w)
+        box = _right(lab, segs, end, th)
+        if box is not None and lab.key != "signature":
+            regions[lab.key] = Region(lab, box, "inline" if lab.trailing else "right")
+        else:
+            pending.append(lab)
+    gaps_up: list[float] = []
+    gaps_down: list[float] = []
+    near: dict[str, tuple[Box | None, Box | None]] = {}
+    for lab in pending:
+        end = _column_end(lab, labels, page_w)
+        x0 = lab.box.x0 - int(th)
+        up = _neighbour_line(lab, segs, x0, end, True, th)
+        down = _neighbour_line(lab, segs, x0, end, False, th)
+        near[lab.key] = (up, down)
+        if up is not None:
+            gaps_up.append(lab.segment.y0 - up.y1)
+        if down is not None:
+            gaps_down.append(down.y0 - lab.segment.y1)
+    go_up = _vote_up(gaps_up, gaps_down)
+    for lab in pending:
+        up, down = near[lab.key]
+        box = up if go_up else down
+        regions[lab.key] = Region(lab, box, "above" if go_up else "below")
+    return regions
+
+
+def _vote_up(gaps_up: list[float], gaps_down: list[float]) -> bool:
+    if not gaps_up:
+        return False
+    if not gaps_down:
+        return True
+    return float(np.median(gaps_up)) < float(np.median(gaps_down))
+
+
+def read_region(grey: np.ndarray, dpi: float, region: Region, th: float, engine: Engine) -> Reading:
+    """OCR one value region (tightened to its ink) as one line."""
+    if region.box is None:
+        return Reading(region.label, "", (), None, region.where)
+    b = region.box
+    m = int(th * 0.35)
+    h_img, w_img = grey.shape[:2]
+    box = Box(max(0, b.x0 - m), max(0, b.y0 - m), min(w_img, b.x1 + m), min(h_img, b.y1 + m))
+    crop = grey[box.y0 : box.y1, box.x0 : box.x1]
+    f = min(1.0, READ_DPI / dpi)
+    if f < 1.0:
+        crop = cv2.resize(crop, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+    pad = int(th * f * 0.5) + 4
+    crop = cv2.copyMakeBorder(crop, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
+    psm = PSM_BLOCK if b.h > th * 2.2 else PSM_LINE
+    words = engine.read_words(crop, psm=psm, dpi=int(dpi * f))
+    mapped = tuple(
+        Word(
+            w.text,
+            box.x0 + int((w.left - pad) / f),
+            box.y0 + int((w.top - pad) / f),
+            box.x0 + int((w.right - pad) / f),
+            box.y0 + int((w.bottom - pad) / f),
+            conf=w.conf,
+            line=w.line,
+        )
+        for w in words
+    )
+    if region.where == "inline":
+        mapped = tuple(w for w in mapped if w.left >= region.label.box.x1 - 2)
+    text = " ".join(w.text for w in mapped)
+    tight = None
+    if mapped:
+        tight = Box(min(w.left for w in mapped), min(w.top for w in mapped), max(w.right for w in mapped), max(w.bottom for w in mapped))
+    return Reading(region.label, text, mapped, tight, region.where)
+
+
+def ink_region(layout: Layout, box: Box) -> Box | None:
+    """Tight ink box of a full-resolution region, via the layout mask."""
+    small = ink_box(layout.mask, box.scaled(layout.scale))
+    return None if small is None else small.scaled(1.0 / layout.scale)

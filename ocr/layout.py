@@ -1,0 +1,142 @@
+"""Page layout from pixels alone (no OCR): ink mask, printed rules, text segments.
+
+Everything here is OpenCV on a downscaled binary image and costs a few milliseconds:
+
+- :func:`ink_mask` — dark pixels (Otsu on a lightly blurred page).
+- :func:`find_rules` — long thin horizontal lines (the lines values are written on,
+  table borders), removed from the mask before text is looked for.
+- :func:`find_segments` — runs of text: letters joined horizontally by a gap of about
+  one letter height, so a label and a value a few letters apart stay separate, then
+  grouped into lines by vertical overlap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+    @property
+    def w(self) -> int:
+        return self.x1 - self.x0
+
+    @property
+    def h(self) -> int:
+        return self.y1 - self.y0
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+    def scaled(self, f: float) -> Box:
+        return Box(int(self.x0 * f), int(self.y0 * f), int(round(self.x1 * f)), int(round(self.y1 * f)))
+
+    def union(self, other: Box) -> Box:
+        return Box(
+            min(self.x0, other.x0), min(self.y0, other.y0), max(self.x1, other.x1), max(self.y1, other.y1)
+        )
+
+    def v_overlap(self, other: Box) -> float:
+        """Vertical overlap as a fraction of the smaller height."""
+        inter = min(self.y1, other.y1) - max(self.y0, other.y0)
+        return max(0.0, inter / max(1, min(self.h, other.h)))
+
+    def h_overlap(self, other: Box) -> int:
+        return min(self.x1, other.x1) - max(self.x0, other.x0)
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Pixel layout of one upright page at ``scale`` × the full image."""
+
+    scale: float
+    mask: np.ndarray  # bool ink mask with rules removed
+    rules: tuple[Box, ...]
+    segments: tuple[Box, ...]  # text runs, top-to-bottom then left-to-right
+    text_height: float  # median segment height
+
+
+def ink_mask(grey: np.ndarray) -> np.ndarray:
+    blur = cv2.GaussianBlur(grey, (3, 3), 0)
+    thr, _ = cv2.threshold(blur, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    thr = min(thr, 200.0)
+    return blur < thr
+
+
+def find_rules(mask: np.ndarray, dpi: float) -> list[Box]:
+    """Horizontal rules at least ~0.6 inch long and thin."""
+    length = max(10, int(dpi * 0.6))
+    m = mask.astype(np.uint8) * 255
+    opened = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
+    max_h = max(3, int(dpi * 0.04))
+    rules = []
+    for x, y, w, h, _a in stats[1:]:
+        if h <= max_h:
+            rules.append(Box(int(x), int(y), int(x + w), int(y + h)))
+    return rules
+
+
+def remove_rules(mask: np.ndarray, dpi: float) -> np.ndarray:
+    """The mask without horizontal and vertical lines (rules, table borders)."""
+    m = mask.astype(np.uint8) * 255
+    length = max(10, int(dpi * 0.6))
+    horiz = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
+    vert = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length)))
+    lines = cv2.dilate(horiz | vert, np.ones((3, 3), np.uint8))
+    return (m > 0) & (lines == 0)
+
+
+def find_segments(mask: np.ndarray, dpi: float) -> list[Box]:
+    """Text runs: components joined across gaps narrower than ~2 mm."""
+    m = mask.astype(np.uint8) * 255
+    # drop speckle before joining
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
+    min_area = max(2, int((dpi / 150) ** 2 * 3))
+    keep = np.zeros(n, dtype=bool)
+    keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= min_area
+    m = (keep[labels]).astype(np.uint8) * 255
+    gap = max(3, int(dpi * 0.085))
+    joined = cv2.dilate(m, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, max(1, int(dpi * 0.01)))))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    min_h = max(3, int(dpi * 0.03))
+    max_h = int(dpi * 1.2)
+    segs = []
+    for x, y, w, h, _a in stats[1:]:
+        if min_h <= h <= max_h and w >= min_h:
+            segs.append(Box(int(x), int(y), int(x + w), int(y + h)))
+    segs.sort(key=lambda b: (b.y0, b.x0))
+    return segs
+
+
+def analyse(grey_small: np.ndarray, dpi: float, scale: float) -> Layout:
+    """Layout of a page image already downscaled to ``dpi`` (``scale`` = small/full)."""
+    mask = ink_mask(grey_small)
+    rules = find_rules(mask, dpi)
+    text = remove_rules(mask, dpi)
+    segs = find_segments(text, dpi)
+    th = float(np.median([s.h for s in segs])) if segs else dpi * 0.1
+    return Layout(scale=scale, mask=text, rules=tuple(rules), segments=tuple(segs), text_height=th)
+
+
+def same_band(a: Box, b: Box) -> bool:
+    return a.v_overlap(b) >= 0.5
+
+
+def ink_box(mask: np.ndarray, box: Box, min_pixels: int = 4) -> Box | None:
+    """Tight box of the ink inside ``box`` (None when nearly empty)."""
+    sub = mask[max(0, box.y0) : box.y1, max(0, box.x0) : box.x1]
+    if sub.size == 0 or int(sub.sum()) < min_pixels:
+        return None
+    ys = np.flatnonzero(sub.any(axis=1))
+    xs = np.flatnonzero(sub.any(axis=0))
+    return Box(box.x0 + int(xs[0]), box.y0 + int(ys[0]), box.x0 + int(xs[-1]) + 1, box.y0 + int(ys[-1]) + 1)

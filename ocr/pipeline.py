@@ -1,0 +1,147 @@
+"""Compose the steps: one page job per page, merged in page order.
+
+    open_pdf ─► page_image ─► orient ─► layout ─► scan_page (labels, form)
+             ─► locate + read values ─► parse + confidence ─► signature
+    parent: batch.split ─► one DeclarationResult per signing block
+
+A :class:`PageJob` is plain picklable data and :func:`process_page` the worker
+function, so pages run in a process pool as OCRmyPDF runs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import cv2
+
+from ocr import orient
+from ocr.batch import PageFacts, split
+from ocr.block import PageScan, scan_page
+from ocr.fields import locate, read_region
+from ocr.layout import Box, analyse
+from ocr.limits import Limits
+from ocr.model import DeclarationResult, Extraction, FieldValue, SignatureFinding
+from ocr.pages import PageImage, page_image, page_images
+from ocr.pdf import open_pdf
+from ocr.profile import FormProfile, load_profiles
+from ocr.signature import detect_signature, no_label
+from ocr.tesseract import get_engine
+from ocr.interpret import apply_lexicon, parse_readings
+
+LAYOUT_DPI = 150.0
+MAX_DPI = 300.0
+
+
+@dataclass(frozen=True, slots=True)
+class PageJob:
+    data: bytes
+    index: int
+    profiles: tuple[FormProfile, ...]
+    engine: str
+    limits: Limits
+
+
+@dataclass(frozen=True, slots=True)
+class PageResult:
+    number: int
+    has_block: bool
+    profile: str | None
+    fields: dict[str, FieldValue]
+    signature: SignatureFinding | None
+    flags: tuple[str, ...]
+
+
+def _scan(page: PageImage, job_profiles: Sequence[FormProfile], engine_name: str):
+    engine = get_engine(engine_name)
+    o = orient.detect(page.image, page.dpi)
+    tries = [o] if o.certain else [o, orient.flipped(o)]
+    best = None
+    for cand in tries:
+        grey = orient.apply(page.image, cand)
+        f = LAYOUT_DPI / page.dpi
+        small = cv2.resize(grey, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+        layout = analyse(small, LAYOUT_DPI, f)
+        scan = scan_page(grey, page.dpi, layout, job_profiles, engine)
+        key = (len(scan.keys), scan.mean_conf)
+        if best is None or key > best[0]:
+            best = (key, cand, grey, layout, scan)
+    assert best is not None
+    _, o, grey, layout, scan = best
+    return o, grey, layout, scan
+
+
+def analyse_page(page: PageImage, profiles: Sequence[FormProfile], engine_name: str) -> PageResult:
+    o, grey, layout, scan = _scan(page, profiles, engine_name)
+    if not scan.has_block:
+        return PageResult(page.number, False, scan.profile, {}, None, ())
+    engine = get_engine(engine_name)
+    h, w = grey.shape[:2]
+    regions = locate(scan, layout, w)
+    th = layout.text_height / layout.scale
+    readings = {
+        key: read_region(grey, page.dpi, r, th, engine) for key, r in regions.items() if key != "signature"
+    }
+    fields, flags = parse_readings(readings, page.number, (w, h))
+    sig_region = regions.get("signature")
+    if sig_region is None:
+        signature = no_label(page.number)
+    else:
+        blank: list[Box] = [lab.segment for lab in scan.labels]
+        blank += [r.box for r in readings.values() if r.box is not None]
+        col_end = min(
+            (lab.box.x0 for lab in scan.labels if lab.box.x0 > sig_region.label.box.x1 and lab.segment.v_overlap(sig_region.label.segment) >= 0.5),
+            default=w,
+        )
+        signature = detect_signature(sig_region, layout, page_number=page.number, page_size=(w, h), col_end=col_end, blank=blank)
+    return PageResult(page.number, True, scan.profile, fields, signature, tuple(flags))
+
+
+def process_page(job: PageJob) -> PageResult:
+    page = page_image(job.data, job.index, MAX_DPI, job.limits)
+    return analyse_page(page, job.profiles, job.engine)
+
+
+def extract(
+    pdf_bytes: bytes,
+    profiles: Sequence[FormProfile] | None = None,
+    *,
+    limits: Limits = Limits(),
+    engine: str = "auto",
+    workers: int = 1,
+    lexicon: Mapping[str, str] | None = None,
+) -> Extraction:
+    """Read every declaration in one PDF (see :class:`~ocr.model.Extraction`)."""
+    profs = tuple(profiles) if profiles is not None else load_profiles()
+    get_engine(engine) if workers <= 1 else None  # fail fast on an unknown engine name
+    doc = open_pdf(pdf_bytes, limits)
+    if workers <= 1 or doc.page_count == 1:
+        results = [analyse_page(p, profs, engine) for p in page_images(doc, target_dpi=MAX_DPI)]
+    else:
+        jobs = [PageJob(pdf_bytes, i, profs, engine, limits) for i in range(doc.page_count)]
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(process_page, jobs))
+    return merge(results, profs, lexicon)
+
+
+def merge(results: Sequence[PageResult], profiles: Sequence[FormProfile], lexicon: Mapping[str, str] | None) -> Extraction:
+    facts = [PageFacts(r.number, r.has_block, r.profile) for r in results]
+    by_number = {r.number: r for r in results}
+    default = profiles[0].slug if len(profiles) == 1 else None
+    declarations = []
+    for g in split(facts):
+        r = by_number[g.block_page]
+        fields = dict(r.fields)
+        flags = list(r.flags)
+        if lexicon:
+            fields, extra = apply_lexicon(fields, lexicon)
+            flags += extra
+        slug = g.profile or default
+        if slug is None:
+            flags.append("unknown_declaration")
+        signature = r.signature or no_label(r.number)
+        if not signature.present:
+            flags.append("unsigned")
+        declarations.append(DeclarationResult(pages=g.pages, declaration=slug, fields=fields, signature=signature, flags=tuple(flags)))
+    return Extraction(pages=len(results), declarations=tuple(declarations))
