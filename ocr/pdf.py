@@ -271,11 +271,11 @@ def _image_info(name: str, obj: Any, page_index: int, limits: Limits) -> ImageIn
 
 
 def _check_stream_length(obj: Any, page_index: int, limits: Limits) -> None:
-    length = _resolve(obj.get("/Length", 0))
-    if isinstance(length, int | float) and length > limits.max_stream_bytes:
+    length = len(getattr(obj, "_data", b"") or b"")  # encoded bytes (pypdf drops /Length)
+    if length > limits.max_stream_bytes:
         raise LimitExceeded(
-            f"page {page_index + 1}: a stream of {length / 1e6:.0f} MB passes the limit of "
-            f"{limits.max_stream_bytes / 1e6:.0f} MB",
+            f"page {page_index + 1}: a stream of {length / 1e6:.1f} MB passes the limit of "
+            f"{limits.max_stream_bytes / 1e6:.1f} MB",
             reason=Reason.STREAM_TOO_LARGE,
         )
 

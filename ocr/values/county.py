@@ -38,14 +38,16 @@ COUNTIES: tuple[str, ...] = (
 )
 _FUZZY_THRESHOLD = 80.0
 _KEYS = {name: name.lower() for name in COUNTIES}
+_PREFIX = re.compile(r"^l[äa]n\s+")
 _SUFFIX = re.compile(r"\s*\b(?:l[äa]n|1[äa]n|lan)\b\.?\s*$", re.IGNORECASE)
 
 
 def _key(text: str) -> str:
     text = unicodedata.normalize("NFC", text).lower()
+    text = _SUFFIX.sub("", text.strip(" .:;,|_")).strip()
     text = re.sub(r"[^a-zåäöéü ]+", " ", text)
     text = " ".join(text.split())
-    text = _SUFFIX.sub("", text).strip()
+    text = _PREFIX.sub("", text)
     if text.endswith("s") and text[:-1] in _KEYS.values():
         text = text[:-1]  # genitive: "norrbottens" (län)
     if text.endswith("s") and text not in _KEYS.values():

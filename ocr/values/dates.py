@@ -99,7 +99,7 @@ def parse_place_date(text: str, *, today: dt.date | None = None) -> tuple[Parsed
     repaired, _ = repair_digit_runs(text)
     before, after = repaired[: found.start], repaired[found.end :]
     before = re.sub(r"\bden\s*$", "", before.strip(), flags=re.IGNORECASE)
-    place_text = before if _has_letters(before) else after
+    place_text = before if _has_letters(before) else re.sub(r"^\W*i\s+", "", after)
     return clean_place(place_text), date
 
 

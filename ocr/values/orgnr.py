@@ -50,7 +50,7 @@ def parse_orgnr(text: str) -> Parsed:
 
 def _judge(candidate: str, raw: str) -> Parsed | None:
     real_digits = sum(ch.isdigit() for ch in candidate)
-    if real_digits < 7:
+    if real_digits < 6:
         return None
     digits, repaired = to_digits(candidate.replace(" ", "").replace("-", ""))
     if len(digits) == 12:
