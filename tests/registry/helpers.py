@@ -1,0 +1,92 @@
+"""Builders for extraction results and queue workers used by the registry tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from ocr.model import FIELD_NAMES, DeclarationResult, Extraction, FieldValue, SignatureFinding
+from registry import queue
+from registry.db import make_engine, make_sessionmaker
+
+T0 = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
+SLUG = "jamstalld-industri"
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def result(
+    *,
+    confidence: float = 0.97,
+    signed: bool = True,
+    declaration: str | None = SLUG,
+    flags: tuple[str, ...] = (),
+    **values: str | None,
+) -> DeclarationResult:
+    base: dict[str, str | None] = {
+        "organisation": "Kuusakoski Sverige AB",
+        "organisation_number": "556051-3101",
+        "county": "Norrbotten",
+        "place": "Luleå",
+        "signed_date": "2023-05-11",
+        "signatory_name": "Anna Berg",
+        "signatory_title": "VD",
+        "email": "anna.berg@example.se",
+    }
+    base.update(values)
+    fields = {
+        name: (
+            FieldValue(base[name], confidence, 1, (0.1, 0.5, 0.6, 0.55))
+            if base.get(name) is not None
+            else FieldValue.missing()
+        )
+        for name in FIELD_NAMES
+    }
+    signature = SignatureFinding(signed, 0.95 if signed else 0.9, 1, (0.1, 0.7, 0.5, 0.8))
+    return DeclarationResult(
+        pages=(1,), declaration=declaration, fields=fields, signature=signature, flags=flags
+    )
+
+
+def extraction(*results: DeclarationResult) -> Extraction:
+    return Extraction(pages=1, declarations=tuple(results))
+
+
+def add_submissions(factory: sessionmaker[Session], count: int, *, prefix: str = "f") -> list[int]:
+    ids = []
+    with factory.begin() as s:
+        for i in range(count):
+            sub, _ = queue.record_submission(
+                session=s,
+                sha256=sha(f"{prefix}{i}"),
+                file_name=f"{prefix}{i}.pdf",
+                size=10,
+                archive_path=f"archive/{prefix}{i}.pdf",
+                now=T0 + dt.timedelta(seconds=i),
+            )
+            ids.append(sub.id)
+    return ids
+
+
+def drain(factory: sessionmaker[Session], worker_id: str, now: dt.datetime) -> list[int]:
+    """Claim until the queue is empty; the ids this worker got."""
+    got = []
+    while True:
+        with factory.begin() as s:
+            sub = queue.claim_next(session=s, worker_id=worker_id, lease_seconds=60, now=now)
+            if sub is None:
+                return got
+            got.append(sub.id)
+
+
+def drain_in_process(url: str, worker_id: str, now_iso: str) -> list[int]:
+    """Entry point of a separate process (SQLite concurrency test)."""
+    engine = make_engine(url)
+    try:
+        return drain(make_sessionmaker(engine), worker_id, dt.datetime.fromisoformat(now_iso))
+    finally:
+        engine.dispose()
