@@ -1,0 +1,201 @@
+"""Supervised worker processes for ``signreg extract``: one file per task.
+
+Each worker is a long-lived process (the OCR model stays loaded) that reads one file,
+calls :func:`ocr.extract` and sends back the JSON-ready result. The parent gives each
+worker one task at a time, so when a worker dies (a crash in a native library, the
+kernel's OOM killer) or passes the per-file time limit, exactly one file is to blame:
+it becomes an error line, the worker is replaced, and the run goes on. Results are
+yielded in input order.
+
+A worker also reports its peak resident memory (``VmHWM``) after every task, which
+the benchmark prints.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import time
+import traceback
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+
+from ocr.errors import ExtractionError, Reason
+
+UNREADABLE = "unreadable"  # the path could not be read: not an extraction reason
+
+
+@dataclass(frozen=True, slots=True)
+class FileOutcome:
+    """One input file's line of output, and what it cost."""
+
+    file: str
+    line: dict[str, Any]  # the JSON object written for this file
+    seconds: float
+    worker_pid: int | None = None
+    worker_peak_kb: int | None = None  # VmHWM of the worker after this file
+
+    @property
+    def ok(self) -> bool:
+        return "error" not in self.line
+
+
+@dataclass(slots=True)
+class _Worker:
+    process: Any
+    conn: Connection
+    task: int | None = None
+    started: float = 0.0
+    peak_kb: int = 0
+
+
+@dataclass(slots=True)
+class _Run:
+    files: Sequence[str]
+    pending: list[int] = field(default_factory=list)
+    done: dict[int, FileOutcome] = field(default_factory=dict)
+
+
+def error_line(file: str, message: str, reason: str) -> dict[str, Any]:
+    return {"file": file, "error": " ".join(message.split()), "reason": reason}
+
+
+def extract_files(files: Sequence[str], *, workers: int, timeout: float,
+                  engine: str = "auto") -> Iterator[FileOutcome]:
+    """Extract every file in worker processes; yield outcomes in input order."""
+    run = _Run(files=files, pending=list(range(len(files))))
+    count = max(1, min(workers, len(files)))
+    inner = max(1, workers // max(1, len(files)))  # few files: pages in parallel inside
+    ctx = mp.get_context("spawn")
+    pool = [_start(ctx, engine) for _ in range(count)]
+    next_out = 0
+    try:
+        while next_out < len(files):
+            for worker in pool:
+                if worker.task is None and run.pending:
+                    _assign(worker, run, inner)
+            _collect(pool, run, ctx, engine, timeout)
+            while next_out in run.done:
+                yield run.done.pop(next_out)
+                next_out += 1
+    finally:
+        for worker in pool:
+            _stop(worker)
+
+
+def _start(ctx: Any, engine: str) -> _Worker:
+    parent, child = ctx.Pipe()
+    process = ctx.Process(target=_serve, args=(child, engine), daemon=False)
+    process.start()
+    child.close()
+    return _Worker(process=process, conn=parent)
+
+
+def _assign(worker: _Worker, run: _Run, inner: int) -> None:
+    index = run.pending.pop(0)
+    worker.task = index
+    worker.started = time.monotonic()
+    worker.conn.send((index, run.files[index], inner))
+
+
+def _collect(pool: list[_Worker], run: _Run, ctx: Any, engine: str, timeout: float) -> None:
+    busy = [w for w in pool if w.task is not None]
+    if not busy:
+        return
+    waits = [w.conn for w in busy] + [w.process.sentinel for w in busy]
+    deadline = min(w.started for w in busy) + timeout
+    wait(waits, timeout=max(0.0, deadline - time.monotonic()) + 0.01)
+    for slot, worker in enumerate(pool):
+        if worker.task is None:
+            continue
+        index, file = worker.task, run.files[worker.task]
+        elapsed = time.monotonic() - worker.started
+        if worker.conn.poll():
+            try:
+                _, line, peak_kb = worker.conn.recv()
+            except (EOFError, OSError):
+                line = None
+            if line is not None:
+                worker.peak_kb = max(worker.peak_kb, peak_kb)
+                run.done[index] = FileOutcome(file, line, elapsed, worker.process.pid, peak_kb)
+                worker.task = None
+                continue
+        if not worker.process.is_alive() or elapsed > timeout:
+            if worker.process.is_alive():
+                message = f"reading the file took longer than {timeout:.0f} s and was stopped"
+                reason = Reason.TIMEOUT.value
+            else:
+                message = (f"the reading process crashed (exit code {worker.process.exitcode}) "
+                           "on this file")
+                reason = Reason.OCR_FAILED.value
+            _stop(worker)
+            run.done[index] = FileOutcome(file, error_line(file, message, reason), elapsed,
+                                          worker.process.pid, worker.peak_kb or None)
+            pool[slot] = _start(ctx, engine)
+
+
+def _stop(worker: _Worker) -> None:
+    try:
+        worker.conn.send(None)
+    except (OSError, ValueError):
+        pass
+    worker.process.join(timeout=1.0)
+    if worker.process.is_alive():
+        worker.process.kill()
+        worker.process.join(timeout=5.0)
+    worker.conn.close()
+
+
+def _serve(conn: Connection, engine: str) -> None:
+    """Worker loop: receive ``(index, path, inner_workers)``, send ``(index, line, peak)``."""
+    from ocr import extract
+    from ocr.profile import load_profiles
+
+    profiles = load_profiles()
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, KeyboardInterrupt):
+            return
+        if task is None:
+            return
+        index, file, inner = task
+        line = read_one(file, profiles=profiles, engine=engine, workers=inner, extract=extract)
+        conn.send((index, line, peak_rss_kb()))
+
+
+def read_one(file: str, *, profiles: Any, engine: str, workers: int,
+             extract: Any) -> dict[str, Any]:
+    """The output line for one file: the extraction, or an error with its reason."""
+    try:
+        data = Path(file).read_bytes()
+    except OSError as e:
+        return error_line(file, f"cannot read the file: {e.strerror or e}", UNREADABLE)
+    try:
+        result = extract(data, profiles, engine=engine, workers=workers)
+    except ExtractionError as e:
+        return error_line(file, str(e), e.reason.value)
+    except Exception as e:  # a bug, not the file's fault: say so, keep the trace on stderr
+        traceback.print_exc()
+        return error_line(file, f"internal error: {type(e).__name__}: {e}", "internal_error")
+    return {"file": file, **result.to_dict()}
+
+
+def peak_rss_kb(pid: int | str = "self") -> int:
+    """``VmHWM`` (peak resident set) of a process in kB, from /proc (0 when unknown)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
