@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ingest.intake import Intake, IntakeResult
 from ingest.service import IngestConfig, build_intake, start_workers, stop_workers, worker_id
 from ingest.worker import Worker
+from registry.db import make_engine
 from registry.models import Submission, SubmissionStatus
 
 FINAL = frozenset(
@@ -60,7 +61,20 @@ def ingest_paths(
     stop: threading.Event,
     progress: Progress = lambda done, total: None,
 ) -> BatchReport:
-    intake = build_intake(config)
+    engine = make_engine(config.database_url)
+    try:
+        return _ingest(config, build_intake(config, engine), paths, stop, progress)
+    finally:
+        engine.dispose()
+
+
+def _ingest(
+    config: IngestConfig,
+    intake: Intake,
+    paths: Sequence[Path],
+    stop: threading.Event,
+    progress: Progress,
+) -> BatchReport:
     taken = [intake.take_copy(p) for p in paths]
     ids = {r.submission_id for r in taken if r.submission_id is not None}
     total = len(ids)

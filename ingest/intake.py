@@ -133,7 +133,7 @@ class Intake:
         try:
             open_pdf(data, self.limits)
         except ExtractionError as e:
-            result = self._quarantine(staged, name, e)
+            result = self._quarantine(staged, name, e, recovering=recovering)
         else:
             result = self._archive(staged, name, recovering=recovering)
         if remove:
@@ -175,28 +175,39 @@ class Intake:
             outcome=outcome, file_name=name, sha256=staged.sha256, submission_id=submission_id
         )
 
-    def _quarantine(self, staged: Staged, name: str, error: ExtractionError) -> IntakeResult:
+    def _quarantine(
+        self, staged: Staged, name: str, error: ExtractionError, *, recovering: bool
+    ) -> IntakeResult:
         reason = error.reason.value
         self.quarantine.root.mkdir(parents=True, exist_ok=True)
-        os.replace(staged.temp, moved := self.quarantine.root / staged.temp.name)
-        moved_staged = Staged(temp=moved, sha256=staged.sha256, size=staged.size)
+        moved = self.quarantine.root / staged.temp.name
+        os.replace(staged.temp, moved)
         now = self.now()
         self.quarantine.put(
-            moved_staged, file_name=name, reason=reason, message=error.message, now=now
+            Staged(temp=moved, sha256=staged.sha256, size=staged.size),
+            file_name=name,
+            reason=reason,
+            message=error.message,
+            now=now,
         )
+        outcome: Outcome = "quarantined"
         with self.session_factory() as session, session.begin():
-            submission = queue.record_quarantined(
-                session=session,
-                sha256=staged.sha256,
-                file_name=name,
-                size=staged.size,
-                reason=reason,
-                error=error.message,
-                now=now,
-            )
-            submission_id = getattr(submission, "id", None)
+            known = session.scalar(select(Submission).where(Submission.sha256 == staged.sha256))
+            if recovering and known is not None and _arrival_recorded(session, known, name):
+                submission_id, outcome = known.id, "already_recorded"
+            else:
+                submission = queue.record_quarantined(
+                    session=session,
+                    sha256=staged.sha256,
+                    file_name=name,
+                    size=staged.size,
+                    reason=reason,
+                    error=error.message,
+                    now=now,
+                )
+                submission_id = submission.id
         return IntakeResult(
-            outcome="quarantined",
+            outcome=outcome,
             file_name=name,
             sha256=staged.sha256,
             submission_id=submission_id,

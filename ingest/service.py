@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Protocol
 
 import structlog
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from ingest.archive import Archive
@@ -56,6 +57,7 @@ class IngestConfig:
     stable_seconds: float = 0.5
     poll_seconds: float = 1.0
     lease_seconds: float = 300.0
+    max_attempts: int = 3
     orphan_seconds: float = 30.0
     idle_seconds: float = 0.2
     grace_seconds: float = 30.0
@@ -70,6 +72,7 @@ class IngestConfig:
             engine=self.engine,
             page_workers=self.page_workers,
             lease_seconds=self.lease_seconds,
+            max_attempts=self.max_attempts,
             idle_seconds=self.idle_seconds,
         )
 
@@ -87,9 +90,8 @@ def migrate(database_url: str) -> None:
         engine.dispose()
 
 
-def build_intake(config: IngestConfig) -> Intake:
-    """Migrate the database and build the intake on it."""
-    engine = make_engine(config.database_url)
+def build_intake(config: IngestConfig, engine: Engine) -> Intake:
+    """Migrate the database and build the intake on it (the caller disposes ``engine``)."""
     upgrade(engine)
     archive = Archive(config.data_dir / "archive")
     quarantine = Quarantine(config.data_dir / "quarantine")
@@ -170,7 +172,8 @@ def recover_logged(intake: Intake) -> Callable[[], object]:
 
 def run_watch(config: IngestConfig, stop: threading.Event) -> None:
     """Watcher + intake here, ``config.workers`` OCR processes beside, until ``stop``."""
-    intake = build_intake(config)
+    engine = make_engine(config.database_url)
+    intake = build_intake(config, engine)
     worker_stop = mp.get_context("spawn").Event()
     processes = start_workers(config, worker_stop) if config.workers > 0 else []
     watcher = InboxWatcher(
@@ -185,6 +188,7 @@ def run_watch(config: IngestConfig, stop: threading.Event) -> None:
         watcher.run(stop)
     finally:
         stop_workers(processes, worker_stop, config.grace_seconds)
+        engine.dispose()
 
 
 def stop_on_signals(stop: threading.Event) -> None:

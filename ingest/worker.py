@@ -8,9 +8,11 @@ checks the lease (``LeaseLost``), never recorded twice.
 
 Failures, each recorded with its reason, none swallowed:
 
-- :class:`~ocr.errors.ExtractionError` (a bad PDF the quick intake checks let through,
-  a page with no image, …): not retryable; the scan is copied to the quarantine with
-  its ``.reason.txt`` and the submission fails with the error's reason.
+- :class:`~ocr.errors.ExtractionError`: the registry's ``disposition_for`` decides.
+  A bad PDF the quick intake checks let through, a page with no image, …: not
+  retryable; the scan is copied to the quarantine with its ``.reason.txt`` and the
+  submission becomes ``quarantined`` with the error's reason. OCR failures and
+  timeouts: retryable.
 - :class:`ExtractionTimeout` and any other exception: retryable; the registry backs
   off and retries until its attempts run out.
 
@@ -40,6 +42,7 @@ from ingest.quarantine import Quarantine
 from ocr.errors import ExtractionError
 from ocr.model import Extraction
 from registry import queue
+from registry.errors import LeaseLost
 from registry.lexicon import verified_lexicon
 
 log = structlog.get_logger("ingest.worker")
@@ -62,6 +65,7 @@ class WorkerConfig:
     engine: str = "auto"
     page_workers: int = 1
     lease_seconds: float = 300.0
+    max_attempts: int = 3
     idle_seconds: float = 0.2
     timeout_seconds: float = 240.0
 
@@ -117,6 +121,7 @@ class Worker:
                 session=session,
                 worker_id=self.worker_id,
                 lease_seconds=self.config.lease_seconds,
+                max_attempts=self.config.max_attempts,
                 now=utcnow(),
             )
             if sub is None:
@@ -133,16 +138,24 @@ class Worker:
             with self._lease_kept(job), _time_limit(self.config.timeout_seconds):
                 extraction = self.extract(data, lexicon)
         except ExtractionError as e:
-            jlog.warning("worker.bad_scan", reason=e.reason.value, error=e.message)
-            self.quarantine.put_bytes(
-                data,
-                sha256=job.sha256,
-                file_name=job.file_name,
-                reason=e.reason.value,
-                message=e.message,
-                now=utcnow(),
+            how = queue.disposition_for(e)
+            jlog.warning("worker.extraction_error", reason=how.reason, error=e.message)
+            if how.quarantine:
+                self.quarantine.put_bytes(
+                    data,
+                    sha256=job.sha256,
+                    file_name=job.file_name,
+                    reason=how.reason,
+                    message=e.message,
+                    now=utcnow(),
+                )
+            self._fail(
+                job,
+                reason=how.reason,
+                error=e.message,
+                retryable=how.retryable,
+                quarantine=how.quarantine,
             )
-            self._fail(job, reason=e.reason.value, error=e.message, retryable=False)
             return
         except Exception as e:  # recorded as retryable with its type, never swallowed
             jlog.exception("worker.error")
@@ -162,12 +175,14 @@ class Worker:
                     now=utcnow(),
                 )
                 ids = [p.id for p in proposals]
-        except queue.LeaseLost:
+        except LeaseLost:
             jlog.warning("worker.lease_lost")
             return
         jlog.info("worker.proposed", proposals=ids, pages=extraction.pages)
 
-    def _fail(self, job: Job, *, reason: str, error: str, retryable: bool) -> None:
+    def _fail(
+        self, job: Job, *, reason: str, error: str, retryable: bool, quarantine: bool = False
+    ) -> None:
         try:
             with self.session_factory() as session, session.begin():
                 queue.fail_submission(
@@ -177,9 +192,11 @@ class Worker:
                     error=error,
                     reason=reason,
                     retryable=retryable,
+                    quarantine=quarantine,
+                    max_attempts=self.config.max_attempts,
                     now=utcnow(),
                 )
-        except queue.LeaseLost:
+        except LeaseLost:
             self.log.warning("worker.lease_lost", submission_id=job.submission_id)
 
     @contextmanager
@@ -198,7 +215,7 @@ class Worker:
                             lease_seconds=self.config.lease_seconds,
                             now=utcnow(),
                         )
-                except queue.LeaseLost:
+                except LeaseLost:
                     self.log.warning("worker.lease_lost", submission_id=job.submission_id)
                     return
 

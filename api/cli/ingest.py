@@ -37,6 +37,7 @@ def ingest_config(settings: Settings, workers: int | None = None) -> IngestConfi
         stable_seconds=settings.stable_seconds,
         poll_seconds=settings.poll_seconds,
         lease_seconds=settings.lease_seconds,
+        max_attempts=settings.max_attempts,
         orphan_seconds=settings.orphan_seconds,
     )
 

@@ -1,0 +1,45 @@
+"""A stand-in for ``ocr.extract`` where a test is about queueing or crashes, not reading.
+
+Selected with ``SIGNREG_OCR_ENGINE=plugin:tests.ingest.fake_ocr`` (see
+``ingest.worker.load_extractor``), as OCRmyPDF's tests inject Tesseract plugins. It
+validates like the real engine (``ocr.pdf.open_pdf``), then:
+
+- ``FAKE_OCR_DELAY``: seconds to "read" (so a test can kill a worker mid-file);
+- ``FAKE_OCR_JOURNAL``: a file to which each call appends ``<pid> <sha256>`` (one
+  ``O_APPEND`` write), so a test can count how often each scan was read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+
+from ocr.model import DeclarationResult, Extraction, FieldValue, SignatureFinding
+from ocr.pdf import open_pdf
+
+
+def extract(data: bytes, *, lexicon: dict[str, str]) -> Extraction:
+    doc = open_pdf(data)
+    sha = hashlib.sha256(data).hexdigest()
+    journal = os.environ.get("FAKE_OCR_JOURNAL")
+    if journal:
+        fd = os.open(journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, f"{os.getpid()} {sha}\n".encode())
+        finally:
+            os.close(fd)
+    time.sleep(float(os.environ.get("FAKE_OCR_DELAY", "0")))
+    value = FieldValue(
+        value=f"Fake Org {sha[:8]} AB", confidence=0.95, page=1, bbox=(0.1, 0.1, 0.5, 0.12)
+    )
+    fields = {"organisation": value}
+    declaration = DeclarationResult(
+        pages=(1,),
+        declaration="jamstalld-industri",
+        fields=fields,
+        signature=SignatureFinding(
+            present=True, confidence=0.97, page=1, bbox=(0.5, 0.8, 0.8, 0.9)
+        ),
+    )
+    return Extraction(pages=doc.page_count, declarations=(declaration,))

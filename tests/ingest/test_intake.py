@@ -1,0 +1,157 @@
+"""Intake on SQLite and PostgreSQL: archive, record, dedupe, quarantine, crash recovery."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, inspect
+
+from ingest.intake import TAKING_DIR, Intake, utcnow
+from ingest.service import IngestConfig, build_intake
+from registry import queue
+from tests.ingest.conftest import arrivals, files_in, submissions
+from tests.ingest.files import bad_files, scan_pdf
+
+
+def drop(inbox: Path, name: str, data: bytes) -> Path:
+    path = inbox / name
+    path.write_bytes(data)
+    return path
+
+
+def test_a_good_scan_is_archived_and_recorded_before_it_leaves_the_inbox(intake: Intake, inbox):
+    data = scan_pdf(1)
+    result = intake.take(drop(inbox, "scan-0001.pdf", data))
+    sha = hashlib.sha256(data).hexdigest()
+    assert (result.outcome, result.sha256) == ("submitted", sha)
+    assert intake.archive.read(sha) == data
+    assert files_in(inbox) == []
+    [sub] = submissions(intake.session_factory)
+    assert (sub.sha256, sub.file_name, sub.size, sub.status) == (
+        sha,
+        "scan-0001.pdf",
+        len(data),
+        "received",
+    )
+    assert sub.archive_path == f"{sha[:2]}/{sha}.pdf"
+
+
+def test_same_content_under_two_names_is_one_submission_and_a_duplicate(intake, inbox):
+    data = scan_pdf(2)
+    first = intake.take(drop(inbox, "a.pdf", data))
+    second = intake.take(drop(inbox, "kopia av a.pdf", data))
+    assert (first.outcome, second.outcome) == ("submitted", "duplicate")
+    assert first.submission_id == second.submission_id
+    assert len(submissions(intake.session_factory)) == 1
+    dup = [a for a in arrivals(intake.session_factory) if a.duplicate]
+    assert [a.file_name for a in dup] == ["kopia av a.pdf"]
+    assert len(files_in(intake.archive.root)) == 1
+    assert files_in(inbox) == []
+
+
+@pytest.mark.parametrize("kind", ["empty", "letter", "truncated", "locked"])
+def test_bad_files_are_quarantined_with_their_reason(intake, inbox, kind):
+    name, (data, reason) = next((n, v) for n, v in bad_files(7).items() if n.startswith(kind))
+    result = intake.take(drop(inbox, name, data))
+    assert (result.outcome, result.reason) == ("quarantined", reason)
+    sha = hashlib.sha256(data).hexdigest()
+    kept = intake.quarantine.root / f"{sha[:12]}-{name}"
+    assert kept.read_bytes() == data
+    text = kept.with_name(kept.name + ".reason.txt").read_text()
+    assert text.startswith(f"reason: {reason}\nmessage: ")
+    [sub] = submissions(intake.session_factory)
+    assert (sub.status, sub.reason, sub.file_name) == ("quarantined", reason, name)
+    assert sub.error
+    assert files_in(intake.archive.root) == []
+    assert files_in(inbox) == []
+
+
+def test_a_file_gone_before_it_is_claimed_is_ignored(intake, inbox):
+    assert intake.take(inbox / "vanished.pdf").outcome == "gone"
+    assert submissions(intake.session_factory) == []
+
+
+# Crash recovery: the state a kill between two steps leaves behind, then a restart.
+
+
+def orphan(inbox: Path, name: str, data: bytes) -> Path:
+    taking = inbox / TAKING_DIR
+    taking.mkdir(exist_ok=True)
+    return drop(taking, f"{uuid.uuid4().hex}__{name}", data)
+
+
+def test_killed_after_claiming_the_file_is_taken_after_restart(intake, inbox):
+    orphan(inbox, "claimed.pdf", scan_pdf(3))
+    [result] = intake.recover_orphans()
+    assert result.outcome == "submitted"
+    assert [s.file_name for s in submissions(intake.session_factory)] == ["claimed.pdf"]
+    assert files_in(inbox) == []
+
+
+def test_killed_after_archiving_it_is_recorded_after_restart(intake, inbox):
+    data = scan_pdf(4)
+    intake.archive.store(orphan(inbox, "archived.pdf", data))
+    [result] = intake.recover_orphans()
+    assert result.outcome == "submitted"
+    assert len(submissions(intake.session_factory)) == 1
+    assert len(files_in(intake.archive.root)) == 1
+
+
+def test_killed_after_recording_it_is_only_removed_after_restart(intake, inbox):
+    data = scan_pdf(5)
+    path = drop(inbox, "recorded.pdf", data)
+    intake.take(path)
+    dup = intake.take(drop(inbox, "recorded-copy.pdf", data))
+    assert dup.outcome == "duplicate"
+    # the same two files, as if the process died after the commit, before the unlink
+    orphan(inbox, "recorded.pdf", data)
+    orphan(inbox, "recorded-copy.pdf", data)
+    outcomes = sorted(r.outcome for r in intake.recover_orphans())
+    assert outcomes == ["already_recorded", "already_recorded"]
+    assert len(submissions(intake.session_factory)) == 1
+    assert len(arrivals(intake.session_factory)) == 2
+    assert files_in(inbox) == []
+
+
+def test_killed_after_quarantining_it_is_recorded_once(intake, inbox):
+    data, reason = bad_files(9)["letter-9.pdf"]
+    intake.take(drop(inbox, "letter-9.pdf", data))
+    orphan(inbox, "letter-9.pdf", data)
+    [result] = intake.recover_orphans()
+    assert (result.outcome, result.reason) == ("already_recorded", reason)
+    assert len(submissions(intake.session_factory)) == 1
+    assert len(arrivals(intake.session_factory)) == 1
+    assert len(intake.quarantine.entries()) == 1
+
+
+def test_a_fresh_claim_is_not_an_orphan(intake, inbox):
+    fresh = Intake(
+        inbox=intake.inbox,
+        archive=intake.archive,
+        quarantine=intake.quarantine,
+        session_factory=intake.session_factory,
+        orphan_seconds=3600,
+    )
+    path = orphan(inbox, "being-taken.pdf", scan_pdf(6))
+    os.utime(path)
+    assert fresh.recover_orphans() == []
+    assert path.exists()
+
+
+def test_start_up_applies_the_migrations_to_an_empty_database(
+    db_url: str, engine: Engine, tmp_path: Path
+):
+    assert inspect(engine).get_table_names() == []
+    config = IngestConfig(database_url=db_url, data_dir=tmp_path / "d", inbox=tmp_path / "i")
+    built = build_intake(config, engine)
+    assert {"submission", "proposal", "submission_arrival"} <= set(
+        inspect(engine).get_table_names()
+    )
+    with built.session_factory() as session, session.begin():
+        assert (
+            queue.claim_next(session=session, worker_id="t", lease_seconds=5, now=utcnow()) is None
+        )
