@@ -1,9 +1,11 @@
 """Find the signing block by its labels, with ONE cheap OCR read per page.
 
 The page is mostly declaration text nobody needs. Layout (pixels only) gives the text
-runs; the first few words of every run (where a label would stand) and the whole of
-tall runs (titles, which identify the form) are cut out, stacked into one narrow
-image and read by Tesseract in one call at 200 dpi. Label words are then matched to
+runs; runs of body text (wide lines and the short last lines of their paragraphs) are
+left out, every other run (labels, values, titles that identify the form) is cut
+out, stacked into one narrow image and read by Tesseract in one call. Tesseract's
+cost grows with the letters read, not the pixels, so that one read at the page's own
+resolution (≤ 300 dpi) also serves as the value read. Label words are then matched to
 the profiles' label variants with rapidfuzz; phrases decide which form it is.
 """
 
@@ -21,9 +23,8 @@ from ocr.layout import Box, Layout
 from ocr.profile import FormProfile
 from ocr.tesseract import PSM_BLOCK, Engine, Word
 
-LABEL_DPI = 200.0
-_STRIP_WIDTH = 14  # label strip width in segment heights
-_TITLE_WIDTH = 60
+LABEL_DPI = 300.0  # the stacked read is also the value read: cost is per letter, not per pixel
+_TITLE_WIDTH = 45  # longest run read, in run heights
 _PAD = 12
 
 
@@ -62,14 +63,37 @@ def norm(text: str) -> str:
     return re.sub(r"[^0-9a-zåäöéü@]", "", text.lower())
 
 
+def _body_text(layout: Layout) -> set[Box]:
+    """Runs of declaration or letter text: wide lines and the short last lines under them."""
+    segs = layout.segments
+    if not segs:
+        return set()
+    left = min(s.x0 for s in segs)
+    right = max(s.x1 for s in segs)
+    column = max(1, right - left)
+    th = layout.text_height
+    body: set[Box] = set()
+    for s in segs:  # top to bottom
+        if s.h >= th * 1.45:
+            continue
+        if s.w >= 0.6 * column:
+            body.add(s)
+            continue
+        above = [b for b in body if 0 <= s.y0 - b.y1 <= th * 1.2 and abs(b.x0 - s.x0) <= th]
+        if above and s.w >= 0.25 * column:
+            body.add(s)
+    return body
+
+
 def _strip_crops(grey: np.ndarray, layout: Layout) -> list[tuple[Box, Box]]:
-    """(segment box, crop box) pairs in full-resolution coordinates."""
+    """(segment box, crop box) pairs in full-resolution coordinates, body text left out."""
     inv = 1.0 / layout.scale
-    tall = layout.text_height * 1.45
+    body = _body_text(layout)
     out = []
     for seg in layout.segments:
-        width = _TITLE_WIDTH if seg.h >= tall else _STRIP_WIDTH
-        crop = Box(seg.x0, seg.y0, min(seg.x1, seg.x0 + int(width * seg.h)), seg.y1)
+        if seg in body:
+            continue
+        crop = Box(seg.x0, seg.y0, min(seg.x1, seg.x0 + int(_TITLE_WIDTH * seg.h)), seg.y1)
         m = max(1, int(seg.h * 0.15))
         full = Box(seg.x0, seg.y0 - m, seg.x1, seg.y1 + m).scaled(inv)
         cropf = Box(crop.x0 - m, crop.y0 - m, crop.x1 + m, crop.y1 + m).scaled(inv)
@@ -81,14 +105,14 @@ def read_strips(grey: np.ndarray, dpi: float, layout: Layout, engine: Engine) ->
     pairs = _strip_crops(grey, layout)
     if not pairs:
         return [], 0.0
-    f = LABEL_DPI / dpi
+    f = min(1.0, LABEL_DPI / dpi)
     h_img, w_img = grey.shape[:2]
     pieces = []
     for _seg, c in pairs:
         sub = grey[max(0, c.y0) : min(h_img, c.y1), max(0, c.x0) : min(w_img, c.x1)]
         if sub.size == 0:
             sub = np.full((2, 2), 255, np.uint8)
-        pieces.append(cv2.resize(sub, None, fx=f, fy=f, interpolation=cv2.INTER_AREA))
+        pieces.append(sub if f == 1.0 else cv2.resize(sub, None, fx=f, fy=f, interpolation=cv2.INTER_AREA))
     width = max(p.shape[1] for p in pieces) + 2 * _PAD
     gap = max(8, int(np.median([p.shape[0] for p in pieces]) * 0.8))
     height = sum(p.shape[0] + gap for p in pieces) + gap
@@ -99,7 +123,7 @@ def read_strips(grey: np.ndarray, dpi: float, layout: Layout, engine: Engine) ->
         canvas[y : y + p.shape[0], _PAD : _PAD + p.shape[1]] = p
         offsets.append((y, y + p.shape[0]))
         y += p.shape[0] + gap
-    words = engine.read_words(canvas, psm=PSM_BLOCK, dpi=int(LABEL_DPI))
+    words = engine.read_words(canvas, psm=PSM_BLOCK, dpi=int(dpi * f))
     buckets: list[list[Word]] = [[] for _ in pairs]
     tops = np.array([o[0] for o in offsets])
     for w in words:

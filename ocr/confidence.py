@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 SURE = 0.9
+REREAD_BELOW = 85.0  # weakest word confidence under which a value is read again
 
 # (raw score, calibrated confidence) knots, piecewise linear, monotone.
 # Fitted on dev seeds: raw ≥ 0.80 was right in every case seen; below 0.55 often wrong.

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ocr.block import Label, PageScan
+from ocr.block import Label, PageScan, Strip
 from ocr.layout import Box, Layout, ink_box, same_band
 from ocr.tesseract import PSM_BLOCK, PSM_LINE, Engine, Word
 
@@ -177,6 +177,31 @@ def read_region(grey: np.ndarray, dpi: float, region: Region, th: float, engine:
     if mapped:
         tight = Box(min(w.left for w in mapped), min(w.top for w in mapped), max(w.right for w in mapped), max(w.bottom for w in mapped))
     return Reading(region.label, text, mapped, tight, region.where)
+
+
+def collect(region: Region, strips: Sequence[Strip]) -> Reading:
+    """The words of the stacked read that fall in the region (no new OCR)."""
+    if region.box is None:
+        return Reading(region.label, "", (), None, region.where)
+    b = region.box
+    words = []
+    for s in strips:
+        if s.segment.h_overlap(b) <= 0 or s.segment.v_overlap(b) < 0.5:
+            continue
+        for w in s.words:
+            cx = (w.left + w.right) / 2
+            if b.x0 - 2 <= cx <= b.x1 + 2 and b.y0 - 4 <= w.cy <= b.y1 + 4:
+                if region.where == "inline" and w.left < region.label.box.x1 - 2:
+                    continue
+                if region.where != "inline" and s.segment == region.label.segment:
+                    continue
+                words.append(w)
+    words.sort(key=lambda w: (w.line, w.left))
+    text = " ".join(w.text for w in words)
+    tight = None
+    if words:
+        tight = Box(min(w.left for w in words), min(w.top for w in words), max(w.right for w in words), max(w.bottom for w in words))
+    return Reading(region.label, text, tuple(words), tight, region.where)
 
 
 def ink_region(layout: Layout, box: Box) -> Box | None:

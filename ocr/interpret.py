@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from rapidfuzz import fuzz
 
-from ocr.confidence import SURE, Evidence, confidence, low_flag
+from ocr.confidence import REREAD_BELOW, SURE, Evidence, confidence, low_flag
 from ocr.fields import Reading
 from ocr.layout import Box
 from ocr.model import FIELD_NAMES, BBox, FieldValue
@@ -44,7 +44,22 @@ def _fraction(b: Box | None, size: tuple[int, int]) -> BBox | None:
     return (max(0.0, b.x0 / w), max(0.0, b.y0 / h), min(1.0, b.x1 / w), min(1.0, b.y1 / h))
 
 
-def _value(field: str, parsed: Parsed, reading: Reading, page: int, size: tuple[int, int]) -> FieldValue:
+def _parse(key: str, text: str) -> list[tuple[str, Parsed]]:
+    if key == "place_date":
+        place, date = parse_place_date(text)
+        return [("place", place), ("signed_date", date)]
+    if key in _PARSERS:
+        return [(key, _PARSERS[key](text))]
+    return []
+
+
+def _good(parsed: list[tuple[str, Parsed]], reading: Reading) -> bool:
+    return all(p.valid and p.certainty >= 0.9 for _, p in parsed) and reading.conf >= REREAD_BELOW
+
+
+def _value(
+    field: str, parsed: Parsed, reading: Reading, agrees: bool | None, page: int, size: tuple[int, int]
+) -> FieldValue:
     if parsed.value is None:
         return FieldValue.missing()
     ev = Evidence(
@@ -53,23 +68,41 @@ def _value(field: str, parsed: Parsed, reading: Reading, page: int, size: tuple[
         valid=parsed.valid,
         certainty=parsed.certainty,
         label_score=reading.label.score,
+        agrees=agrees,
     )
     return FieldValue(parsed.value, confidence(ev), page, _fraction(reading.box, size))
 
 
+def _score(parsed: list[tuple[str, Parsed]], reading: Reading) -> tuple[int, float]:
+    return sum(p.valid for _, p in parsed), reading.conf
+
+
 def parse_readings(
-    readings: Mapping[str, Reading], page: int, size: tuple[int, int]
+    readings: Mapping[str, Reading],
+    page: int,
+    size: tuple[int, int],
+    reread: Callable[[str], Reading] | None = None,
 ) -> tuple[dict[str, FieldValue], list[str]]:
-    """Field values (every field key present) and flags for one signing block."""
+    """Field values (every field key present) and flags for one signing block.
+
+    A value that does not parse cleanly or was read with a weak word is read a second
+    time from its region alone; agreement raises confidence, disagreement lowers it.
+    """
     fields: dict[str, FieldValue] = {name: FieldValue.missing() for name in FIELD_NAMES}
     for key, reading in readings.items():
-        text = reading.text
-        if key == "place_date":
-            place, date = parse_place_date(text)
-            fields["place"] = _value("place", place, reading, page, size)
-            fields["signed_date"] = _value("signed_date", date, reading, page, size)
-        elif key in _PARSERS:
-            fields[key] = _value(key, _PARSERS[key](text), reading, page, size)
+        parsed = _parse(key, reading.text)
+        agrees: dict[str, bool | None] = {name: None for name, _ in parsed}
+        if reread is not None and not _good(parsed, reading):
+            second = reread(key)
+            parsed2 = _parse(key, second.text)
+            agrees = {
+                name: (p1.value == p2.value and p1.value is not None)
+                for (name, p1), (_, p2) in zip(parsed, parsed2, strict=True)
+            }
+            if _score(parsed2, second) > _score(parsed, reading):
+                parsed, reading = parsed2, second
+        for name, p in parsed:
+            fields[name] = _value(name, p, reading, agrees[name], page, size)
     flags = [low_flag(name) for name, v in fields.items() if v.value is not None and v.confidence < SURE]
     return fields, flags
 

@@ -105,7 +105,7 @@ def find_segments(mask: np.ndarray, dpi: float) -> list[Box]:
     keep = np.zeros(n, dtype=bool)
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= min_area
     m = (keep[labels]).astype(np.uint8) * 255
-    gap = max(3, int(dpi * 0.085))
+    gap = max(3, int(dpi * 0.12))
     joined = cv2.dilate(m, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, max(1, int(dpi * 0.01)))))
     n, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     min_h = max(3, int(dpi * 0.03))

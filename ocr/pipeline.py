@@ -19,7 +19,7 @@ import cv2
 from ocr import orient
 from ocr.batch import PageFacts, split
 from ocr.block import PageScan, scan_page
-from ocr.fields import locate, read_region
+from ocr.fields import Reading, collect, locate, read_region
 from ocr.layout import Box, analyse
 from ocr.limits import Limits
 from ocr.model import DeclarationResult, Extraction, FieldValue, SignatureFinding
@@ -80,10 +80,12 @@ def analyse_page(page: PageImage, profiles: Sequence[FormProfile], engine_name: 
     h, w = grey.shape[:2]
     regions = locate(scan, layout, w)
     th = layout.text_height / layout.scale
-    readings = {
-        key: read_region(grey, page.dpi, r, th, engine) for key, r in regions.items() if key != "signature"
-    }
-    fields, flags = parse_readings(readings, page.number, (w, h))
+    readings = {key: collect(r, scan.strips) for key, r in regions.items() if key != "signature"}
+
+    def reread(key: str) -> Reading:
+        return read_region(grey, page.dpi, regions[key], th, engine)
+
+    fields, flags = parse_readings(readings, page.number, (w, h), reread)
     sig_region = regions.get("signature")
     if sig_region is None:
         signature = no_label(page.number)
