@@ -13,6 +13,8 @@ the benchmark prints.
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import multiprocessing as mp
 import os
 import time
@@ -25,6 +27,7 @@ from typing import Any
 
 from ocr.errors import ExtractionError, Reason
 
+DEFAULT_TARGET = "ocr:extract"
 UNREADABLE = "unreadable"  # the path could not be read: not an extraction reason
 
 
@@ -63,21 +66,32 @@ def error_line(file: str, message: str, reason: str) -> dict[str, Any]:
     return {"file": file, "error": " ".join(message.split()), "reason": reason}
 
 
-def extract_files(files: Sequence[str], *, workers: int, timeout: float,
-                  engine: str = "auto") -> Iterator[FileOutcome]:
-    """Extract every file in worker processes; yield outcomes in input order."""
+def extract_files(
+    files: Sequence[str],
+    *,
+    workers: int,
+    timeout: float,
+    engine: str = "auto",
+    target: str = DEFAULT_TARGET,
+) -> Iterator[FileOutcome]:
+    """Extract every file in worker processes; yield outcomes in input order.
+
+    ``target`` (``"module:function"``) is the extraction function the workers call, with
+    the signature of :func:`ocr.extract`; tests name one that crashes or hangs.
+    """
     run = _Run(files=files, pending=list(range(len(files))))
     count = max(1, min(workers, len(files)))
     inner = max(1, workers // max(1, len(files)))  # few files: pages in parallel inside
     ctx = mp.get_context("spawn")
-    pool = [_start(ctx, engine) for _ in range(count)]
+    spec = (engine, target)
+    pool = [_start(ctx, spec) for _ in range(count)]
     next_out = 0
     try:
         while next_out < len(files):
             for worker in pool:
                 if worker.task is None and run.pending:
                     _assign(worker, run, inner)
-            _collect(pool, run, ctx, engine, timeout)
+            _collect(pool, run, ctx, spec, timeout)
             while next_out in run.done:
                 yield run.done.pop(next_out)
                 next_out += 1
@@ -86,9 +100,9 @@ def extract_files(files: Sequence[str], *, workers: int, timeout: float,
             _stop(worker)
 
 
-def _start(ctx: Any, engine: str) -> _Worker:
+def _start(ctx: Any, spec: tuple[str, str]) -> _Worker:
     parent, child = ctx.Pipe()
-    process = ctx.Process(target=_serve, args=(child, engine), daemon=False)
+    process = ctx.Process(target=_serve, args=(child, spec), daemon=False)
     process.start()
     child.close()
     return _Worker(process=process, conn=parent)
@@ -101,7 +115,9 @@ def _assign(worker: _Worker, run: _Run, inner: int) -> None:
     worker.conn.send((index, run.files[index], inner))
 
 
-def _collect(pool: list[_Worker], run: _Run, ctx: Any, engine: str, timeout: float) -> None:
+def _collect(
+    pool: list[_Worker], run: _Run, ctx: Any, spec: tuple[str, str], timeout: float
+) -> None:
     busy = [w for w in pool if w.task is not None]
     if not busy:
         return
@@ -128,20 +144,25 @@ def _collect(pool: list[_Worker], run: _Run, ctx: Any, engine: str, timeout: flo
                 message = f"reading the file took longer than {timeout:.0f} s and was stopped"
                 reason = Reason.TIMEOUT.value
             else:
-                message = (f"the reading process crashed (exit code {worker.process.exitcode}) "
-                           "on this file")
+                message = (
+                    f"the reading process crashed (exit code {worker.process.exitcode}) "
+                    "on this file"
+                )
                 reason = Reason.OCR_FAILED.value
             _stop(worker)
-            run.done[index] = FileOutcome(file, error_line(file, message, reason), elapsed,
-                                          worker.process.pid, worker.peak_kb or None)
-            pool[slot] = _start(ctx, engine)
+            run.done[index] = FileOutcome(
+                file,
+                error_line(file, message, reason),
+                elapsed,
+                worker.process.pid,
+                worker.peak_kb or None,
+            )
+            pool[slot] = _start(ctx, spec)
 
 
 def _stop(worker: _Worker) -> None:
-    try:
+    with contextlib.suppress(OSError, ValueError):  # already gone: nothing to tell it
         worker.conn.send(None)
-    except (OSError, ValueError):
-        pass
     worker.process.join(timeout=1.0)
     if worker.process.is_alive():
         worker.process.kill()
@@ -149,11 +170,13 @@ def _stop(worker: _Worker) -> None:
     worker.conn.close()
 
 
-def _serve(conn: Connection, engine: str) -> None:
+def _serve(conn: Connection, spec: tuple[str, str]) -> None:
     """Worker loop: receive ``(index, path, inner_workers)``, send ``(index, line, peak)``."""
-    from ocr import extract
     from ocr.profile import load_profiles
 
+    engine, target = spec
+    module, _, name = target.partition(":")
+    extract = getattr(importlib.import_module(module), name)
     profiles = load_profiles()
     while True:
         try:
@@ -167,8 +190,9 @@ def _serve(conn: Connection, engine: str) -> None:
         conn.send((index, line, peak_rss_kb()))
 
 
-def read_one(file: str, *, profiles: Any, engine: str, workers: int,
-             extract: Any) -> dict[str, Any]:
+def read_one(
+    file: str, *, profiles: Any, engine: str, workers: int, extract: Any
+) -> dict[str, Any]:
     """The output line for one file: the extraction, or an error with its reason."""
     try:
         data = Path(file).read_bytes()
@@ -197,5 +221,6 @@ def peak_rss_kb(pid: int | str = "self") -> int:
 
 
 def default_workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
-        os.cpu_count() or 1)
+    return (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    )
