@@ -2,8 +2,8 @@
 
 Each file goes through the same intake as an inbox file (hash, validate, archive,
 record; the file itself is left where it is), then OCR workers run until every
-submission those files made has reached a final status. With ``workers == 0`` the
-reading happens in this process; otherwise in ``workers`` spawned worker processes,
+submission those files made has reached a final status: in this process when at most
+one worker would be busy, otherwise in up to ``workers`` spawned worker processes,
 exactly as under ``signreg watch``.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import select
@@ -79,11 +79,12 @@ def _ingest(
     ids = {r.submission_id for r in taken if r.submission_id is not None}
     total = len(ids)
     progress(_count_final(intake.session_factory, ids), total)
-    if config.workers == 0:
+    workers = min(config.workers, total - _count_final(intake.session_factory, ids))
+    if workers <= 1:  # starting a process costs more than it saves here
         _read_in_process(config, intake, ids, stop, progress)
     else:
         worker_stop = mp.get_context("spawn").Event()
-        processes = start_workers(config, worker_stop)
+        processes = start_workers(replace(config, workers=workers), worker_stop)
         try:
             while not stop.is_set():
                 done = _count_final(intake.session_factory, ids)

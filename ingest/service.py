@@ -112,11 +112,22 @@ def worker_process_main(config: WorkerConfig, stop: StopFlag) -> None:
     configure_logging()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    threading.Thread(target=_stop_when_orphaned, args=(stop,), daemon=True).start()
     engine = make_engine(config.database_url)
     try:
         Worker(config, make_sessionmaker(engine), worker_id()).run(stop)  # type: ignore[arg-type]
     finally:
         engine.dispose()
+
+
+def _stop_when_orphaned(stop: StopFlag) -> None:
+    """A parent killed with -9 cannot tell its workers: they notice and stop themselves
+    after the file in hand (a file they were reading is taken again after its lease)."""
+    parent = os.getppid()
+    while not stop.wait(1.0):
+        if os.getppid() != parent:
+            log.warning("worker.orphaned", parent=parent)
+            stop.set()
 
 
 def start_workers(config: IngestConfig, stop: StopFlag) -> list[BaseProcess]:

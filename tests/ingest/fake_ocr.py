@@ -6,7 +6,9 @@ validates like the real engine (``ocr.pdf.open_pdf``), then:
 
 - ``FAKE_OCR_DELAY``: seconds to "read" (so a test can kill a worker mid-file);
 - ``FAKE_OCR_JOURNAL``: a file to which each call appends ``<pid> <sha256>`` (one
-  ``O_APPEND`` write), so a test can count how often each scan was read.
+  ``O_APPEND`` write), so a test can count how often each scan was read;
+- ``FAKE_OCR_RAISE``: ``crash`` raises a RuntimeError (an engine bug), any other value
+  an :class:`~ocr.errors.ExtractionError` with that reason.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import hashlib
 import os
 import time
 
+from ocr.errors import ExtractionError, Reason
 from ocr.model import DeclarationResult, Extraction, FieldValue, SignatureFinding
 from ocr.pdf import open_pdf
 
@@ -30,6 +33,11 @@ def extract(data: bytes, *, lexicon: dict[str, str]) -> Extraction:
         finally:
             os.close(fd)
     time.sleep(float(os.environ.get("FAKE_OCR_DELAY", "0")))
+    failure = os.environ.get("FAKE_OCR_RAISE")
+    if failure == "crash":
+        raise RuntimeError("the fake engine crashed")
+    if failure:
+        raise ExtractionError(f"fake failure: {failure}", reason=Reason(failure))
     value = FieldValue(
         value=f"Fake Org {sha[:8]} AB", confidence=0.95, page=1, bbox=(0.1, 0.1, 0.5, 0.12)
     )
