@@ -29,7 +29,7 @@ def result(
 ) -> DeclarationResult:
     base: dict[str, str | None] = {
         "organisation": "Kuusakoski Sverige AB",
-        "organisation_number": "556051-3101",
+        "organisation_number": "556051-3102",
         "county": "Norrbotten",
         "place": "Luleå",
         "signed_date": "2023-05-11",
@@ -90,3 +90,42 @@ def drain_in_process(url: str, worker_id: str, now_iso: str) -> list[int]:
         return drain(make_sessionmaker(engine), worker_id, dt.datetime.fromisoformat(now_iso))
     finally:
         engine.dispose()
+
+
+class Profile:
+    """Stands in for ``ocr.profile.FormProfile`` where only slug, title, interval matter."""
+
+    def __init__(self, slug: str = SLUG, title: str = "Jämställd industri", years: int = 2):
+        self.slug, self.title, self.follow_up_years = slug, title, years
+
+
+def seed_declaration(factory: sessionmaker[Session], slug: str = SLUG, years: int = 2) -> None:
+    from registry.declarations import ensure_declarations
+
+    with factory.begin() as s:
+        ensure_declarations(session=s, profiles=[Profile(slug, years=years)])
+
+
+def propose(
+    factory: sessionmaker[Session], *results: DeclarationResult, name: str = "scan"
+) -> list[int]:
+    """One submission through the queue to proposals; their ids."""
+    with factory.begin() as s:
+        sub, _ = queue.record_submission(
+            session=s,
+            sha256=sha(name),
+            file_name=f"{name}.pdf",
+            size=1,
+            archive_path=None,
+            now=T0,
+        )
+        claimed = queue.claim_next(session=s, worker_id="w", lease_seconds=60, now=T0)
+        assert claimed is not None and claimed.id == sub.id
+        made = queue.complete_submission(
+            session=s,
+            submission_id=sub.id,
+            worker_id="w",
+            extraction=extraction(*results),
+            now=T0,
+        )
+        return [p.id for p in made]

@@ -1,0 +1,56 @@
+"""Declarations: one row per form profile, kept in step with ``ocr/profiles``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from registry.errors import NotFound
+from registry.models import Declaration, Signatory
+
+DEFAULT_FOLLOW_UP_YEARS = 2
+
+
+class ProfileLike(Protocol):
+    @property
+    def slug(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def follow_up_years(self) -> int: ...
+
+
+def ensure_declarations(*, session: Session, profiles: Iterable[ProfileLike]) -> list[Declaration]:
+    """A Declaration for every profile (title and interval updated from the profile)."""
+    rows = []
+    for profile in profiles:
+        row = session.scalar(select(Declaration).where(Declaration.slug == profile.slug))
+        if row is None:
+            row = Declaration(slug=profile.slug, profile=profile.slug, title=profile.title)
+            session.add(row)
+        row.title = profile.title
+        row.follow_up_years = profile.follow_up_years or DEFAULT_FOLLOW_UP_YEARS
+        rows.append(row)
+    session.flush()
+    return rows
+
+
+def get_declaration(*, session: Session, slug: str) -> Declaration:
+    row = session.scalar(select(Declaration).where(Declaration.slug == slug))
+    if row is None:
+        raise NotFound("declaration", slug)
+    return row
+
+
+def declarations_with_counts(*, session: Session) -> list[tuple[Declaration, int]]:
+    """Every declaration with its number of verified (active) signatories."""
+    count = (
+        select(func.count(Signatory.id))
+        .where(Signatory.declaration_id == Declaration.id, Signatory.active.is_(True))
+        .scalar_subquery()
+    )
+    stmt = select(Declaration, count).order_by(Declaration.slug)
+    return [(d, int(n)) for d, n in session.execute(stmt)]
