@@ -1,0 +1,145 @@
+"""Draw the pages of one document (cover letter, forms) and collect their truth."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from samples import texts
+from samples.canvas import A4_MM, BLACK, Box, Canvas, union
+from samples.layouts import DRAW, BlockStyle, block_height_mm
+from samples.plan import DocPlan, FormPlan
+from samples.signature import INKS, draw_signature
+
+
+@dataclass(frozen=True, slots=True)
+class DrawnForm:
+    pages: list[Canvas]
+    block_page: int  # index into pages
+    value_boxes: dict[str, Box]
+    signature_box: Box | None
+
+
+def _style(plan: DocPlan, form: FormPlan, rng: random.Random) -> BlockStyle:
+    hand = plan.value_font != plan.font.regular
+    return BlockStyle(
+        family=plan.family, labels=form.labels,
+        label_font=plan.font.bold if rng.random() < 0.4 else plan.font.regular,
+        label_pt=plan.label_pt, value_font=plan.value_font,
+        value_pt=plan.value_pt * (1.1 if hand else 1.0),
+        value_ink=INKS[form.ink] if hand else BLACK,
+        row_pitch_mm=plan.row_pitch_mm, label_col_mm=plan.label_col_mm,
+        left_mm=plan.margin_mm, right_mm=A4_MM[0] - plan.margin_mm,
+        colon=plan.family == "letterhead" or rng.random() < 0.3,
+        line_pt=rng.choice((0.4, 0.6, 0.8, 1.0)),
+    )
+
+
+def _header(canvas: Canvas, plan: DocPlan, form: FormPlan, rng: random.Random) -> float:
+    """Letterhead or issuer line plus title; returns the y below it."""
+    left, right = plan.margin_mm, A4_MM[0] - plan.margin_mm
+    y = plan.margin_mm
+    if plan.family == "letterhead":
+        canvas.text(left, y + 6, form.letterhead_org, plan.font.bold, 15)
+        canvas.text(left, y + 11, "Box 123 · 97 100 Norrbotten · www.example.se",
+                    plan.font.regular, 8)
+        canvas.hline(left, right, y + 13, 0.8)
+        y += 22
+    else:
+        issuer = rng.choice(texts.ISSUERS[form.declaration])
+        canvas.text(left, y + 4, issuer, plan.font.regular, 9)
+        y += 12
+    title = rng.choice(texts.TITLES[form.declaration])
+    pt = canvas.fit_pt(title, plan.font.bold, rng.uniform(15, 19), right - left)
+    canvas.text(left, y + pt * 0.36, title, plan.font.bold, pt)
+    return y + pt * 0.36 + 6
+
+
+def _body(canvas: Canvas, plan: DocPlan, paras: list[str], y: float, limit: float) -> float:
+    left, width = plan.margin_mm, A4_MM[0] - 2 * plan.margin_mm
+    while paras:
+        h = canvas.paragraph_height(width, paras[0], plan.font.regular, plan.body_pt)
+        if y + h > limit:
+            break
+        y = canvas.paragraph(left, y, width, paras.pop(0), plan.font.regular, plan.body_pt)
+    return y
+
+
+def _bullets(canvas: Canvas, plan: DocPlan, form: FormPlan, y: float) -> float:
+    left, width = plan.margin_mm, A4_MM[0] - 2 * plan.margin_mm
+    for item in texts.BULLETS[form.declaration]:
+        canvas.text(left + 2, y + plan.body_pt * 0.3, "•", plan.font.regular, plan.body_pt)
+        y = canvas.paragraph(left + 7, y - 0.5, width - 7, item, plan.font.regular, plan.body_pt)
+    return y + 2
+
+
+def draw_form(plan: DocPlan, form: FormPlan, rng: random.Random) -> DrawnForm:
+    dpi = plan.scan.dpi
+    style = _style(plan, form, rng)
+    block_h = block_height_mm(style, form.printed)
+    bottom = A4_MM[1] - plan.margin_mm
+    first = Canvas.a4(dpi, plan.page_mode)
+    y = _header(first, plan, form, rng)
+    pages = [first]
+    if form.two_page:
+        paras = texts.pick_paragraphs(rng, form.declaration, 9)
+        y = _body(first, plan, paras, y, bottom - 40)
+        y = _bullets(first, plan, form, y)
+        y = _body(first, plan, paras, y, bottom)
+        page = Canvas.a4(dpi, plan.page_mode)
+        pages.append(page)
+        y = _body(page, plan, paras[:2], plan.margin_mm + 5, bottom - block_h)
+    else:
+        page = first
+        paras = texts.pick_paragraphs(rng, form.declaration, rng.randint(1, 3))
+        y = _body(page, plan, paras, y, bottom - block_h - 12)
+        if rng.random() < 0.6 and y + 30 < bottom - block_h:
+            y = _bullets(page, plan, form, y)
+    if plan.family != "letterhead" and rng.random() < 0.5:
+        y = page.paragraph(plan.margin_mm, y + 2, A4_MM[0] - 2 * plan.margin_mm,
+                           rng.choice(texts.BLOCK_INTROS), plan.font.regular, plan.body_pt)
+    top = min(y + 4, bottom - block_h)
+    block = DRAW[plan.family](page, style, form.printed, top)
+    sig_box = None
+    if form.signed:
+        sig_box = draw_signature(page, rng, name=form.truth["signatory_name"] or "Anna Öberg",
+                                 font_path=form.signature_font, area=block.signature_area,
+                                 ink=form.ink)
+    if len(pages) == 2 and rng.random() < 0.5:
+        for i, p in enumerate(pages, 1):
+            p.text(A4_MM[0] / 2 - 8, A4_MM[1] - 10, f"Sida {i} av 2", plan.font.regular, 8)
+    return DrawnForm(pages, len(pages) - 1, block.value_boxes, sig_box)
+
+
+def draw_cover_letter(plan: DocPlan, form: FormPlan, rng: random.Random) -> Canvas:
+    """A letter from the signing organisation: no signing block, so no declaration."""
+    page = Canvas.a4(plan.scan.dpi, plan.page_mode)
+    left, width = plan.margin_mm, A4_MM[0] - 2 * plan.margin_mm
+    f, pt = plan.font, plan.body_pt
+    page.text(left, plan.margin_mm + 6, form.letterhead_org, f.bold, 14)
+    page.hline(left, left + width, plan.margin_mm + 9, 0.6)
+    y = plan.margin_mm + 22
+    page.text(left + width * 0.6, y, form.printed["place_date"] or "", f.regular, pt)
+    y += 12
+    for line in ("Länsstyrelsen", "Enheten för jämställdhet", "Att: kontaktperson"):
+        page.text(left, y, line, f.regular, pt)
+        y += pt * 0.5
+    y += 8
+    title = texts.TITLES[form.declaration][0]
+    page.text(left, y, f"Angående: {title}", f.bold, pt, BLACK)
+    y = page.paragraph(left, y + 4, width, rng.choice(texts.LETTER_BODIES), f.regular, pt)
+    y = page.paragraph(left, y + 2, width, rng.choice(texts.LETTER_BODIES), f.regular, pt)
+    page.text(left, y + 8, "Med vänliga hälsningar", f.regular, pt)
+    name = form.truth["signatory_name"] or "Åsa Lindqvist"
+    box = (page.px(left), page.px(y + 10), page.px(left + 70), page.px(y + 26))
+    if rng.random() < 0.3:
+        draw_signature(page, rng, name=name, font_path=form.signature_font, area=box, ink=form.ink)
+    page.text(left, y + 32, name, f.regular, pt)
+    return page
+
+
+def boxes_union(boxes: list[Box | None]) -> Box | None:
+    out: Box | None = None
+    for b in boxes:
+        out = union(out, b)
+    return out

@@ -1,0 +1,143 @@
+"""Synthetic scanned declaration PDFs with their truth.
+
+    generate_set(out_dir, count=N, seed=S, split="dev"|"heldout") -> [pdf paths]
+    generate_bad_inputs(out_dir) -> [(path, expected ocr.errors.Reason value or "")]
+
+CLI: ``python -m samples.generate --out DIR --count N --seed S --split dev|heldout [--bad]``
+
+Each sample ``NNNN.pdf`` has ``NNNN.json`` beside it: the values the engine must output
+(normalised), which pages hold which declaration, where the signature is, and how the
+sample was made (``variant``). What the ``heldout`` split keeps back is the table in
+:mod:`samples.split`. Same seed, same split → byte-identical files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+from multiprocessing import Pool
+from pathlib import Path
+from typing import Any, Literal
+
+from samples.bad import generate_bad_inputs
+from samples.canvas import Box, Canvas
+from samples.forms import draw_cover_letter, draw_form
+from samples.pdfwrite import encode_page, write_pdf
+from samples.plan import DocPlan, numpy_rng, plan_sample
+from samples.scanner import scan
+from samples.split import Split
+
+__all__ = ["generate_bad_inputs", "generate_set", "render_sample"]
+
+
+def _frac(box: Box | None, canvas: Canvas) -> list[float] | None:
+    if box is None:
+        return None
+    w, h = canvas.image.size
+    return [round(box[0] / w, 4), round(box[1] / h, 4), round(box[2] / w, 4), round(box[3] / h, 4)]
+
+
+def _variant(plan: DocPlan) -> dict[str, Any]:
+    return {
+        "document": plan.kind,
+        "layout": plan.family,
+        "font": plan.font.name,
+        "value_font": Path(plan.value_font).stem if plan.value_font != plan.font.regular else "typed",
+        "labels": sorted({label for form in plan.forms for label in form.labels.values()}),
+        "margin_mm": round(plan.margin_mm, 1),
+        "value_pt": round(plan.value_pt, 1),
+        "row_pitch_mm": round(plan.row_pitch_mm, 1),
+        **plan.scan.as_truth(),
+    }
+
+
+def render_sample(index: int, seed: int, split: Split) -> tuple[bytes, dict[str, Any]]:
+    """The PDF bytes and the truth of sample ``index`` (the file name is left to the caller)."""
+    plan = plan_sample(index, seed, split)
+    rng = random.Random(f"draw:{seed}:{split}:{index}")
+    pages: list[Canvas] = []
+    declarations: list[dict[str, Any]] = []
+    if plan.cover_letter:
+        pages.append(draw_cover_letter(plan, plan.forms[0], rng))
+    for form in plan.forms:
+        drawn = draw_form(plan, form, rng)
+        first = len(pages) + 1
+        pages.extend(drawn.pages)
+        block_canvas = drawn.pages[drawn.block_page]
+        block_page = first + drawn.block_page
+        boxes = {f: {"page": block_page, "bbox": _frac(b, block_canvas)}
+                 for f, b in drawn.value_boxes.items()}
+        if "place_date" in boxes:
+            boxes["place"] = boxes["signed_date"] = boxes.pop("place_date")
+        declaration: dict[str, Any] = {
+            "pages": list(range(first, len(pages) + 1)),
+            "declaration": form.declaration,
+            "fields": dict(form.truth),
+            "signature": {"present": form.signed, "page": block_page,
+                          "bbox": _frac(drawn.signature_box, block_canvas)},
+            "value_boxes": boxes,
+            "printed": dict(form.printed),
+        }
+        if form.orgnr_printed_invalid:
+            declaration["organisation_number_printed"] = form.orgnr_printed_invalid
+        declarations.append(declaration)
+    nrng = numpy_rng(index, seed, split)
+    encoded = [encode_page(scan(p.image, plan.scan, nrng), plan.scan) for p in pages]
+    rotate = [(360 - plan.scan.rotation) % 360 if plan.scan.pdf_rotate else 0 for _ in pages]
+    pdf = write_pdf(encoded, pdf_rotate=rotate)
+    truth = {"pages": len(pages), "split": split, "variant": _variant(plan),
+             "declarations": declarations}
+    return pdf, truth
+
+
+def _write_one(job: tuple[str, int, int, str]) -> str:
+    out_dir, index, seed, split = job
+    pdf, truth = render_sample(index, seed, split)  # type: ignore[arg-type]
+    name = f"{index:04d}"
+    pdf_path = Path(out_dir) / f"{name}.pdf"
+    pdf_path.write_bytes(pdf)
+    truth = {"file": pdf_path.name, **truth}
+    (Path(out_dir) / f"{name}.json").write_text(
+        json.dumps(truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return str(pdf_path)
+
+
+def generate_set(out_dir: Path, *, count: int, seed: int, split: Literal["dev", "heldout"],
+                 workers: int | None = None) -> list[Path]:
+    """Write ``out_dir/NNNN.pdf`` and ``NNNN.json`` for ``count`` samples; returns the PDFs."""
+    if split not in ("dev", "heldout"):
+        raise ValueError(f"split must be 'dev' or 'heldout', not {split!r}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    jobs = [(str(out_dir), i, seed, split) for i in range(count)]
+    n = workers if workers is not None else min(os.cpu_count() or 1, count)
+    if n <= 1 or count < 3:
+        return [Path(_write_one(job)) for job in jobs]
+    with Pool(n) as pool:
+        return [Path(p) for p in pool.map(_write_one, jobs, chunksize=1)]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m samples.generate", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--count", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--split", choices=("dev", "heldout"), default="dev")
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--bad", action="store_true", help="also write the broken inputs")
+    args = parser.parse_args(argv)
+    paths = generate_set(args.out, count=args.count, seed=args.seed, split=args.split,
+                         workers=args.workers)
+    print(f"wrote {len(paths)} samples to {args.out}")
+    if args.bad:
+        bad = generate_bad_inputs(args.out / "bad")
+        (args.out / "bad" / "expected.json").write_text(
+            json.dumps({p.name: r for p, r in bad}, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {len(bad)} bad inputs to {args.out / 'bad'}")
+
+
+if __name__ == "__main__":
+    main()
