@@ -22,21 +22,27 @@ BOMB_SIDE = 50_000  # pixels each way: 2.5 gigapixels, a ~300 kB Flate stream of
 def _docx() -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr(zipfile.ZipInfo("[Content_Types].xml", (2024, 1, 1, 0, 0, 0)),
-                   '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.'
-                   'openxmlformats.org/package/2006/content-types"><Override PartName='
-                   '"/word/document.xml" ContentType="application/vnd.openxmlformats-'
-                   'officedocument.wordprocessingml.document.main+xml"/></Types>')
-        z.writestr(zipfile.ZipInfo("_rels/.rels", (2024, 1, 1, 0, 0, 0)),
-                   '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://'
-                   'schemas.openxmlformats.org/package/2006/relationships"><Relationship '
-                   'Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-                   'relationships/officeDocument" Target="word/document.xml"/></Relationships>')
-        z.writestr(zipfile.ZipInfo("word/document.xml", (2024, 1, 1, 0, 0, 0)),
-                   '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://'
-                   'schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r>'
-                   '<w:t>Avsiktsförklaring Jämställd industri</w:t></w:r></w:p></w:body>'
-                   '</w:document>')
+        z.writestr(
+            zipfile.ZipInfo("[Content_Types].xml", (2024, 1, 1, 0, 0, 0)),
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.'
+            'openxmlformats.org/package/2006/content-types"><Override PartName='
+            '"/word/document.xml" ContentType="application/vnd.openxmlformats-'
+            'officedocument.wordprocessingml.document.main+xml"/></Types>',
+        )
+        z.writestr(
+            zipfile.ZipInfo("_rels/.rels", (2024, 1, 1, 0, 0, 0)),
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://'
+            'schemas.openxmlformats.org/package/2006/relationships"><Relationship '
+            'Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+            'relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+        )
+        z.writestr(
+            zipfile.ZipInfo("word/document.xml", (2024, 1, 1, 0, 0, 0)),
+            '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://'
+            'schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r>'
+            "<w:t>Avsiktsförklaring Jämställd industri</w:t></w:r></w:p></w:body>"
+            "</w:document>",
+        )
     return buf.getvalue()
 
 
@@ -57,7 +63,9 @@ def _pdf(objects: list[bytes]) -> bytes:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
+        len(objects) + 1,
+        xref,
+    )
     return bytes(out)
 
 
@@ -69,16 +77,22 @@ def _pixel_bomb() -> bytes:
     z = zlib.compressobj(9)
     row_block = bytes(BOMB_SIDE // 8 * 1000)
     data = b"".join(z.compress(row_block) for _ in range(BOMB_SIDE // 1000)) + z.flush()
-    image = _stream(b"/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray"
-                    b" /BitsPerComponent 1 /Filter /FlateDecode" % (BOMB_SIDE, BOMB_SIDE), data)
+    image = _stream(
+        b"/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray"
+        b" /BitsPerComponent 1 /Filter /FlateDecode" % (BOMB_SIDE, BOMB_SIDE),
+        data,
+    )
     content = _stream(b"", b"q 595 0 0 842 0 0 cm /Im0 Do Q")
-    return _pdf([
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
-        b" /Resources << /XObject << /Im0 5 0 R >> >> >>",
-        content, image,
-    ])
+    return _pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+            b" /Resources << /XObject << /Im0 5 0 R >> >> >>",
+            content,
+            image,
+        ]
+    )
 
 
 _VECTOR_LINES = (
@@ -98,15 +112,19 @@ def _vector_text() -> bytes:
     ops = []
     for x, y, size, text in _VECTOR_LINES:
         escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-        ops.append(b"BT /F1 %d Tf %d %d Td (" % (size, x, y) + escaped.encode("cp1252") + b") Tj ET")
-    return _pdf([
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        _stream(b"", b"\n".join(ops)),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-    ])
+        ops.append(
+            b"BT /F1 %d Tf %d %d Td (" % (size, x, y) + escaped.encode("cp1252") + b") Tj ET"
+        )
+    return _pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+            b" /Resources << /Font << /F1 5 0 R >> >> >>",
+            _stream(b"", b"\n".join(ops)),
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        ]
+    )
 
 
 def _many_pages(n: int) -> bytes:

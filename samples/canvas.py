@@ -68,8 +68,9 @@ class Canvas:
     def text_width_mm(self, text: str, path: str, pt: float) -> float:
         return self.mm(self.font(path, pt).getlength(text))
 
-    def text(self, x_mm: float, baseline_mm: float, text: str, path: str, pt: float,
-             fill: Colour = BLACK) -> Box | None:
+    def text(
+        self, x_mm: float, baseline_mm: float, text: str, path: str, pt: float, fill: Colour = BLACK
+    ) -> Box | None:
         """Draw ``text`` with its baseline at ``baseline_mm``; returns its ink box in pixels."""
         if not text:
             return None
@@ -84,8 +85,9 @@ class Canvas:
         w = self.text_width_mm(text, path, pt)
         return pt if w <= width_mm else max(pt * width_mm / w, pt * 0.6)
 
-    def hline(self, x0_mm: float, x1_mm: float, y_mm: float, pt: float = 0.6,
-              fill: Colour = BLACK) -> None:
+    def hline(
+        self, x0_mm: float, x1_mm: float, y_mm: float, pt: float = 0.6, fill: Colour = BLACK
+    ) -> None:
         w = max(1, round(pt * self.dpi / 72))
         y = self.px(y_mm)
         self.draw.rectangle((self.px(x0_mm), y, self.px(x1_mm), y + w - 1), fill=self.ink(fill))
@@ -100,8 +102,16 @@ class Canvas:
         box = (self.px(x0_mm), self.px(y0_mm), self.px(x1_mm), self.px(y1_mm))
         self.draw.rectangle(box, outline=self.ink(BLACK), width=w)
 
-    def paragraph(self, x_mm: float, y_mm: float, width_mm: float, text: str, path: str,
-                  pt: float, leading: float = 1.35) -> float:
+    def paragraph(
+        self,
+        x_mm: float,
+        y_mm: float,
+        width_mm: float,
+        text: str,
+        path: str,
+        pt: float,
+        leading: float = 1.35,
+    ) -> float:
         """Wrap ``text`` into ``width_mm``; ``y_mm`` is the top; returns the y below it."""
         f = self.font(path, pt)
         max_px = self.px(width_mm)
@@ -122,8 +132,9 @@ class Canvas:
             y += line_mm
         return y - line_mm * 0.8 + line_mm * 0.45
 
-    def paragraph_height(self, width_mm: float, text: str, path: str, pt: float,
-                         leading: float = 1.35) -> float:
+    def paragraph_height(
+        self, width_mm: float, text: str, path: str, pt: float, leading: float = 1.35
+    ) -> float:
         f = self.font(path, pt)
         max_px = self.px(width_mm)
         lines, line = 0, ""

@@ -23,13 +23,17 @@ class DrawnForm:
 def _style(plan: DocPlan, form: FormPlan, rng: random.Random) -> BlockStyle:
     hand = plan.value_font != plan.font.regular
     return BlockStyle(
-        family=plan.family, labels=form.labels,
+        family=plan.family,
+        labels=form.labels,
         label_font=plan.font.bold if rng.random() < 0.4 else plan.font.regular,
-        label_pt=plan.label_pt, value_font=plan.value_font,
+        label_pt=plan.label_pt,
+        value_font=plan.value_font,
         value_pt=plan.value_pt * (1.1 if hand else 1.0),
         value_ink=INKS[form.ink] if hand else BLACK,
-        row_pitch_mm=plan.row_pitch_mm, label_col_mm=plan.label_col_mm,
-        left_mm=plan.margin_mm, right_mm=A4_MM[0] - plan.margin_mm,
+        row_pitch_mm=plan.row_pitch_mm,
+        label_col_mm=plan.label_col_mm,
+        left_mm=plan.margin_mm,
+        right_mm=A4_MM[0] - plan.margin_mm,
         colon=plan.family == "letterhead" or rng.random() < 0.3,
         line_pt=rng.choice((0.4, 0.6, 0.8, 1.0)),
     )
@@ -41,8 +45,9 @@ def _header(canvas: Canvas, plan: DocPlan, form: FormPlan, rng: random.Random) -
     y = plan.margin_mm
     if plan.family == "letterhead":
         canvas.text(left, y + 6, form.letterhead_org, plan.font.bold, 15)
-        canvas.text(left, y + 11, "Box 123 · 97 100 Norrbotten · www.example.se",
-                    plan.font.regular, 8)
+        canvas.text(
+            left, y + 11, "Box 123 · 97 100 Norrbotten · www.example.se", plan.font.regular, 8
+        )
         canvas.hline(left, right, y + 13, 0.8)
         y += 22
     else:
@@ -96,15 +101,26 @@ def draw_form(plan: DocPlan, form: FormPlan, rng: random.Random) -> DrawnForm:
         if rng.random() < 0.6 and y + 30 < bottom - block_h:
             y = _bullets(page, plan, form, y)
     if plan.family != "letterhead" and rng.random() < 0.5:
-        y = page.paragraph(plan.margin_mm, y + 2, A4_MM[0] - 2 * plan.margin_mm,
-                           rng.choice(texts.BLOCK_INTROS), plan.font.regular, plan.body_pt)
+        y = page.paragraph(
+            plan.margin_mm,
+            y + 2,
+            A4_MM[0] - 2 * plan.margin_mm,
+            rng.choice(texts.BLOCK_INTROS),
+            plan.font.regular,
+            plan.body_pt,
+        )
     top = min(y + 4, bottom - block_h)
     block = DRAW[plan.family](page, style, form.printed, top)
     sig_box = None
     if form.signed:
-        sig_box = draw_signature(page, rng, name=form.truth["signatory_name"] or "Anna Öberg",
-                                 font_path=form.signature_font, area=block.signature_area,
-                                 ink=form.ink)
+        sig_box = draw_signature(
+            page,
+            rng,
+            name=form.truth["signatory_name"] or "Anna Öberg",
+            font_path=form.signature_font,
+            area=block.signature_area,
+            ink=form.ink,
+        )
     if len(pages) == 2 and rng.random() < 0.5:
         for i, p in enumerate(pages, 1):
             p.text(A4_MM[0] / 2 - 8, A4_MM[1] - 10, f"Sida {i} av 2", plan.font.regular, 8)

@@ -44,7 +44,9 @@ def _variant(plan: DocPlan) -> dict[str, Any]:
         "document": plan.kind,
         "layout": plan.family,
         "font": plan.font.name,
-        "value_font": Path(plan.value_font).stem if plan.value_font != plan.font.regular else "typed",
+        "value_font": Path(plan.value_font).stem
+        if plan.value_font != plan.font.regular
+        else "typed",
         "labels": sorted({label for form in plan.forms for label in form.labels.values()}),
         "margin_mm": round(plan.margin_mm, 1),
         "value_pt": round(plan.value_pt, 1),
@@ -53,9 +55,11 @@ def _variant(plan: DocPlan) -> dict[str, Any]:
     }
 
 
-def render_sample(index: int, seed: int, split: Split) -> tuple[bytes, dict[str, Any]]:
+def render_sample(
+    index: int, seed: int, split: Split, *, dpi: int | None = None
+) -> tuple[bytes, dict[str, Any]]:
     """The PDF bytes and the truth of sample ``index`` (the file name is left to the caller)."""
-    plan = plan_sample(index, seed, split)
+    plan = plan_sample(index, seed, split, dpi=dpi)
     rng = random.Random(f"draw:{seed}:{split}:{index}")
     pages: list[Canvas] = []
     declarations: list[dict[str, Any]] = []
@@ -67,16 +71,21 @@ def render_sample(index: int, seed: int, split: Split) -> tuple[bytes, dict[str,
         pages.extend(drawn.pages)
         block_canvas = drawn.pages[drawn.block_page]
         block_page = first + drawn.block_page
-        boxes = {f: {"page": block_page, "bbox": _frac(b, block_canvas)}
-                 for f, b in drawn.value_boxes.items()}
+        boxes = {
+            f: {"page": block_page, "bbox": _frac(b, block_canvas)}
+            for f, b in drawn.value_boxes.items()
+        }
         if "place_date" in boxes:
             boxes["place"] = boxes["signed_date"] = boxes.pop("place_date")
         declaration: dict[str, Any] = {
             "pages": list(range(first, len(pages) + 1)),
             "declaration": form.declaration,
             "fields": dict(form.truth),
-            "signature": {"present": form.signed, "page": block_page,
-                          "bbox": _frac(drawn.signature_box, block_canvas)},
+            "signature": {
+                "present": form.signed,
+                "page": block_page,
+                "bbox": _frac(drawn.signature_box, block_canvas),
+            },
             "value_boxes": boxes,
             "printed": dict(form.printed),
         }
@@ -87,31 +96,49 @@ def render_sample(index: int, seed: int, split: Split) -> tuple[bytes, dict[str,
     encoded = [encode_page(scan(p.image, plan.scan, nrng), plan.scan) for p in pages]
     rotate = [(360 - plan.scan.rotation) % 360 if plan.scan.pdf_rotate else 0 for _ in pages]
     pdf = write_pdf(encoded, pdf_rotate=rotate)
-    truth = {"pages": len(pages), "split": split, "variant": _variant(plan),
-             "declarations": declarations}
+    truth = {
+        "pages": len(pages),
+        "split": split,
+        "variant": _variant(plan),
+        "declarations": declarations,
+    }
     return pdf, truth
 
 
-def _write_one(job: tuple[str, int, int, str]) -> str:
-    out_dir, index, seed, split = job
-    pdf, truth = render_sample(index, seed, split)  # type: ignore[arg-type]
+def _write_one(job: tuple[str, int, int, Split, int | None]) -> str:
+    out_dir, index, seed, split, dpi = job
+    pdf, truth = render_sample(index, seed, split, dpi=dpi)
     name = f"{index:04d}"
     pdf_path = Path(out_dir) / f"{name}.pdf"
     pdf_path.write_bytes(pdf)
     truth = {"file": pdf_path.name, **truth}
     (Path(out_dir) / f"{name}.json").write_text(
-        json.dumps(truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        json.dumps(truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
     return str(pdf_path)
 
 
-def generate_set(out_dir: Path, *, count: int, seed: int, split: Literal["dev", "heldout"],
-                 workers: int | None = None) -> list[Path]:
-    """Write ``out_dir/NNNN.pdf`` and ``NNNN.json`` for ``count`` samples; returns the PDFs."""
+def generate_set(
+    out_dir: Path,
+    *,
+    count: int,
+    seed: int,
+    split: Literal["dev", "heldout"],
+    workers: int | None = None,
+    dpi: int | None = None,
+) -> list[Path]:
+    """Write ``out_dir/NNNN.pdf`` and ``NNNN.json`` for ``count`` samples; returns the PDFs.
+
+    ``workers`` defaults to one process per core; ``dpi`` overrides every sample's scan
+    resolution (quick tests), leaving every other choice as the seed makes it.
+    """
     if split not in ("dev", "heldout"):
         raise ValueError(f"split must be 'dev' or 'heldout', not {split!r}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    jobs = [(str(out_dir), i, seed, split) for i in range(count)]
+    jobs: list[tuple[str, int, int, Split, int | None]] = [
+        (str(out_dir), i, seed, split, dpi) for i in range(count)
+    ]
     n = workers if workers is not None else min(os.cpu_count() or 1, count)
     if n <= 1 or count < 3:
         return [Path(_write_one(job)) for job in jobs]
@@ -120,22 +147,33 @@ def generate_set(out_dir: Path, *, count: int, seed: int, split: Literal["dev", 
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m samples.generate", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m samples.generate",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--count", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--split", choices=("dev", "heldout"), default="dev")
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--dpi", type=int, default=None, help="override every scan's dpi")
     parser.add_argument("--bad", action="store_true", help="also write the broken inputs")
     args = parser.parse_args(argv)
-    paths = generate_set(args.out, count=args.count, seed=args.seed, split=args.split,
-                         workers=args.workers)
+    paths = generate_set(
+        args.out,
+        count=args.count,
+        seed=args.seed,
+        split=args.split,
+        workers=args.workers,
+        dpi=args.dpi,
+    )
     print(f"wrote {len(paths)} samples to {args.out}")
     if args.bad:
         bad = generate_bad_inputs(args.out / "bad")
         (args.out / "bad" / "expected.json").write_text(
-            json.dumps({p.name: r for p, r in bad}, indent=1) + "\n", encoding="utf-8")
+            json.dumps({p.name: r for p, r in bad}, indent=1) + "\n", encoding="utf-8"
+        )
         print(f"wrote {len(bad)} bad inputs to {args.out / 'bad'}")
 
 

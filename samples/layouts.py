@@ -13,8 +13,16 @@ from dataclasses import dataclass
 
 from samples.canvas import BLACK, Box, Canvas, Colour
 
-FORM_FIELDS = ("organisation", "organisation_number", "county", "place_date", "signature",
-               "signatory_name", "signatory_title", "email")
+FORM_FIELDS = (
+    "organisation",
+    "organisation_number",
+    "county",
+    "place_date",
+    "signature",
+    "signatory_name",
+    "signatory_title",
+    "email",
+)
 FAMILIES = ("label_left", "label_above", "label_under", "table", "two_column", "letterhead")
 
 
@@ -50,8 +58,16 @@ class Block:
     bottom_mm: float
 
 
-def _value(canvas: Canvas, style: BlockStyle, values: dict[str, str | None], field: str,
-           x_mm: float, baseline_mm: float, width_mm: float, boxes: dict[str, Box]) -> None:
+def _value(
+    canvas: Canvas,
+    style: BlockStyle,
+    values: dict[str, str | None],
+    field: str,
+    x_mm: float,
+    baseline_mm: float,
+    width_mm: float,
+    boxes: dict[str, Box],
+) -> None:
     text = values.get(field)
     if not text:
         return
@@ -65,55 +81,89 @@ def _area(canvas: Canvas, x0: float, y0: float, x1: float, y1: float) -> Box:
     return (canvas.px(x0), canvas.px(y0), canvas.px(x1), canvas.px(y1))
 
 
-def draw_label_left(canvas: Canvas, style: BlockStyle, values: dict[str, str | None],
-                    top_mm: float, order: tuple[str, ...] = FORM_FIELDS) -> Block:
+def draw_label_left(
+    canvas: Canvas,
+    style: BlockStyle,
+    values: dict[str, str | None],
+    top_mm: float,
+    order: tuple[str, ...] = FORM_FIELDS,
+) -> Block:
     boxes: dict[str, Box] = {}
     sig: Box = (0, 0, 0, 0)
     x_val = style.left_mm + style.label_col_mm
     y = top_mm
     for field in order:
         line_y = y + (style.sig_h_mm if field == "signature" else style.row_pitch_mm)
-        canvas.text(style.left_mm, line_y - 1.0, style.label(field), style.label_font,
-                    canvas.fit_pt(style.label(field), style.label_font, style.label_pt,
-                                  style.label_col_mm - 2))
+        canvas.text(
+            style.left_mm,
+            line_y - 1.0,
+            style.label(field),
+            style.label_font,
+            canvas.fit_pt(
+                style.label(field), style.label_font, style.label_pt, style.label_col_mm - 2
+            ),
+        )
         canvas.hline(x_val, style.right_mm, line_y + 0.4, style.line_pt)
         if field == "signature":
             sig = _area(canvas, x_val + 2, y + 2, style.right_mm - 15, line_y)
         else:
-            _value(canvas, style, values, field, x_val + 2, line_y - 1.2,
-                   style.right_mm - x_val - 4, boxes)
+            _value(
+                canvas,
+                style,
+                values,
+                field,
+                x_val + 2,
+                line_y - 1.2,
+                style.right_mm - x_val - 4,
+                boxes,
+            )
         y = line_y
     return Block(boxes, sig, y + 4)
 
 
-def draw_label_above(canvas: Canvas, style: BlockStyle, values: dict[str, str | None],
-                     top_mm: float) -> Block:
+def draw_label_above(
+    canvas: Canvas, style: BlockStyle, values: dict[str, str | None], top_mm: float
+) -> Block:
     boxes: dict[str, Box] = {}
     sig: Box = (0, 0, 0, 0)
     label_h = style.label_pt * 25.4 / 72 * 1.2
     y = top_mm
     for field in FORM_FIELDS:
-        canvas.text(style.left_mm, y + label_h, style.label(field), style.label_font, style.label_pt)
+        canvas.text(
+            style.left_mm, y + label_h, style.label(field), style.label_font, style.label_pt
+        )
         body = style.sig_h_mm if field == "signature" else style.row_pitch_mm * 0.8 + 2
         line_y = y + label_h + body
         canvas.hline(style.left_mm, style.right_mm, line_y + 0.4, style.line_pt)
         if field == "signature":
             sig = _area(canvas, style.left_mm + 2, y + label_h + 1, style.right_mm - 30, line_y)
         else:
-            _value(canvas, style, values, field, style.left_mm + 1, line_y - 1.2,
-                   style.right_mm - style.left_mm - 2, boxes)
+            _value(
+                canvas,
+                style,
+                values,
+                field,
+                style.left_mm + 1,
+                line_y - 1.2,
+                style.right_mm - style.left_mm - 2,
+                boxes,
+            )
         y = line_y + 2.5
     return Block(boxes, sig, y + 3)
 
 
 _UNDER_ROWS: tuple[tuple[str, ...], ...] = (
-    ("organisation",), ("organisation_number", "county"), ("place_date", "signature"),
-    ("signatory_name", "signatory_title"), ("email",),
+    ("organisation",),
+    ("organisation_number", "county"),
+    ("place_date", "signature"),
+    ("signatory_name", "signatory_title"),
+    ("email",),
 )
 
 
-def draw_label_under(canvas: Canvas, style: BlockStyle, values: dict[str, str | None],
-                     top_mm: float) -> Block:
+def draw_label_under(
+    canvas: Canvas, style: BlockStyle, values: dict[str, str | None], top_mm: float
+) -> Block:
     boxes: dict[str, Box] = {}
     sig: Box = (0, 0, 0, 0)
     label_h = style.label_pt * 25.4 / 72 * 1.1
@@ -126,8 +176,9 @@ def draw_label_under(canvas: Canvas, style: BlockStyle, values: dict[str, str | 
         for i, field in enumerate(row):
             x0 = style.left_mm + i * (width + gap)
             canvas.hline(x0, x0 + width, line_y + 0.4, style.line_pt)
-            canvas.text(x0, line_y + 1.2 + label_h, style.label(field), style.label_font,
-                        style.label_pt)
+            canvas.text(
+                x0, line_y + 1.2 + label_h, style.label(field), style.label_font, style.label_pt
+            )
             if field == "signature":
                 sig = _area(canvas, x0 + 1, y + 2, x0 + width - 2, line_y)
             else:
@@ -136,8 +187,9 @@ def draw_label_under(canvas: Canvas, style: BlockStyle, values: dict[str, str | 
     return Block(boxes, sig, y + 3)
 
 
-def draw_table(canvas: Canvas, style: BlockStyle, values: dict[str, str | None],
-               top_mm: float) -> Block:
+def draw_table(
+    canvas: Canvas, style: BlockStyle, values: dict[str, str | None], top_mm: float
+) -> Block:
     boxes: dict[str, Box] = {}
     sig: Box = (0, 0, 0, 0)
     x_val = style.left_mm + style.label_col_mm
@@ -148,44 +200,81 @@ def draw_table(canvas: Canvas, style: BlockStyle, values: dict[str, str | None],
         canvas.rect(style.left_mm, y, x_val, y + h, style.line_pt)
         canvas.rect(x_val, y, style.right_mm, y + h, style.line_pt)
         mid = y + h / 2 + style.label_pt * 25.4 / 72 * 0.35
-        canvas.text(style.left_mm + 2, mid, style.label(field), style.label_font,
-                    canvas.fit_pt(style.label(field), style.label_font, style.label_pt,
-                                  style.label_col_mm - 4))
+        canvas.text(
+            style.left_mm + 2,
+            mid,
+            style.label(field),
+            style.label_font,
+            canvas.fit_pt(
+                style.label(field), style.label_font, style.label_pt, style.label_col_mm - 4
+            ),
+        )
         if field == "signature":
             sig = _area(canvas, x_val + 2, y + 1.5, style.right_mm - 20, y + h - 1.5)
         else:
-            _value(canvas, style, values, field, x_val + 2.5,
-                   y + h / 2 + style.value_pt * 25.4 / 72 * 0.35, style.right_mm - x_val - 5, boxes)
+            _value(
+                canvas,
+                style,
+                values,
+                field,
+                x_val + 2.5,
+                y + h / 2 + style.value_pt * 25.4 / 72 * 0.35,
+                style.right_mm - x_val - 5,
+                boxes,
+            )
         y += h
     return Block(boxes, sig, y + 4)
 
 
-def draw_two_column(canvas: Canvas, style: BlockStyle, values: dict[str, str | None],
-                    top_mm: float) -> Block:
+def draw_two_column(
+    canvas: Canvas, style: BlockStyle, values: dict[str, str | None], top_mm: float
+) -> Block:
     gap = 10.0
     col_w = (style.right_mm - style.left_mm - gap) / 2
     label_col = min(style.label_col_mm, col_w * 0.42)
     left = _column_style(style, style.left_mm, style.left_mm + col_w, label_col)
     right = _column_style(style, style.left_mm + col_w + gap, style.right_mm, label_col)
-    a = draw_label_left(canvas, left, values, top_mm,
-                        ("organisation", "organisation_number", "county", "email"))
-    b = draw_label_left(canvas, right, values, top_mm,
-                        ("place_date", "signature", "signatory_name", "signatory_title"))
-    return Block({**a.value_boxes, **b.value_boxes}, b.signature_area,
-                 max(a.bottom_mm, b.bottom_mm))
+    a = draw_label_left(
+        canvas, left, values, top_mm, ("organisation", "organisation_number", "county", "email")
+    )
+    b = draw_label_left(
+        canvas,
+        right,
+        values,
+        top_mm,
+        ("place_date", "signature", "signatory_name", "signatory_title"),
+    )
+    return Block(
+        {**a.value_boxes, **b.value_boxes}, b.signature_area, max(a.bottom_mm, b.bottom_mm)
+    )
 
 
 def _column_style(style: BlockStyle, left: float, right: float, label_col: float) -> BlockStyle:
-    return BlockStyle(**{**{k: getattr(style, k) for k in BlockStyle.__slots__},
-                         "left_mm": left, "right_mm": right, "label_col_mm": label_col})
+    return BlockStyle(
+        **{
+            **{k: getattr(style, k) for k in BlockStyle.__slots__},
+            "left_mm": left,
+            "right_mm": right,
+            "label_col_mm": label_col,
+        }
+    )
 
 
-_LETTER_ORDER = ("place_date", "signature", "signatory_name", "signatory_title", "organisation",
-                 "organisation_number", "county", "email")
+_LETTER_ORDER = (
+    "place_date",
+    "signature",
+    "signatory_name",
+    "signatory_title",
+    "organisation",
+    "organisation_number",
+    "county",
+    "email",
+)
 
 
-def draw_letterhead(canvas: Canvas, style: BlockStyle, values: dict[str, str | None],
-                    top_mm: float) -> Block:
+def draw_letterhead(
+    canvas: Canvas, style: BlockStyle, values: dict[str, str | None], top_mm: float
+) -> Block:
     """Retyped on the organisation's own paper: ``Label: value`` inline, no rules."""
     boxes: dict[str, Box] = {}
     sig: Box = (0, 0, 0, 0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -22,9 +22,17 @@ from samples.split import SPLITS, FontFace, Split, allowed_labels
 
 PROFILE_DIR = Path(__file__).resolve().parent.parent / "ocr" / "profiles"
 DOC_KINDS = ("short", "two_page", "cover_letter", "batch")
-_PROFILE_KEYS = {"organisation": "organisation", "organisation_number": "organisation_number",
-                 "county": "county", "place_date": "place_date", "signatory_name": "signatory_name",
-                 "signatory_title": "signatory_title", "email": "email"}
+# Cycled by index: 3 short, 2 two-page, 1 cover letter, 2 batches in every 8 samples.
+_KIND_CYCLE = ("short", "two_page", "short", "cover_letter", "batch", "short", "two_page", "batch")
+_PROFILE_KEYS = {
+    "organisation": "organisation",
+    "organisation_number": "organisation_number",
+    "county": "county",
+    "place_date": "place_date",
+    "signatory_name": "signatory_name",
+    "signatory_title": "signatory_title",
+    "email": "email",
+}
 
 
 def profile_labels(declaration: str) -> dict[str, list[str]]:
@@ -88,8 +96,19 @@ def _form(rng: random.Random, split: Split, declaration: str, two_page: bool) ->
     signed = rng.random() >= 0.2
     blanks: set[str] = set()
     if (not signed and rng.random() < 0.5) or (signed and rng.random() < 0.1):
-        blanks = set(rng.sample(["organisation_number", "county", "signatory_title", "email",
-                                 "signatory_name", "place"], rng.randint(2, 4)))
+        blanks = set(
+            rng.sample(
+                [
+                    "organisation_number",
+                    "county",
+                    "signatory_title",
+                    "email",
+                    "signatory_name",
+                    "place",
+                ],
+                rng.randint(2, 4),
+            )
+        )
     elif rng.random() < 0.08:
         blanks = {rng.choice(["county", "place", "signatory_title"])}
     orgnr_printed = org.orgnr
@@ -116,23 +135,37 @@ def _form(rng: random.Random, split: Split, declaration: str, two_page: bool) ->
         "signatory_title": printed["signatory_title"],
         "email": printed["email"],
     }
-    labels = {field: _pick_label(rng, allowed_labels(options, split), split)
-              for field, options in profile_labels(declaration).items()}
+    labels = {
+        field: _pick_label(rng, allowed_labels(options, split), split)
+        for field, options in profile_labels(declaration).items()
+    }
     return FormPlan(
-        declaration=declaration, printed=printed, truth=truth, orgnr_printed_invalid=invalid,
-        signed=signed, signature_font=rng.choice(spec.signature_fonts),
-        ink=rng.choice(("blue", "blue", "dark-blue", "black")), labels=labels,
-        hand=rng.random() < 0.2, two_page=two_page, letterhead_org=org.name,
+        declaration=declaration,
+        printed=printed,
+        truth=truth,
+        orgnr_printed_invalid=invalid,
+        signed=signed,
+        signature_font=rng.choice(spec.signature_fonts),
+        ink=rng.choice(("blue", "blue", "dark-blue", "black")),
+        labels=labels,
+        hand=rng.random() < 0.2,
+        two_page=two_page,
+        letterhead_org=org.name,
     )
 
 
 def _scan(rng: random.Random, index: int, pages: int) -> ScanSpec:
-    dpi = rng.choices((200, 300, 400, 600), weights=(35, 45, 10, 10) if pages <= 2 else (1, 1, 0, 0))[0]
+    dpi = rng.choices(
+        (200, 300, 400, 600), weights=(35, 45, 10, 10) if pages <= 2 else (1, 1, 0, 0)
+    )[0]
     colour = COLOURS[index % len(COLOURS)]
     rotation = rng.choice((0,) * 7 + (90, 180, 270))
     return ScanSpec(
-        dpi=dpi, colour=colour, jpeg_quality=rng.choice((35, 55, 75, 90)),
-        rotation=rotation, pdf_rotate=rotation != 0 and rng.random() < 0.25,
+        dpi=dpi,
+        colour=colour,
+        jpeg_quality=rng.choice((35, 55, 75, 90)),
+        rotation=rotation,
+        pdf_rotate=rotation != 0 and rng.random() < 0.25,
         skew=round(rng.uniform(-3, 3), 2) if rng.random() < 0.6 else 0.0,
         noise=rng.choice(("none", "speckle", "grain")),
         blur=round(rng.uniform(0.3, 1.0) * dpi / 300, 2) if rng.random() < 0.4 else 0.0,
@@ -140,25 +173,39 @@ def _scan(rng: random.Random, index: int, pages: int) -> ScanSpec:
     )
 
 
-def plan_sample(index: int, seed: int, split: Split) -> DocPlan:
+def plan_sample(index: int, seed: int, split: Split, *, dpi: int | None = None) -> DocPlan:
+    """All choices of sample ``index``; ``dpi`` overrides the scan resolution (fast tests)."""
     rng = random.Random(f"{seed}:{split}:{index}")
     spec = SPLITS[split]
-    kind = rng.choices(DOC_KINDS, weights=(40, 25, 15, 20))[0]
+    kind = _KIND_CYCLE[index % len(_KIND_CYCLE)]
     declaration = "cemr-charter" if rng.random() < 0.25 else "jamstalld-industri"
     n_forms = rng.randint(2, 3 if rng.random() < 0.7 else 4) if kind == "batch" else 1
-    forms = tuple(_form(rng, split, declaration, kind == "two_page" or
-                        (kind == "batch" and rng.random() < 0.2)) for _ in range(n_forms))
+    forms = tuple(
+        _form(
+            rng, split, declaration, kind == "two_page" or (kind == "batch" and rng.random() < 0.2)
+        )
+        for _ in range(n_forms)
+    )
     pages = sum(2 if f.two_page else 1 for f in forms) + (kind == "cover_letter")
     face = rng.choice(spec.text_fonts)
     hand = any(f.hand for f in forms)
+    scan = _scan(rng, index, pages)
+    if dpi is not None:
+        scan = replace(scan, dpi=dpi, blur=round(scan.blur * dpi / scan.dpi, 2))
     return DocPlan(
-        kind=kind, family=FAMILIES[index % len(FAMILIES)], font=face,
+        kind=kind,
+        family=FAMILIES[index % len(FAMILIES)],
+        font=face,
         value_font=rng.choice(spec.hand_fonts) if hand else face.regular,
-        forms=forms, scan=_scan(rng, index, pages),
-        margin_mm=rng.uniform(*spec.margin_mm), body_pt=rng.uniform(*spec.body_pt),
-        value_pt=rng.uniform(*spec.value_pt), label_pt=spec.pick(rng, spec.label_pt),
+        forms=forms,
+        scan=scan,
+        margin_mm=rng.uniform(*spec.margin_mm),
+        body_pt=rng.uniform(*spec.body_pt),
+        value_pt=rng.uniform(*spec.value_pt),
+        label_pt=spec.pick(rng, spec.label_pt),
         row_pitch_mm=spec.pick(rng, spec.row_pitch_mm),
-        label_col_mm=spec.pick(rng, spec.label_col_mm), cover_letter=kind == "cover_letter",
+        label_col_mm=spec.pick(rng, spec.label_col_mm),
+        cover_letter=kind == "cover_letter",
     )
 
 

@@ -17,6 +17,7 @@ from PIL import Image
 
 COLOURS = ("colour-jpeg", "grey-jpeg", "bw-g4", "bw-flate")
 
+
 @dataclass(frozen=True, slots=True)
 class ScanSpec:
     dpi: int

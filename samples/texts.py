@@ -5,16 +5,22 @@ from __future__ import annotations
 import random
 
 TITLES: dict[str, tuple[str, ...]] = {
-    "jamstalld-industri": ("Avsiktsförklaring Jämställd industri",
-                           "Avsiktsförklaring – Jämställd industri"),
-    "cemr-charter": ("Den europeiska deklarationen för jämställdhet på lokal och regional nivå",
-                     "CEMR-deklarationen för jämställdhet mellan kvinnor och män"),
+    "jamstalld-industri": (
+        "Avsiktsförklaring Jämställd industri",
+        "Avsiktsförklaring – Jämställd industri",
+    ),
+    "cemr-charter": (
+        "Den europeiska deklarationen för jämställdhet på lokal och regional nivå",
+        "CEMR-deklarationen för jämställdhet mellan kvinnor och män",
+    ),
 }
 
 ISSUERS: dict[str, tuple[str, ...]] = {
     "jamstalld-industri": ("Länsstyrelsen Norrbotten och Länsstyrelsen Västerbotten",),
-    "cemr-charter": ("Council of European Municipalities and Regions (CEMR)",
-                     "Sveriges Kommuner och Regioner"),
+    "cemr-charter": (
+        "Council of European Municipalities and Regions (CEMR)",
+        "Sveriges Kommuner och Regioner",
+    ),
 }
 
 PARAGRAPHS: dict[str, tuple[str, ...]] = {
