@@ -11,19 +11,18 @@ from registry.schemas import ProposalOut, SubmissionOut
 
 
 def list_submissions(*, session: Session) -> list[SubmissionOut]:
-    """Every submission, then every duplicate arrival (status ``duplicate``), by time."""
-    subs = session.scalars(
-        select(Submission).options(selectinload(Submission.proposals)).order_by(Submission.id)
-    )
-    out = [SubmissionOut.of(s) for s in subs]
-    dups = session.scalars(
+    """One entry per file dropped, in arrival order: the submission for the first file
+    of a content, status ``duplicate`` for every later file with the same content."""
+    arrivals = session.scalars(
         select(SubmissionArrival)
-        .where(SubmissionArrival.duplicate.is_(True))
-        .options(selectinload(SubmissionArrival.submission))
+        .options(selectinload(SubmissionArrival.submission).selectinload(Submission.proposals))
         .order_by(SubmissionArrival.id)
     )
-    out.extend(SubmissionOut.of_duplicate(a) for a in dups)
-    return sorted(out, key=lambda s: s.received_at)
+    out = [
+        SubmissionOut.of_duplicate(a) if a.duplicate else SubmissionOut.of(a.submission)
+        for a in arrivals
+    ]
+    return out
 
 
 def list_proposals(*, session: Session, status: str | None = None) -> list[ProposalOut]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 from alembic import context
+from sqlalchemy import text
 
 from registry.db import make_engine
 from registry.models import Base
@@ -26,6 +27,9 @@ def run_migrations_online() -> None:
             compare_type=True,
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # several processes starting at once: one migrates, the others wait
+                connection.execute(text("SELECT pg_advisory_xact_lock(72656769)"))
             context.run_migrations()
         connection.commit()
 
