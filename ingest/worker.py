@@ -104,6 +104,7 @@ class Worker:
     def run(self, stop: threading.Event, *, until_idle: bool = False) -> int:
         """Process submissions until ``stop`` is set; returns how many were handled."""
         handled = 0
+        self.log.info("worker.started", engine=self.config.engine)
         while not stop.is_set():
             job = self.claim()
             if job is None:

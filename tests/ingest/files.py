@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import io
+import random
 
 import img2pdf
 import pypdf
 from PIL import Image, ImageDraw
 
 
-def scan_pdf(seed: int, *, size: tuple[int, int] = (827, 1170)) -> bytes:
-    """A one-page 100 dpi greyscale 'scan', different for every ``seed``."""
+def scan_pdf(seed: int, *, size: tuple[int, int] = (827, 1170), noise: int = 0) -> bytes:
+    """A one-page 100 dpi greyscale 'scan', different for every ``seed``; ``noise`` rows
+    of random pixels make it larger (they do not compress)."""
     image = Image.new("L", size, 255)
+    if noise:
+        image.paste(
+            Image.frombytes("L", (size[0], noise), random.Random(seed).randbytes(size[0] * noise)),
+            (0, size[1] - noise),
+        )
     draw = ImageDraw.Draw(image)
     draw.text((60, 60), f"Avsiktsforklaring {seed}", fill=0)
     draw.rectangle((60 + seed % 500, 300, 120 + seed % 500, 320), fill=0)
