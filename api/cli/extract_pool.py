@@ -172,6 +172,8 @@ def _stop(worker: _Worker) -> None:
 
 def _serve(conn: Connection, spec: tuple[str, str]) -> None:
     """Worker loop: receive ``(index, path, inner_workers)``, send ``(index, line, peak)``."""
+    # one OCR thread per worker: the workers are the parallelism (set before tesseract loads)
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     from ocr.profile import load_profiles
 
     engine, target = spec

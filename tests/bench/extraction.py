@@ -1,0 +1,231 @@
+"""``make bench``: accuracy and speed of the engine, side by side with the naive baseline.
+
+    python -m tests.bench.extraction [--count 120] [--seed 9001] [--workers 2]
+                                     [--json-out FILE] [--keep DIR] [--no-baseline]
+
+Generates a held-out set (``samples.generate``, split ``heldout``, a seed that is not
+the dev seed) and the bad inputs, then in the same run reads them with (a) the engine,
+through the same code path as ``signreg extract --workers 2``
+(:func:`api.cli.extract_pool.extract_files`), and (b) the naive baseline
+(:mod:`tests.bench.baseline`), and prints one table. Figures also go to ``--json-out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import tempfile
+import time
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from api.cli.extract_pool import extract_files, peak_rss_kb
+from ocr.model import FIELD_NAMES
+from tests.bench.baseline import baseline_file, opens
+from tests.bench.scoring import Score
+
+TARGETS = {
+    "field": 0.99,
+    "signature": 0.995,
+    "batch": 1.0,
+    "bad": 1.0,
+    "sure_share": 0.90,
+    "pages_per_s": 4.0,
+    "ratio": 3.5,
+    "peak_mb": 500,
+}
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    args = _parser().parse_args(argv)
+    from samples.generate import generate_bad_inputs, generate_set
+
+    root = Path(args.keep or tempfile.mkdtemp(prefix="signreg-bench-"))
+    t0 = time.perf_counter()
+    paths = generate_set(root / "heldout", count=args.count, seed=args.seed, split="heldout")
+    bad = generate_bad_inputs(root / "bad")
+    print(
+        f"generated {len(paths)} held-out samples and {len(bad)} bad inputs in {root} "
+        f"({time.perf_counter() - t0:.0f} s)",
+        flush=True,
+    )
+    truths = {str(p): json.loads(p.with_suffix(".json").read_text(encoding="utf-8")) for p in paths}
+    pages = sum(t["pages"] for t in truths.values())
+
+    engine = _run_engine([str(p) for p in paths], args)
+    engine_bad = _bad_engine(bad, args)
+    figures: dict[str, Any] = {
+        "count": len(paths),
+        "pages": pages,
+        "seed": args.seed,
+        "workers": args.workers,
+        "engine": _figures(engine, truths, pages, engine_bad),
+    }
+    if not args.no_baseline:
+        base = _run_baseline([str(p) for p in paths], args.workers)
+        base_bad = {
+            "rejected": sum(not opens(str(p)) for p, reason in bad if reason),
+            "should_reject": sum(1 for _, reason in bad if reason),
+            "right_reason": None,
+        }
+        figures["baseline"] = _figures(base, truths, pages, base_bad)
+        figures["speed_ratio"] = figures["engine"]["pages_per_s"] / max(
+            1e-9, figures["baseline"]["pages_per_s"]
+        )
+    _print_table(figures)
+    if args.json_out:
+        Path(args.json_out).write_text(
+            json.dumps(figures, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
+    return figures
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.extraction")
+    parser.add_argument("--count", type=int, default=120)
+    parser.add_argument("--seed", type=int, default=9001, help="not the dev seed (1)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds per file")
+    parser.add_argument("--json-out", type=Path)
+    parser.add_argument("--keep", type=Path, help="write the samples here and keep them")
+    parser.add_argument("--no-baseline", action="store_true")
+    return parser
+
+
+def _run_engine(files: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    outcomes = list(extract_files(files, workers=args.workers, timeout=args.timeout))
+    seconds = time.perf_counter() - t0
+    peak = max((o.worker_peak_kb or 0 for o in outcomes), default=0)
+    return {"lines": [o.line for o in outcomes], "seconds": seconds, "peak_kb": peak}
+
+
+def _bad_engine(bad: list[tuple[Path, str]], args: argparse.Namespace) -> dict[str, Any]:
+    outcomes = list(
+        extract_files([str(p) for p, _ in bad], workers=args.workers, timeout=args.timeout)
+    )
+    should = [(o, reason) for o, (_, reason) in zip(outcomes, bad, strict=True) if reason]
+    wrongly_rejected = [
+        o.file for o, (_, reason) in zip(outcomes, bad, strict=True) if not reason and not o.ok
+    ]
+    return {
+        "rejected": sum(not o.ok for o, _ in should),
+        "right_reason": sum(o.line.get("reason") == reason for o, reason in should),
+        "should_reject": len(should),
+        "good_ones_rejected": wrongly_rejected,
+        "messages": {o.file: o.line.get("error") for o in outcomes},
+    }
+
+
+def _baseline_job(path: str) -> tuple[dict[str, Any], int, int]:
+    line = baseline_file(path)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # tesseract, kB
+    return line, peak_rss_kb(), children
+
+
+def _run_baseline(files: list[str], workers: int) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    with get_context("spawn").Pool(workers) as pool:
+        results = pool.map(_baseline_job, files, chunksize=1)
+    seconds = time.perf_counter() - t0
+    peak = max((own + child for _, own, child in results), default=0)
+    return {"lines": [r[0] for r in results], "seconds": seconds, "peak_kb": peak}
+
+
+def _figures(
+    run: dict[str, Any], truths: dict[str, Any], pages: int, bad: dict[str, Any]
+) -> dict[str, Any]:
+    score = Score()
+    for line in run["lines"]:
+        score.add_file(line, truths[line["file"]])
+    return {
+        **score.summary(),
+        "bad_rejected": bad["rejected"] / max(1, bad["should_reject"]),
+        "bad_right_reason": (
+            None
+            if bad["right_reason"] is None
+            else bad["right_reason"] / max(1, bad["should_reject"])
+        ),
+        "bad_detail": {k: v for k, v in bad.items() if k not in ("rejected", "right_reason")},
+        "seconds": run["seconds"],
+        "pages_per_s": pages / max(1e-9, run["seconds"]),
+        "peak_rss_mb_per_worker": run["peak_kb"] / 1024,
+        "mistakes": score.mistakes,
+    }
+
+
+def _print_table(f: dict[str, Any]) -> None:
+    e, b = f["engine"], f.get("baseline")
+    rows: list[tuple[str, str, str, str]] = []
+
+    def pct(x: float | None) -> str:
+        return "n/a" if x is None else f"{100 * x:.1f} %"
+
+    for name in FIELD_NAMES:
+        rows.append(
+            (
+                f"field {name}",
+                pct(e["field_accuracy"][name]),
+                pct(b["field_accuracy"][name]) if b else "-",
+                "≥ 99 %",
+            )
+        )
+    rows += [
+        (
+            "signature present/absent",
+            pct(e["signature_accuracy"]),
+            pct(b["signature_accuracy"]) if b else "-",
+            "≥ 99.5 %",
+        ),
+        (
+            "batch split (declarations/file)",
+            pct(e["batch_split_accuracy"]),
+            pct(b["batch_split_accuracy"]) if b else "-",
+            "100 %",
+        ),
+        (
+            "bad inputs rejected",
+            pct(e["bad_rejected"]),
+            pct(b["bad_rejected"]) if b else "-",
+            "100 %",
+        ),
+        ("  … with the right reason", pct(e["bad_right_reason"]), "n/a", "100 %"),
+        (
+            "silent errors (wrong, conf ≥ 0.9)",
+            str(e["silent_errors"]),
+            f"{b['silent_errors']} (no conf.)" if b else "-",
+            "0",
+        ),
+        ("values given with conf ≥ 0.9", pct(e["sure_share"]), "n/a", "≥ 90 %"),
+        ("files that failed", str(e["file_errors"]), str(b["file_errors"]) if b else "-", "0"),
+        (
+            f"pages/s ({f['workers']} workers)",
+            f"{e['pages_per_s']:.2f}",
+            f"{b['pages_per_s']:.2f}" if b else "-",
+            "≥ 4",
+        ),
+        ("speed ratio to baseline", f"{f['speed_ratio']:.2f}×" if b else "-", "1×", "≥ 3.5×"),
+        (
+            "peak RSS per worker",
+            f"{e['peak_rss_mb_per_worker']:.0f} MB",
+            f"{b['peak_rss_mb_per_worker']:.0f} MB" if b else "-",
+            "< 500 MB",
+        ),
+    ]
+    print(f"\n{f['count']} held-out files, {f['pages']} pages, seed {f['seed']}\n")
+    print(f"{'figure':<36} {'engine':>12} {'baseline':>16} {'target':>10}")
+    print("-" * 77)
+    for name, ours, theirs, target in rows:
+        print(f"{name:<36} {ours:>12} {theirs:>16} {target:>10}")
+    silent = [m for m in e["mistakes"] if m["silent"]]
+    for m in silent[:20]:
+        print(
+            f"  silent: {Path(m['file']).name} {m['field']}: want {m['truth']!r}, "
+            f"got {m['got']!r} ({m['confidence']})"
+        )
+
+
+if __name__ == "__main__":
+    main()
