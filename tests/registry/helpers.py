@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -83,10 +84,12 @@ def drain(factory: sessionmaker[Session], worker_id: str, now: dt.datetime) -> l
             got.append(sub.id)
 
 
-def drain_in_process(url: str, worker_id: str, now_iso: str) -> list[int]:
-    """Entry point of a separate process (SQLite concurrency test)."""
+def drain_in_process(url: str, worker_id: str, now_iso: str, barrier: Any) -> list[int]:
+    """Entry point of a separate process (SQLite concurrency test); starts draining when
+    every process is ready (``barrier``)."""
     engine = make_engine(url)
     try:
+        barrier.wait()
         return drain(make_sessionmaker(engine), worker_id, dt.datetime.fromisoformat(now_iso))
     finally:
         engine.dispose()

@@ -256,9 +256,11 @@ def test_two_concurrent_claimers_take_each_submission_exactly_once(
     ids = add_submissions(session_factory, 40)
     if db_url.startswith("sqlite"):
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(2, mp_context=ctx) as pool:
+        with ctx.Manager() as manager, ProcessPoolExecutor(2, mp_context=ctx) as pool:
+            barrier = manager.Barrier(2)
             futures = [
-                pool.submit(drain_in_process, db_url, f"p{i}", LATER.isoformat()) for i in (1, 2)
+                pool.submit(drain_in_process, db_url, f"p{i}", LATER.isoformat(), barrier)
+                for i in (1, 2)
             ]
             got = [f.result(timeout=120) for f in futures]
     else:
