@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ingest.intake import Intake, IntakeResult
 from ingest.service import IngestConfig, build_intake, start_workers, stop_workers, worker_id
 from ingest.worker import Worker
-from registry.db import make_engine
+from registry.bootstrap import open_registry
 from registry.models import Submission, SubmissionStatus
 
 FINAL = frozenset(
@@ -61,11 +61,11 @@ def ingest_paths(
     stop: threading.Event,
     progress: Progress = lambda done, total: None,
 ) -> BatchReport:
-    engine = make_engine(config.database_url)
+    registry = open_registry(config.database_url)  # migrations applied at start-up
     try:
-        return _ingest(config, build_intake(config, engine), paths, stop, progress)
+        return _ingest(config, build_intake(config, registry.sessions), paths, stop, progress)
     finally:
-        engine.dispose()
+        registry.close()
 
 
 def _ingest(

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Protocol
 
 import structlog
-from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
 from ingest.archive import Archive
 from ingest.intake import Intake
@@ -31,7 +31,8 @@ from ingest.logs import configure_logging
 from ingest.quarantine import Quarantine
 from ingest.watcher import InboxWatcher
 from ingest.worker import Worker, WorkerConfig
-from registry.db import make_engine, make_sessionmaker, upgrade
+from registry.bootstrap import open_registry
+from registry.db import make_engine, make_sessionmaker
 
 log = structlog.get_logger("ingest.service")
 
@@ -82,17 +83,12 @@ def worker_id() -> str:
 
 
 def migrate(database_url: str) -> None:
-    """Apply the registry's migrations (idempotent)."""
-    engine = make_engine(database_url)
-    try:
-        upgrade(engine)
-    finally:
-        engine.dispose()
+    """Apply the registry's migrations and sync declarations (idempotent)."""
+    open_registry(database_url).close()
 
 
-def build_intake(config: IngestConfig, engine: Engine) -> Intake:
-    """Migrate the database and build the intake on it (the caller disposes ``engine``)."""
-    upgrade(engine)
+def build_intake(config: IngestConfig, sessions: sessionmaker[Session]) -> Intake:
+    """The intake on an opened (migrated) registry; stale staging files removed."""
     archive = Archive(config.data_dir / "archive")
     quarantine = Quarantine(config.data_dir / "quarantine")
     now = time.time()
@@ -102,7 +98,7 @@ def build_intake(config: IngestConfig, engine: Engine) -> Intake:
         inbox=config.inbox,
         archive=archive,
         quarantine=quarantine,
-        session_factory=make_sessionmaker(engine),
+        session_factory=sessions,
         orphan_seconds=config.orphan_seconds,
     )
 
@@ -183,8 +179,8 @@ def recover_logged(intake: Intake) -> Callable[[], object]:
 
 def run_watch(config: IngestConfig, stop: threading.Event) -> None:
     """Watcher + intake here, ``config.workers`` OCR processes beside, until ``stop``."""
-    engine = make_engine(config.database_url)
-    intake = build_intake(config, engine)
+    registry = open_registry(config.database_url)  # migrations applied at start-up
+    intake = build_intake(config, registry.sessions)
     worker_stop = mp.get_context("spawn").Event()
     processes = start_workers(config, worker_stop) if config.workers > 0 else []
     watcher = InboxWatcher(
@@ -199,7 +195,7 @@ def run_watch(config: IngestConfig, stop: threading.Event) -> None:
         watcher.run(stop)
     finally:
         stop_workers(processes, worker_stop, config.grace_seconds)
-        engine.dispose()
+        registry.close()
 
 
 def stop_on_signals(stop: threading.Event) -> None:

@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import Engine, inspect
 
 from ingest.intake import TAKING_DIR, Intake, utcnow
-from ingest.service import IngestConfig, build_intake
+from ingest.service import IngestConfig, build_intake, migrate
 from registry import queue
+from registry.db import make_sessionmaker
 from tests.ingest.conftest import arrivals, files_in, submissions
 from tests.ingest.files import bad_files, scan_pdf
 
@@ -147,7 +148,8 @@ def test_start_up_applies_the_migrations_to_an_empty_database(
 ):
     assert inspect(engine).get_table_names() == []
     config = IngestConfig(database_url=db_url, data_dir=tmp_path / "d", inbox=tmp_path / "i")
-    built = build_intake(config, engine)
+    migrate(db_url)
+    built = build_intake(config, make_sessionmaker(engine))
     assert {"submission", "proposal", "submission_arrival"} <= set(
         inspect(engine).get_table_names()
     )

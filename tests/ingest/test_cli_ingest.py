@@ -1,0 +1,68 @@
+"""``signreg ingest`` end to end with real Tesseract on committed sample scans."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SIGNREG = Path(sys.executable).parent / "signreg"
+SAMPLES = REPO / "samples" / "committed"
+
+
+def signreg(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(SIGNREG), *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.fixture
+def env(db_url: str, tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "SIGNREG_DATABASE_URL": db_url,
+        "SIGNREG_DATA_DIR": str(tmp_path / "data"),
+        "SIGNREG_INBOX": str(tmp_path / "inbox"),
+    }
+
+
+def test_ingest_reads_a_real_scan_into_a_proposal(env, tmp_path: Path):
+    scan = tmp_path / "signed-label-left.pdf"
+    shutil.copy(SAMPLES / scan.name, scan)
+    truth = json.loads((SAMPLES / "signed-label-left.json").read_text())["declarations"][0]
+    done = signreg("ingest", str(scan), "--workers", "1", env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert scan.exists()  # named on the command line: read, not removed
+    listed = signreg("submissions", "--json", env=env, cwd=tmp_path)
+    [sub] = json.loads(listed.stdout)
+    assert (sub["file"], sub["status"], len(sub["proposals"])) == (scan.name, "proposed", 1)
+    shown = signreg("review", "list", "--json", env=env, cwd=tmp_path)
+    [proposal] = json.loads(shown.stdout)
+    number = proposal["fields"]["organisation_number"]
+    assert number["value"] == truth["fields"]["organisation_number"]
+    assert proposal["signature"]["present"] is True
+
+
+def test_ingest_exits_1_when_a_file_is_quarantined(env, tmp_path: Path):
+    good = tmp_path / "unsigned.pdf"
+    shutil.copy(SAMPLES / good.name, good)
+    bad = tmp_path / "brev.pdf"
+    bad.write_bytes(b"Hej! Blanketten kommer senare.\n")
+    done = signreg("ingest", str(good), str(bad), "--workers", "1", env=env, cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    listed = {
+        s["file"]: s
+        for s in json.loads(signreg("submissions", "--json", env=env, cwd=tmp_path).stdout)
+    }
+    assert listed["unsigned.pdf"]["status"] == "proposed"
+    assert listed["brev.pdf"]["status"] == "quarantined"
+    assert "not a PDF" in listed["brev.pdf"]["error"]
+    reasons = list((tmp_path / "data" / "quarantine").glob("*.reason.txt"))
+    assert len(reasons) == 1 and "reason: not_pdf" in reasons[0].read_text()
