@@ -171,6 +171,11 @@ def match_label(strip: Strip, variants: Sequence[tuple[str, str]]) -> Label | No
     needed = 96.0 if trailing else 84.0
     if score < needed:
         return None
+    if trailing:  # "Org.nr: 556…" yes; "Region Norrbotten" (a value) no
+        nxt = words[k].text
+        said = words[k - 1].text.endswith(":") or nxt.startswith(":")
+        if not (said or any(ch.isdigit() for ch in nxt) or len(norm(words[k - 1].text)) >= 8):
+            return None
     lw = words[:k]
     box = Box(min(w.left for w in lw), min(w.top for w in lw), max(w.right for w in lw), max(w.bottom for w in lw))
     return Label(key=key, box=box, segment=strip.segment, score=score / 100.0, trailing=trailing)

@@ -77,7 +77,7 @@ def _neighbour_line(label: Label, segs: Sequence[Box], x0: int, x1: int, up: boo
     box = line[0]
     for s in line[1:]:
         box = box.union(s)
-    return box
+    return Box(max(box.x0, x0), box.y0, min(box.x1, x1), box.y1)
 
 
 def _right(label: Label, segs: Sequence[Box], x1: int, th: float) -> Box | None:
@@ -127,7 +127,11 @@ def locate(scan: PageScan, layout: Layout, page_w: int) -> dict[str, Region]:
         if down is not None:
             gaps_down.append(down.y0 - lab.segment.y1)
     go_up = _vote_up(gaps_up, gaps_down)
+    beside = sum(r.where in ("inline", "right") for r in regions.values())
     for lab in pending:
+        if lab.key == "signature" and beside > len(regions) / 2:
+            regions[lab.key] = Region(lab, None, "right")
+            continue
         up, down = near[lab.key]
         box = up if go_up else down
         regions[lab.key] = Region(lab, box, "above" if go_up else "below")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ocr.layout import find_segments, ink_mask
+from ocr.layout import find_segments, ink_mask, remove_rules
 
 ORIENT_DPI = 60.0
 
@@ -82,7 +82,7 @@ def detect(grey: np.ndarray, dpi: float) -> Orientation:
     skew = find_skew(mask)
     mask = rotate_small(mask, skew)
     # upside-down test at a slightly higher resolution would be better; 60 dpi suffices
-    ratio = upside_down_ratio(mask, ORIENT_DPI)
+    ratio = upside_down_ratio(remove_rules(mask.astype(bool), ORIENT_DPI), ORIENT_DPI)
     if ratio < 1.0:
         quarter += 2
         skew = skew  # rotating by 180 keeps the skew angle

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 
@@ -32,6 +32,7 @@ from ocr.interpret import apply_lexicon, parse_readings
 
 LAYOUT_DPI = 150.0
 MAX_DPI = 300.0
+DOUBT_CONF = 75.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,14 @@ class PageResult:
     flags: tuple[str, ...]
 
 
+def _paper_white(page: PageImage) -> PageImage:
+    """Paper is light: a page image that is mostly dark came in with inverted polarity."""
+    small = page.image[::16, ::16]
+    if float(small.mean()) >= 110:
+        return page
+    return replace(page, image=255 - page.image)
+
+
 def _scan(page: PageImage, job_profiles: Sequence[FormProfile], engine_name: str):
     engine = get_engine(engine_name)
     o = orient.detect(page.image, page.dpi)
@@ -67,12 +76,15 @@ def _scan(page: PageImage, job_profiles: Sequence[FormProfile], engine_name: str
         key = (len(scan.keys), scan.mean_conf)
         if best is None or key > best[0]:
             best = (key, cand, grey, layout, scan)
+        if len(tries) == 1 and not scan.has_block and scan.mean_conf < DOUBT_CONF:
+            tries.append(orient.flipped(o))  # a page that reads badly may be upside down
     assert best is not None
     _, o, grey, layout, scan = best
     return o, grey, layout, scan
 
 
 def analyse_page(page: PageImage, profiles: Sequence[FormProfile], engine_name: str) -> PageResult:
+    page = _paper_white(page)
     o, grey, layout, scan = _scan(page, profiles, engine_name)
     if not scan.has_block:
         return PageResult(page.number, False, scan.profile, {}, None, ())

@@ -27,7 +27,7 @@ def signature_box(region: Region, th: float, page_w: int, page_h: int, col_end: 
         return Box(max(0, lab.x0 - int(th)), max(0, int(lab.y0 - _REACH * th)), col_end, lab.y0 - 1)
     if region.where == "below":
         return Box(max(0, lab.x0 - int(th)), lab.y1 + 1, col_end, min(page_h, int(lab.y1 + _REACH * th)))
-    return Box(lab.x1 + int(th * 0.3), max(0, int(lab.y0 - 2.5 * th)), col_end, min(page_h, int(lab.y1 + 1.2 * th)))
+    return Box(lab.x1 + int(th * 0.3), max(0, int(lab.y0 - 3.5 * th)), col_end, min(page_h, int(lab.y1 + 1.2 * th)))
 
 
 def _stroke_stats(mask: np.ndarray, th: float) -> tuple[int, int, int, int]:

@@ -85,15 +85,26 @@ class TesserocrEngine:
         return api
 
     def read_words(self, image: np.ndarray, *, psm: int, dpi: int) -> list[Word]:
-        tr = self._tesserocr
         api = self._api(psm)
         try:
             api.SetImage(_as_pil(image))  # type: ignore[attr-defined]
             api.SetSourceResolution(int(dpi))  # type: ignore[attr-defined]
-            api.Recognize()  # type: ignore[attr-defined]
+            if not api.Recognize():  # type: ignore[attr-defined]
+                return []
             it = api.GetIterator()  # type: ignore[attr-defined]
         except RuntimeError as e:
             raise UnreadablePage(f"Tesseract failed on a region: {e}") from e
+        if it is None:
+            return []
+        try:
+            return self._collect(it)
+        except RuntimeError as e:  # tesserocr: "No text returned" on an empty result
+            if "no text" in str(e).lower():
+                return []
+            raise UnreadablePage(f"Tesseract failed on a region: {e}") from e
+
+    def _collect(self, it: object) -> list[Word]:
+        tr = self._tesserocr
         words: list[Word] = []
         line = 0
         level = tr.RIL.WORD
