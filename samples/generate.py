@@ -27,7 +27,7 @@ from samples.forms import draw_cover_letter, draw_form
 from samples.pdfwrite import encode_page, write_pdf
 from samples.plan import DocPlan, numpy_rng, plan_sample
 from samples.scanner import scan
-from samples.split import Split
+from samples.split import Split, missing_fonts
 
 __all__ = ["generate_bad_inputs", "generate_set", "render_sample"]
 
@@ -134,6 +134,11 @@ def generate_set(
     """
     if split not in ("dev", "heldout"):
         raise ValueError(f"split must be 'dev' or 'heldout', not {split!r}")
+    missing = missing_fonts(split)
+    if missing:
+        raise FileNotFoundError(
+            f"fonts for the {split} split are not installed (make apt): {', '.join(missing)}"
+        )
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     jobs: list[tuple[str, int, int, Split, int | None]] = [

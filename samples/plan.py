@@ -80,6 +80,12 @@ class DocPlan:
         return "RGB" if self.scan.colour == "colour-jpeg" else "L"
 
 
+def _cycle(index: int) -> int:
+    """Position in the kind and colour cycles, shifted every round of the 6 layout families
+    so that each family meets every kind and every scanner mode."""
+    return index + index // len(FAMILIES)
+
+
 def _pick_label(rng: random.Random, options: list[str], split: Split) -> str:
     if split == "dev":
         return options[0] if rng.random() < 0.6 or len(options) == 1 else rng.choice(options[1:])
@@ -158,7 +164,7 @@ def _scan(rng: random.Random, index: int, pages: int) -> ScanSpec:
     dpi = rng.choices(
         (200, 300, 400, 600), weights=(35, 45, 10, 10) if pages <= 2 else (1, 1, 0, 0)
     )[0]
-    colour = COLOURS[index % len(COLOURS)]
+    colour = COLOURS[_cycle(index) % len(COLOURS)]
     rotation = rng.choice((0,) * 7 + (90, 180, 270))
     return ScanSpec(
         dpi=dpi,
@@ -177,7 +183,7 @@ def plan_sample(index: int, seed: int, split: Split, *, dpi: int | None = None) 
     """All choices of sample ``index``; ``dpi`` overrides the scan resolution (fast tests)."""
     rng = random.Random(f"{seed}:{split}:{index}")
     spec = SPLITS[split]
-    kind = _KIND_CYCLE[index % len(_KIND_CYCLE)]
+    kind = _KIND_CYCLE[_cycle(index) % len(_KIND_CYCLE)]
     declaration = "cemr-charter" if rng.random() < 0.25 else "jamstalld-industri"
     n_forms = rng.randint(2, 3 if rng.random() < 0.7 else 4) if kind == "batch" else 1
     forms = tuple(

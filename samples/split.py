@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 Split = Literal["dev", "heldout"]
@@ -183,3 +184,11 @@ def allowed_labels(labels: list[str], split: Split) -> list[str]:
         return [label for label in labels if label not in HELDOUT_LABELS] or labels[:1]
     held = [label for label in labels if label in HELDOUT_LABELS]
     return held + labels[:1] if held else labels
+
+
+def missing_fonts(split: Split) -> list[str]:
+    """Font files this split draws with that are not installed (see APT_PACKAGES)."""
+    spec = SPLITS[split]
+    files = [f for face in spec.text_fonts for f in (face.regular, face.bold)]
+    files += [*spec.hand_fonts, *spec.signature_fonts]
+    return [f for f in files if not Path(f).is_file()]

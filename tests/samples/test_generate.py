@@ -1,0 +1,147 @@
+"""The sample generator: deterministic, truth consistent with the files, splits complete."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from ocr.model import FIELD_NAMES
+from samples.generate import generate_set
+from samples.layouts import FAMILIES
+from samples.plan import DOC_KINDS
+from samples.scanner import COLOURS
+from samples.split import HELDOUT_LABELS, SPLITS
+from samples.values import luhn_valid
+
+FAST_DPI = 72
+_FILTER = {
+    "colour-jpeg": "/DCTDecode",
+    "grey-jpeg": "/DCTDecode",
+    "bw-g4": "/CCITTFaxDecode",
+    "bw-flate": "/FlateDecode",
+}
+
+
+@pytest.fixture(scope="module")
+def sets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]:
+    root = tmp_path_factory.mktemp("samples")
+    return {
+        split: generate_set(root / split, count=16, seed=7, split=split, workers=2, dpi=FAST_DPI)
+        for split in ("dev", "heldout")
+    }
+
+
+def _truth(pdf: Path) -> dict:
+    return json.loads(pdf.with_suffix(".json").read_text(encoding="utf-8"))
+
+
+def test_same_seed_gives_identical_files(tmp_path: Path) -> None:
+    a = generate_set(tmp_path / "a", count=3, seed=11, split="dev", workers=1, dpi=FAST_DPI)
+    b = generate_set(tmp_path / "b", count=3, seed=11, split="dev", workers=1, dpi=FAST_DPI)
+    c = generate_set(tmp_path / "c", count=3, seed=12, split="dev", workers=1, dpi=FAST_DPI)
+    for pa, pb in zip(a, b, strict=True):
+        assert pa.read_bytes() == pb.read_bytes()
+        assert pa.with_suffix(".json").read_bytes() == pb.with_suffix(".json").read_bytes()
+    assert [p.read_bytes() for p in a] != [p.read_bytes() for p in c]
+
+
+@pytest.mark.parametrize("split", ["dev", "heldout"])
+def test_truth_is_consistent(sets: dict[str, list[Path]], split: str) -> None:
+    for pdf in sets[split]:
+        truth = _truth(pdf)
+        assert truth["file"] == pdf.name and truth["split"] == split
+        reader = pypdf.PdfReader(io.BytesIO(pdf.read_bytes()))
+        assert len(reader.pages) == truth["pages"]
+        for decl in truth["declarations"]:
+            fields = decl["fields"]
+            assert tuple(fields) == FIELD_NAMES
+            number = fields["organisation_number"]
+            assert number is None or (luhn_valid(number) and number[6] == "-")
+            if "organisation_number_printed" in decl:
+                assert number is None and not luhn_valid(decl["organisation_number_printed"])
+            assert fields["county"] in (None, "Norrbotten", "Västerbotten")
+            dt.date.fromisoformat(fields["signed_date"])
+            assert all(1 <= p <= truth["pages"] for p in decl["pages"])
+            sig = decl["signature"]
+            assert sig["page"] in decl["pages"]
+            assert (sig["bbox"] is not None) == sig["present"]
+            boxes = [sig["bbox"]] + [b["bbox"] for b in decl["value_boxes"].values()]
+            for box in filter(None, boxes):
+                x0, y0, x1, y1 = box
+                assert 0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1, box
+            for name, value in fields.items():
+                if name in ("place", "signed_date"):
+                    continue
+                assert (value is None) == (name not in decl["value_boxes"]) or name in (
+                    "organisation_number",
+                    "county",
+                )
+
+
+@pytest.mark.parametrize("split", ["dev", "heldout"])
+def test_pdf_pages_are_scans_as_declared(sets: dict[str, list[Path]], split: str) -> None:
+    for pdf in sets[split]:
+        variant = _truth(pdf)["variant"]
+        reader = pypdf.PdfReader(io.BytesIO(pdf.read_bytes()))
+        for page in reader.pages:
+            images = page["/Resources"]["/XObject"]
+            assert len(images) == 1
+            image = next(iter(images.values())).get_object()
+            filters = image["/Filter"]
+            filters = list(filters) if isinstance(filters, list) else [filters]
+            assert filters == [_FILTER[variant["colour"]]]
+            width, height = image["/Width"], image["/Height"]
+            sideways = variant["rotation"] in (90, 270)
+            assert (width > height) == sideways
+            rotate = page.get("/Rotate", 0)
+            expected = (360 - variant["rotation"]) % 360 if variant["pdf_rotate"] else 0
+            assert rotate == expected
+
+
+def test_every_family_kind_and_scanner_mode_in_both_splits(sets: dict[str, list[Path]]) -> None:
+    for paths in sets.values():
+        variants = [_truth(p)["variant"] for p in paths]
+        assert {v["layout"] for v in variants} == set(FAMILIES)
+        assert {v["document"] for v in variants} == set(DOC_KINDS)
+        assert {v["colour"] for v in variants} == set(COLOURS)
+        truths = [_truth(p) for p in paths]
+        signed = [d["signature"]["present"] for t in truths for d in t["declarations"]]
+        assert True in signed and False in signed
+
+
+def test_heldout_uses_fonts_and_labels_never_seen_in_dev(sets: dict[str, list[Path]]) -> None:
+    dev, held = SPLITS["dev"], SPLITS["heldout"]
+    dev_files = {f.regular for f in dev.text_fonts} | set(dev.hand_fonts) | set(dev.signature_fonts)
+    held_files = {f.regular for f in held.text_fonts} | set(held.hand_fonts)
+    assert not dev_files & (held_files | set(held.signature_fonts))
+    dev_labels = {lab for p in sets["dev"] for lab in _truth(p)["variant"]["labels"]}
+    held_labels = {lab for p in sets["heldout"] for lab in _truth(p)["variant"]["labels"]}
+    assert not dev_labels & HELDOUT_LABELS
+    assert held_labels & HELDOUT_LABELS
+    assert {_truth(p)["variant"]["font"] for p in sets["heldout"]}.isdisjoint(
+        {f.name for f in dev.text_fonts}
+    )
+
+
+def test_batches_hold_several_declarations_and_cover_letters_none(
+    sets: dict[str, list[Path]],
+) -> None:
+    for pdf in sets["dev"] + sets["heldout"]:
+        truth = _truth(pdf)
+        kind = truth["variant"]["document"]
+        decls = truth["declarations"]
+        if kind == "batch":
+            assert 2 <= len(decls) <= 4
+            pages = [p for d in decls for p in d["pages"]]
+            assert pages == sorted(set(pages))
+        else:
+            assert len(decls) == 1
+        if kind == "cover_letter":
+            assert decls[0]["pages"][0] == 2
+        if kind == "two_page":
+            assert decls[0]["pages"] == [1, 2] and decls[0]["signature"]["page"] == 2
