@@ -13,6 +13,7 @@ transaction together with the decision.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -57,7 +58,7 @@ def parse_date(value: str | None) -> dt.date:
 
 
 def corrected_values(
-    proposal: Proposal, corrections: dict[str, str | None] | None
+    proposal: Proposal, corrections: Mapping[str, str | None] | None
 ) -> tuple[dict[str, str | None], dict[str, dict[str, str | None]]]:
     values: dict[str, str | None] = {n: proposal.value(n) for n in FIELD_NAMES}
     values["declaration"] = proposal.declaration_slug
@@ -77,7 +78,7 @@ def approve_proposal(
     session: Session,
     proposal_id: int,
     reviewer: str,
-    corrections: dict[str, str | None] | None = None,
+    corrections: Mapping[str, str | None] | None = None,
     organisation_id: int | None = None,
     now: dt.datetime,
 ) -> Signatory:

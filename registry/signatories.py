@@ -53,7 +53,7 @@ def restore_snapshot(member: Signatory, snap: dict[str, Any]) -> None:
 
 def public_query(
     *, declaration: str | None = None, county: str | None = None, q: str | None = None
-) -> Select[tuple[Signatory]]:
+) -> Select[Any]:
     stmt = (
         select(Signatory)
         .join(Organisation, Signatory.organisation_id == Organisation.id)

@@ -75,7 +75,7 @@ def add_submissions(factory: sessionmaker[Session], count: int, *, prefix: str =
 
 def drain(factory: sessionmaker[Session], worker_id: str, now: dt.datetime) -> list[int]:
     """Claim until the queue is empty; the ids this worker got."""
-    got = []
+    got: list[int] = []
     while True:
         with factory.begin() as s:
             sub = queue.claim_next(session=s, worker_id=worker_id, lease_seconds=60, now=now)

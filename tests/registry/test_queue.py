@@ -190,7 +190,7 @@ def test_retryable_failure_backs_off_then_fails_after_max_attempts(
             sub = queue.claim_next(session=s, worker_id="w", lease_seconds=30, now=now)
             assert sub is not None and sub.attempts == attempt
         with session_factory.begin() as s:
-            sub = queue.fail_submission(
+            failed = queue.fail_submission(
                 session=s,
                 submission_id=sid,
                 worker_id="w",
@@ -201,15 +201,15 @@ def test_retryable_failure_backs_off_then_fails_after_max_attempts(
             )
             wait = queue.backoff(attempt)
         if attempt < 3:
-            assert sub.status == "received" and sub.not_before == now + wait
+            assert failed.status == "received" and failed.not_before == now + wait
             with session_factory.begin() as s:  # not before the back-off has passed
                 early = now + wait - dt.timedelta(seconds=1)
                 assert (
                     queue.claim_next(session=s, worker_id="w", lease_seconds=30, now=early) is None
                 )
             now = now + wait
-    assert sub.status == "failed" and sub.reason == "max_attempts"
-    assert "tesseract crashed" in (sub.error or "")
+    assert failed.status == "failed" and failed.reason == "max_attempts"
+    assert "tesseract crashed" in (failed.error or "")
     assert queue.backoff(1) < queue.backoff(2) < queue.backoff(3)
     assert drain(session_factory, "w", now + dt.timedelta(days=1)) == []
 
