@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
+from typing import Any
 
 import cv2
 import numpy as np
@@ -20,6 +21,7 @@ import pypdf
 import pypdfium2 as pdfium
 from PIL import Image
 
+from ocr.decode import decode_image
 from ocr.errors import LimitExceeded, NoPageImage, Reason
 from ocr.limits import DEFAULT_LIMITS, Limits
 from ocr.pdf import PageInfo, PdfDocument, open_pdf, quiet_pypdf
@@ -59,8 +61,9 @@ class PageImage:
 
 def page_images(doc: PdfDocument, *, target_dpi: float | None = None) -> Iterator[PageImage]:
     """Every page of ``doc`` in order (see :func:`render_page` for one)."""
+    reader = _Reader(doc)
     for info in doc.pages:
-        yield _page(doc, info, target_dpi)
+        yield _page(doc, info, target_dpi, reader)
 
 
 def page_image(
@@ -70,7 +73,7 @@ def page_image(
     doc = open_pdf(data, limits)
     if not 0 <= index < doc.page_count:
         raise IndexError(f"page index {index} outside 0..{doc.page_count - 1}")
-    return _page(doc, doc.pages[index], target_dpi)
+    return _page(doc, doc.pages[index], target_dpi, _Reader(doc))
 
 
 def render_page(doc: PdfDocument, index: int, dpi: float) -> PageImage:
@@ -78,31 +81,51 @@ def render_page(doc: PdfDocument, index: int, dpi: float) -> PageImage:
     return _render(doc, doc.pages[index], dpi)
 
 
-def _page(doc: PdfDocument, info: PageInfo, target_dpi: float | None) -> PageImage:
+class _Reader:
+    """One pypdf reader per call of :func:`page_images`, opened on first need."""
+
+    def __init__(self, doc: PdfDocument) -> None:
+        self._doc = doc
+        self._reader: pypdf.PdfReader | None = None
+
+    def page(self, index: int) -> pypdf.PageObject:
+        if self._reader is None:
+            self._reader = pypdf.PdfReader(BytesIO(self._doc.data), strict=False)
+            if self._reader.is_encrypted:
+                self._reader.decrypt("")
+        return self._reader.pages[index]
+
+
+def _page(doc: PdfDocument, info: PageInfo, target_dpi: float | None, reader: _Reader) -> PageImage:
     if doc.backend == "pypdf" and len(info.images) == 1:
-        page = _embedded(doc, info)
+        page = _embedded(doc, info, target_dpi, reader)
         if page is not None:
             return _downscale(page, target_dpi)
     return _render(doc, info, target_dpi or doc.limits.render_dpi)
 
 
-def _embedded(doc: PdfDocument, info: PageInfo) -> PageImage | None:
+def _embedded(
+    doc: PdfDocument, info: PageInfo, target_dpi: float | None, reader: _Reader
+) -> PageImage | None:
     """The page's one full-page image as stored, or None when the page is not that."""
+    declared = info.images[0]
     with quiet_pypdf():
         try:
-            page = pypdf.PdfReader(BytesIO(doc.data), strict=False)
-            if page.is_encrypted:
-                page.decrypt("")
-            pobj = page.pages[info.index]
+            pobj = reader.page(info.index)
             placed = full_page_image(pobj, info)
             if placed is None:
                 return None
-            pil = pobj.images[0].image
+            stored_dpi = declared.width / (placed[0] / 72.0)
+            scale = min(1.0, target_dpi / stored_dpi) if target_dpi else 1.0
+            resources: Any = pobj["/Resources"]
+            xobj = resources["/XObject"][declared.name].get_object()
+            pil = decode_image(xobj, scale=scale) or pobj.images[0].image
         except _DECODE_ERRORS:
             return None
     if pil is None or pil.width * pil.height > doc.limits.max_page_pixels:
         return None
-    if (pil.width, pil.height) != (info.images[0].width, info.images[0].height):
+    fx, fy = pil.width / declared.width, pil.height / declared.height
+    if abs(fx - fy) > 0.01 or fx > 1.0:
         return None  # something odd (a mask applied, a crop): let pdfium draw it
     dpi = (pil.width / (placed[0] / 72.0) + pil.height / (placed[1] / 72.0)) / 2.0
     grey, rgb = _to_arrays(pil)
@@ -110,7 +133,9 @@ def _embedded(doc: PdfDocument, info: PageInfo) -> PageImage | None:
 
 
 def _to_arrays(pil: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
-    if pil.mode in ("1", "L", "I;16", "I", "F", "LA"):
+    if pil.mode == "L":
+        return np.asarray(pil, dtype=np.uint8), None
+    if pil.mode in ("1", "I;16", "I", "F", "LA"):
         return np.asarray(pil.convert("L"), dtype=np.uint8), None
     rgb = np.asarray(pil.convert("RGB"), dtype=np.uint8)
     return _split_colour(rgb)

@@ -33,6 +33,8 @@ def scan_pdf(
             page_picture("1", size).save(buf, "TIFF", compression="group4")
         elif kind == "jpeg":
             page_picture("RGB", size).save(buf, "JPEG", quality=85)
+        elif kind == "flate-1bit":
+            page_picture("1", size).save(buf, "PNG")
         elif kind == "jpeg-grey":
             page_picture("L", size).save(buf, "JPEG", quality=85)
         else:

@@ -25,7 +25,7 @@ def _near(shape: tuple[int, ...], expected: tuple[float, float]) -> bool:
     return all(abs(a - b) <= 1 for a, b in zip(shape, expected, strict=True))
 
 
-@pytest.mark.parametrize("kind", ["flate", "jpeg", "jpeg-grey", "g4"])
+@pytest.mark.parametrize("kind", ["flate", "flate-1bit", "jpeg", "jpeg-grey", "g4"])
 def test_embedded_scan_taken_as_stored(kind: str) -> None:
     page = next(page_images(open_pdf(make.scan_pdf(kind, dpi=200))))
     assert page.index == 0 and page.number == 1
@@ -44,7 +44,7 @@ def test_colour_scan_keeps_rgb_for_blue_ink() -> None:
     assert b > 150 and r < 80
 
 
-@pytest.mark.parametrize("kind", ["flate", "jpeg-grey", "g4"])
+@pytest.mark.parametrize("kind", ["flate", "flate-1bit", "jpeg-grey", "g4"])
 def test_grey_scan_has_no_rgb(kind: str) -> None:
     page = next(page_images(open_pdf(make.scan_pdf(kind))))
     assert not page.colour and page.rgb is None
@@ -69,10 +69,10 @@ def test_upright_after_rotate_back() -> None:
     assert _bar_is_top_left(page)
 
 
-def test_target_dpi_downscales() -> None:
-    page = next(
-        page_images(open_pdf(make.scan_pdf("flate", dpi=400, size=(3308, 4678))), target_dpi=200)
-    )
+@pytest.mark.parametrize("kind", ["flate", "jpeg", "jpeg-grey", "g4"])
+def test_target_dpi_downscales(kind: str) -> None:
+    data = make.scan_pdf(kind, dpi=400, size=(3308, 4678))
+    page = next(page_images(open_pdf(data), target_dpi=200))
     assert page.dpi == 200
     assert page.image.shape == (2339, 1654)
     assert _bar_is_top_left(page)
