@@ -101,7 +101,9 @@ def _strip_crops(grey: np.ndarray, layout: Layout) -> list[tuple[Box, Box]]:
     return out
 
 
-def read_strips(grey: np.ndarray, dpi: float, layout: Layout, engine: Engine) -> tuple[list[Strip], float]:
+def read_strips(
+    grey: np.ndarray, dpi: float, layout: Layout, engine: Engine
+) -> tuple[list[Strip], float]:
     pairs = _strip_crops(grey, layout)
     if not pairs:
         return [], 0.0
@@ -112,7 +114,9 @@ def read_strips(grey: np.ndarray, dpi: float, layout: Layout, engine: Engine) ->
         sub = grey[max(0, c.y0) : min(h_img, c.y1), max(0, c.x0) : min(w_img, c.x1)]
         if sub.size == 0:
             sub = np.full((2, 2), 255, np.uint8)
-        pieces.append(sub if f == 1.0 else cv2.resize(sub, None, fx=f, fy=f, interpolation=cv2.INTER_AREA))
+        pieces.append(
+            sub if f == 1.0 else cv2.resize(sub, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+        )
     width = max(p.shape[1] for p in pieces) + 2 * _PAD
     gap = max(8, int(np.median([p.shape[0] for p in pieces]) * 0.8))
     height = sum(p.shape[0] + gap for p in pieces) + gap
@@ -143,7 +147,10 @@ def read_strips(grey: np.ndarray, dpi: float, layout: Layout, engine: Engine) ->
                 line=i,
             )
         )
-    strips = [Strip(seg, tuple(sorted(b, key=lambda w: w.left))) for (seg, _), b in zip(pairs, buckets, strict=True)]
+    strips = [
+        Strip(seg, tuple(sorted(b, key=lambda w: w.left)))
+        for (seg, _), b in zip(pairs, buckets, strict=True)
+    ]
     confs = [w.conf for w in words]
     return strips, float(np.mean(confs)) if confs else 0.0
 
@@ -158,10 +165,7 @@ def match_label(strip: Strip, variants: Sequence[tuple[str, str]]) -> Label | No
             continue
         for key, variant in variants:
             v = norm(variant)
-            if len(v) <= 4:
-                score = 100.0 if cand == v else 0.0
-            else:
-                score = fuzz.ratio(cand, v)
+            score = (100.0 if cand == v else 0.0) if len(v) <= 4 else fuzz.ratio(cand, v)
             if best is None or score > best[0]:
                 best = (score, k, key)
     if best is None:
@@ -177,7 +181,12 @@ def match_label(strip: Strip, variants: Sequence[tuple[str, str]]) -> Label | No
         if not (said or any(ch.isdigit() for ch in nxt) or len(norm(words[k - 1].text)) >= 8):
             return None
     lw = words[:k]
-    box = Box(min(w.left for w in lw), min(w.top for w in lw), max(w.right for w in lw), max(w.bottom for w in lw))
+    box = Box(
+        min(w.left for w in lw),
+        min(w.top for w in lw),
+        max(w.right for w in lw),
+        max(w.bottom for w in lw),
+    )
     return Label(key=key, box=box, segment=strip.segment, score=score / 100.0, trailing=trailing)
 
 
@@ -199,4 +208,9 @@ def scan_page(
     strips, conf = read_strips(grey, dpi, layout, engine)
     variants = sorted({pair for p in profiles for pair in p.all_labels})
     labels = [lab for s in strips if (lab := match_label(s, variants)) is not None]
-    return PageScan(strips=tuple(strips), labels=tuple(labels), profile=identify(strips, profiles), mean_conf=conf)
+    return PageScan(
+        strips=tuple(strips),
+        labels=tuple(labels),
+        profile=identify(strips, profiles),
+        mean_conf=conf,
+    )

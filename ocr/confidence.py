@@ -53,10 +53,7 @@ def raw_score(e: Evidence) -> float:
     if not e.valid:
         return min(0.3, e.word_conf / 100 * 0.3)
     ocr = float(np.clip((e.word_conf - 40.0) / 55.0, 0.0, 1.0))
-    if e.field in CHECKED:
-        base = 0.55 + 0.45 * ocr
-    else:
-        base = ocr
+    base = 0.55 + 0.45 * ocr if e.field in CHECKED else ocr
     base *= e.certainty
     base *= 0.7 + 0.3 * e.label_score
     if e.agrees is True:

@@ -53,11 +53,17 @@ class Reading:
 
 
 def _column_end(label: Label, labels: Sequence[Label], page_w: int) -> int:
-    ends = [o.box.x0 for o in labels if o is not label and same_band(o.segment, label.segment) and o.box.x0 > label.box.x1]
+    ends = [
+        o.box.x0
+        for o in labels
+        if o is not label and same_band(o.segment, label.segment) and o.box.x0 > label.box.x1
+    ]
     return min(ends, default=page_w)
 
 
-def _neighbour_line(label: Label, segs: Sequence[Box], x0: int, x1: int, up: bool, th: float) -> Box | None:
+def _neighbour_line(
+    label: Label, segs: Sequence[Box], x0: int, x1: int, up: bool, th: float
+) -> Box | None:
     """Union of the runs on the nearest line above/below the label, within [x0, x1)."""
     lab = label.segment
     cands = [
@@ -83,7 +89,11 @@ def _neighbour_line(label: Label, segs: Sequence[Box], x0: int, x1: int, up: boo
 def _right(label: Label, segs: Sequence[Box], x1: int, th: float) -> Box | None:
     if label.trailing:
         return Box(label.box.x1, label.segment.y0, label.segment.x1, label.segment.y1)
-    line = [s for s in segs if same_band(s, label.segment) and s.x0 >= label.box.x1 - 2 and s.x1 <= x1 + th]
+    line = [
+        s
+        for s in segs
+        if same_band(s, label.segment) and s.x0 >= label.box.x1 - 2 and s.x1 <= x1 + th
+    ]
     if not line:
         return None
     box = line[0]
@@ -102,7 +112,13 @@ def locate(scan: PageScan, layout: Layout, page_w: int) -> dict[str, Region]:
     labels = list(best.values())
     label_segs = {lab.segment for lab in scan.labels}
     segs = [s.scaled(inv) for s in layout.segments]
-    segs = [s for s in segs if not any(s.v_overlap(ls) > 0.8 and s.h_overlap(ls) > 0.8 * min(s.w, ls.w) for ls in label_segs)]
+    segs = [
+        s
+        for s in segs
+        if not any(
+            s.v_overlap(ls) > 0.8 and s.h_overlap(ls) > 0.8 * min(s.w, ls.w) for ls in label_segs
+        )
+    ]
     th = layout.text_height * inv
     regions: dict[str, Region] = {}
     pending: list[Label] = []
@@ -179,7 +195,12 @@ def read_region(grey: np.ndarray, dpi: float, region: Region, th: float, engine:
     text = " ".join(w.text for w in mapped)
     tight = None
     if mapped:
-        tight = Box(min(w.left for w in mapped), min(w.top for w in mapped), max(w.right for w in mapped), max(w.bottom for w in mapped))
+        tight = Box(
+            min(w.left for w in mapped),
+            min(w.top for w in mapped),
+            max(w.right for w in mapped),
+            max(w.bottom for w in mapped),
+        )
     return Reading(region.label, text, mapped, tight, region.where)
 
 
@@ -204,7 +225,12 @@ def collect(region: Region, strips: Sequence[Strip]) -> Reading:
     text = " ".join(w.text for w in words)
     tight = None
     if words:
-        tight = Box(min(w.left for w in words), min(w.top for w in words), max(w.right for w in words), max(w.bottom for w in words))
+        tight = Box(
+            min(w.left for w in words),
+            min(w.top for w in words),
+            max(w.right for w in words),
+            max(w.bottom for w in words),
+        )
     return Reading(region.label, text, tuple(words), tight, region.where)
 
 

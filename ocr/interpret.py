@@ -58,7 +58,12 @@ def _good(parsed: list[tuple[str, Parsed]], reading: Reading) -> bool:
 
 
 def _value(
-    field: str, parsed: Parsed, reading: Reading, agrees: bool | None, page: int, size: tuple[int, int]
+    field: str,
+    parsed: Parsed,
+    reading: Reading,
+    agrees: bool | None,
+    page: int,
+    size: tuple[int, int],
 ) -> FieldValue:
     if parsed.value is None:
         return FieldValue.missing()
@@ -103,11 +108,15 @@ def parse_readings(
                 parsed, reading = parsed2, second
         for name, p in parsed:
             fields[name] = _value(name, p, reading, agrees[name], page, size)
-    flags = [low_flag(name) for name, v in fields.items() if v.value is not None and v.confidence < SURE]
+    flags = [
+        low_flag(name) for name, v in fields.items() if v.value is not None and v.confidence < SURE
+    ]
     return fields, flags
 
 
-def apply_lexicon(fields: dict[str, FieldValue], lexicon: Mapping[str, str]) -> tuple[dict[str, FieldValue], list[str]]:
+def apply_lexicon(
+    fields: dict[str, FieldValue], lexicon: Mapping[str, str]
+) -> tuple[dict[str, FieldValue], list[str]]:
     """Raise the name's confidence when the number is known and the names agree."""
     number, name = fields.get("organisation_number"), fields.get("organisation")
     if number is None or number.value is None or number.value not in lexicon:

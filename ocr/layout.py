@@ -38,11 +38,16 @@ class Box:
         return (self.y0 + self.y1) / 2
 
     def scaled(self, f: float) -> Box:
-        return Box(int(self.x0 * f), int(self.y0 * f), int(round(self.x1 * f)), int(round(self.y1 * f)))
+        return Box(
+            int(self.x0 * f), int(self.y0 * f), int(round(self.x1 * f)), int(round(self.y1 * f))
+        )
 
     def union(self, other: Box) -> Box:
         return Box(
-            min(self.x0, other.x0), min(self.y0, other.y0), max(self.x1, other.x1), max(self.y1, other.y1)
+            min(self.x0, other.x0),
+            min(self.y0, other.y0),
+            max(self.x1, other.x1),
+            max(self.y1, other.y1),
         )
 
     def v_overlap(self, other: Box) -> float:
@@ -76,7 +81,9 @@ def find_rules(mask: np.ndarray, dpi: float) -> list[Box]:
     """Horizontal rules at least ~0.6 inch long and thin."""
     length = max(10, int(dpi * 0.6))
     m = mask.astype(np.uint8) * 255
-    opened = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
+    opened = cv2.morphologyEx(
+        m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
+    )
     n, _, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
     max_h = max(3, int(dpi * 0.04))
     rules = []
@@ -90,8 +97,12 @@ def remove_rules(mask: np.ndarray, dpi: float) -> np.ndarray:
     """The mask without horizontal and vertical lines (rules, table borders)."""
     m = mask.astype(np.uint8) * 255
     length = max(10, int(dpi * 0.6))
-    horiz = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
-    vert = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length)))
+    horiz = cv2.morphologyEx(
+        m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
+    )
+    vert = cv2.morphologyEx(
+        m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length))
+    )
     lines = cv2.dilate(horiz | vert, np.ones((3, 3), np.uint8))
     return (m > 0) & (lines == 0)
 
@@ -106,7 +117,9 @@ def find_segments(mask: np.ndarray, dpi: float) -> list[Box]:
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= min_area
     m = (keep[labels]).astype(np.uint8) * 255
     gap = max(3, int(dpi * 0.12))
-    joined = cv2.dilate(m, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, max(1, int(dpi * 0.01)))))
+    joined = cv2.dilate(
+        m, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, max(1, int(dpi * 0.01))))
+    )
     n, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     min_h = max(3, int(dpi * 0.03))
     max_h = int(dpi * 1.2)
@@ -139,4 +152,6 @@ def ink_box(mask: np.ndarray, box: Box, min_pixels: int = 4) -> Box | None:
         return None
     ys = np.flatnonzero(sub.any(axis=1))
     xs = np.flatnonzero(sub.any(axis=0))
-    return Box(box.x0 + int(xs[0]), box.y0 + int(ys[0]), box.x0 + int(xs[-1]) + 1, box.y0 + int(ys[-1]) + 1)
+    return Box(
+        box.x0 + int(xs[0]), box.y0 + int(ys[0]), box.x0 + int(xs[-1]) + 1, box.y0 + int(ys[-1]) + 1
+    )

@@ -18,17 +18,17 @@ import cv2
 
 from ocr import orient
 from ocr.batch import PageFacts, split
-from ocr.block import PageScan, scan_page
+from ocr.block import scan_page
 from ocr.fields import Reading, collect, locate, read_region
+from ocr.interpret import apply_lexicon, parse_readings
 from ocr.layout import Box, analyse
-from ocr.limits import Limits
+from ocr.limits import DEFAULT_LIMITS, Limits
 from ocr.model import DeclarationResult, Extraction, FieldValue, SignatureFinding
 from ocr.pages import PageImage, page_image, page_images
 from ocr.pdf import open_pdf
 from ocr.profile import FormProfile, load_profiles
 from ocr.signature import detect_signature, no_label
 from ocr.tesseract import get_engine
-from ocr.interpret import apply_lexicon, parse_readings
 
 LAYOUT_DPI = 150.0
 MAX_DPI = 300.0
@@ -105,10 +105,22 @@ def analyse_page(page: PageImage, profiles: Sequence[FormProfile], engine_name: 
         blank: list[Box] = [lab.segment for lab in scan.labels]
         blank += [r.box for r in readings.values() if r.box is not None]
         col_end = min(
-            (lab.box.x0 for lab in scan.labels if lab.box.x0 > sig_region.label.box.x1 and lab.segment.v_overlap(sig_region.label.segment) >= 0.5),
+            (
+                lab.box.x0
+                for lab in scan.labels
+                if lab.box.x0 > sig_region.label.box.x1
+                and lab.segment.v_overlap(sig_region.label.segment) >= 0.5
+            ),
             default=w,
         )
-        signature = detect_signature(sig_region, layout, page_number=page.number, page_size=(w, h), col_end=col_end, blank=blank)
+        signature = detect_signature(
+            sig_region,
+            layout,
+            page_number=page.number,
+            page_size=(w, h),
+            col_end=col_end,
+            blank=blank,
+        )
     return PageResult(page.number, True, scan.profile, fields, signature, tuple(flags))
 
 
@@ -121,7 +133,7 @@ def extract(
     pdf_bytes: bytes,
     profiles: Sequence[FormProfile] | None = None,
     *,
-    limits: Limits = Limits(),
+    limits: Limits = DEFAULT_LIMITS,
     engine: str = "auto",
     workers: int = 1,
     lexicon: Mapping[str, str] | None = None,
@@ -139,7 +151,11 @@ def extract(
     return merge(results, profs, lexicon)
 
 
-def merge(results: Sequence[PageResult], profiles: Sequence[FormProfile], lexicon: Mapping[str, str] | None) -> Extraction:
+def merge(
+    results: Sequence[PageResult],
+    profiles: Sequence[FormProfile],
+    lexicon: Mapping[str, str] | None,
+) -> Extraction:
     facts = [PageFacts(r.number, r.has_block, r.profile) for r in results]
     by_number = {r.number: r for r in results}
     default = profiles[0].slug if len(profiles) == 1 else None
@@ -157,5 +173,13 @@ def merge(results: Sequence[PageResult], profiles: Sequence[FormProfile], lexico
         signature = r.signature or no_label(r.number)
         if not signature.present:
             flags.append("unsigned")
-        declarations.append(DeclarationResult(pages=g.pages, declaration=slug, fields=fields, signature=signature, flags=tuple(flags)))
+        declarations.append(
+            DeclarationResult(
+                pages=g.pages,
+                declaration=slug,
+                fields=fields,
+                signature=signature,
+                flags=tuple(flags),
+            )
+        )
     return Extraction(pages=len(results), declarations=tuple(declarations))

@@ -26,8 +26,15 @@ def signature_box(region: Region, th: float, page_w: int, page_h: int, col_end: 
     if region.where == "above":
         return Box(max(0, lab.x0 - int(th)), max(0, int(lab.y0 - _REACH * th)), col_end, lab.y0 - 1)
     if region.where == "below":
-        return Box(max(0, lab.x0 - int(th)), lab.y1 + 1, col_end, min(page_h, int(lab.y1 + _REACH * th)))
-    return Box(lab.x1 + int(th * 0.3), max(0, int(lab.y0 - 3.5 * th)), col_end, min(page_h, int(lab.y1 + 1.2 * th)))
+        return Box(
+            max(0, lab.x0 - int(th)), lab.y1 + 1, col_end, min(page_h, int(lab.y1 + _REACH * th))
+        )
+    return Box(
+        lab.x1 + int(th * 0.3),
+        max(0, int(lab.y0 - 3.5 * th)),
+        col_end,
+        min(page_h, int(lab.y1 + 1.2 * th)),
+    )
 
 
 def _stroke_stats(mask: np.ndarray, th: float) -> tuple[int, int, int, int]:
@@ -68,7 +75,10 @@ def detect_signature(
         return SignatureFinding(present=False, confidence=0.6, page=page_number, bbox=None)
     for b in blank:
         s = b.scaled(layout.scale)
-        mask[max(0, s.y0 - box.y0) : max(0, s.y1 - box.y0 + 1), max(0, s.x0 - box.x0) : max(0, s.x1 - box.x0 + 1)] = False
+        mask[
+            max(0, s.y0 - box.y0) : max(0, s.y1 - box.y0 + 1),
+            max(0, s.x0 - box.x0) : max(0, s.x1 - box.x0 + 1),
+        ] = False
     ink, width, height, largest = _stroke_stats(mask, th_small)
     # evidence in units of a text height
     size = ink / (th_small * th_small)
@@ -77,7 +87,12 @@ def detect_signature(
     if present:
         conf = 0.99 if size >= 2.0 and span >= 2.5 else 0.85
         ys, xs = np.nonzero(mask)
-        bx = Box(box.x0 + int(xs.min()), box.y0 + int(ys.min()), box.x0 + int(xs.max()) + 1, box.y0 + int(ys.max()) + 1)
+        bx = Box(
+            box.x0 + int(xs.min()),
+            box.y0 + int(ys.min()),
+            box.x0 + int(xs.max()) + 1,
+            box.y0 + int(ys.max()) + 1,
+        )
         bbox = _fraction(bx.scaled(inv), page_w, page_h)
     else:
         conf = 0.99 if size < 0.2 else 0.8

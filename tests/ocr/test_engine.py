@@ -1,0 +1,85 @@
+"""ocr.extract end to end on generated scans, with real Tesseract."""
+
+from __future__ import annotations
+
+import io
+
+import img2pdf
+import numpy as np
+import pytest
+from PIL import Image
+
+import ocr
+from ocr.pages import page_images
+from ocr.pdf import open_pdf
+
+SURE_FIELDS = ("organisation_number", "county", "signed_date")
+
+
+def _check(decl, truth, names=SURE_FIELDS) -> None:
+    for name in names:
+        assert decl.fields[name].value == truth["fields"][name], name
+
+
+def test_label_left_unsigned_form(dev_samples) -> None:
+    data, truth = dev_samples[0]
+    result = ocr.extract(data)
+    assert len(result.declarations) == 1
+    decl = result.declarations[0]
+    _check(decl, truth["declarations"][0], ("organisation", *SURE_FIELDS, "signatory_name"))
+    assert decl.signature.present is False
+    assert "unsigned" in decl.flags
+    assert decl.declaration == truth["declarations"][0]["declaration"]
+
+
+def test_label_under_signed(dev_samples) -> None:
+    data, truth = dev_samples[8]
+    decl = ocr.extract(data).declarations[0]
+    _check(decl, truth["declarations"][0])
+    assert decl.signature.present is True
+    assert decl.fields["county"].confidence >= 0.9
+    assert all(0.0 <= v <= 1.0 for v in decl.fields["county"].bbox)
+
+
+def test_two_page_form_pages(dev_samples) -> None:
+    data, truth = dev_samples[6]
+    result = ocr.extract(data)
+    assert [list(d.pages) for d in result.declarations] == [
+        d["pages"] for d in truth["declarations"]
+    ]
+    for got, want in zip(result.declarations, truth["declarations"], strict=True):
+        _check(got, want)
+        assert got.signature.present is want["signature"]["present"]
+
+
+@pytest.mark.parametrize("turn", [1, 3])
+def test_sideways_page(dev_samples, turn: int) -> None:
+    data, truth = dev_samples[0]
+    page = next(page_images(open_pdf(data)))
+    buf = io.BytesIO()
+    Image.fromarray(np.rot90(page.image, turn)).save(buf, format="PNG", dpi=(page.dpi, page.dpi))
+    rotated = img2pdf.convert(buf.getvalue())
+    decl = ocr.extract(rotated).declarations[0]
+    _check(decl, truth["declarations"][0])
+
+
+def test_lexicon_mismatch_is_flagged(dev_samples) -> None:
+    data, truth = dev_samples[0]
+    number = truth["declarations"][0]["fields"]["organisation_number"]
+    decl = ocr.extract(data, lexicon={number: "Helt Annat Bolag AB"}).declarations[0]
+    assert "orgnr_name_mismatch" in decl.flags
+    name = truth["declarations"][0]["fields"]["organisation"]
+    decl = ocr.extract(data, lexicon={number: name}).declarations[0]
+    assert "orgnr_name_mismatch" not in decl.flags
+    assert decl.fields["organisation"].confidence >= 0.9
+
+
+def test_pytesseract_fallback_reads_the_same(dev_samples) -> None:
+    data, truth = dev_samples[0]
+    decl = ocr.extract(data, engine="pytesseract").declarations[0]
+    _check(decl, truth["declarations"][0])
+
+
+def test_unknown_engine_is_refused(dev_samples) -> None:
+    with pytest.raises(ValueError, match="unknown OCR engine"):
+        ocr.extract(dev_samples[0][0], engine="nope")
