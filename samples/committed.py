@@ -17,6 +17,7 @@ from samples.split import Split
 COMMITTED_DIR = Path(__file__).resolve().parent / "committed"
 SEED = 2024
 DPI = 200
+MAX_BYTES = 280_000
 
 
 def _upright(p: DocPlan) -> bool:
@@ -132,10 +133,13 @@ WANTED: tuple[Wanted, ...] = (
 )
 
 
-def find_index(split: Split, wanted: Callable[[DocPlan], bool], limit: int = 3000) -> int:
-    for index in range(limit):
+def find(split: Split, wanted: Callable[[DocPlan], bool]) -> tuple[int, bytes, dict]:
+    """The first sample of ``SEED`` that matches and renders to under ``MAX_BYTES``."""
+    for index in range(3000):
         if wanted(plan_sample(index, SEED, split, dpi=DPI)):
-            return index
+            pdf, truth = render_sample(index, SEED, split, dpi=DPI)
+            if len(pdf) < MAX_BYTES:
+                return index, pdf, truth
     raise LookupError("no sample matches")
 
 
@@ -144,8 +148,7 @@ def build(out_dir: Path = COMMITTED_DIR) -> list[tuple[str, str]]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, split, description, wanted in WANTED:
-        index = find_index(split, wanted)
-        pdf, truth = render_sample(index, SEED, split, dpi=DPI)
+        index, pdf, truth = find(split, wanted)
         (out_dir / f"{name}.pdf").write_bytes(pdf)
         truth = {"file": f"{name}.pdf", **truth, "source": {"seed": SEED, "index": index}}
         (out_dir / f"{name}.json").write_text(

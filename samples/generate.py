@@ -29,7 +29,7 @@ from samples.plan import DocPlan, numpy_rng, plan_sample
 from samples.scanner import scan
 from samples.split import Split, missing_fonts
 
-__all__ = ["generate_bad_inputs", "generate_set", "render_sample"]
+__all__ = ["generate_bad_inputs", "generate_set", "render_sample", "write_sample"]
 
 
 def _frac(box: Box | None, canvas: Canvas) -> list[float] | None:
@@ -105,8 +105,10 @@ def render_sample(
     return pdf, truth
 
 
-def _write_one(job: tuple[str, int, int, Split, int | None]) -> str:
-    out_dir, index, seed, split, dpi = job
+def write_sample(
+    out_dir: Path, index: int, *, seed: int, split: Split, dpi: int | None = None
+) -> Path:
+    """Write sample ``index`` as ``out_dir/NNNN.pdf`` with its truth ``NNNN.json``."""
     pdf, truth = render_sample(index, seed, split, dpi=dpi)
     name = f"{index:04d}"
     pdf_path = Path(out_dir) / f"{name}.pdf"
@@ -115,7 +117,15 @@ def _write_one(job: tuple[str, int, int, Split, int | None]) -> str:
     (Path(out_dir) / f"{name}.json").write_text(
         json.dumps(truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
-    return str(pdf_path)
+    return pdf_path
+
+
+def _write_one(job: tuple[Any, ...]) -> str:
+    """Pool worker: ``(out_dir, index, seed, split[, dpi])``."""
+    out_dir, index, seed, split, *rest = job
+    return str(
+        write_sample(Path(out_dir), index, seed=seed, split=split, dpi=rest[0] if rest else None)
+    )
 
 
 def generate_set(

@@ -22,8 +22,7 @@ from samples.split import SPLITS, FontFace, Split, allowed_labels
 
 PROFILE_DIR = Path(__file__).resolve().parent.parent / "ocr" / "profiles"
 DOC_KINDS = ("short", "two_page", "cover_letter", "batch")
-# Cycled by index: 3 short, 2 two-page, 1 cover letter, 2 batches in every 8 samples.
-_KIND_CYCLE = ("short", "two_page", "short", "cover_letter", "batch", "short", "two_page", "batch")
+KIND_WEIGHTS = (40, 25, 15, 20)
 _PROFILE_KEYS = {
     "organisation": "organisation",
     "organisation_number": "organisation_number",
@@ -80,10 +79,10 @@ class DocPlan:
         return "RGB" if self.scan.colour == "colour-jpeg" else "L"
 
 
-def _cycle(index: int) -> int:
-    """Position in the kind and colour cycles, shifted every round of the 6 layout families
-    so that each family meets every kind and every scanner mode."""
-    return index + index // len(FAMILIES)
+def _colour_slot(index: int) -> int:
+    """Scanner modes cycle with the index, shifted by one every 24 samples so that over a
+    set of 48 or more every layout family meets every mode (4 and 6 share a factor 2)."""
+    return index + index // 24
 
 
 def _pick_label(rng: random.Random, options: list[str], split: Split) -> str:
@@ -164,7 +163,7 @@ def _scan(rng: random.Random, index: int, pages: int) -> ScanSpec:
     dpi = rng.choices(
         (200, 300, 400, 600), weights=(35, 45, 10, 10) if pages <= 2 else (1, 1, 0, 0)
     )[0]
-    colour = COLOURS[_cycle(index) % len(COLOURS)]
+    colour = COLOURS[_colour_slot(index) % len(COLOURS)]
     rotation = rng.choice((0,) * 7 + (90, 180, 270))
     return ScanSpec(
         dpi=dpi,
@@ -183,7 +182,7 @@ def plan_sample(index: int, seed: int, split: Split, *, dpi: int | None = None) 
     """All choices of sample ``index``; ``dpi`` overrides the scan resolution (fast tests)."""
     rng = random.Random(f"{seed}:{split}:{index}")
     spec = SPLITS[split]
-    kind = _KIND_CYCLE[_cycle(index) % len(_KIND_CYCLE)]
+    kind = rng.choices(DOC_KINDS, weights=KIND_WEIGHTS)[0]
     declaration = "cemr-charter" if rng.random() < 0.25 else "jamstalld-industri"
     n_forms = rng.randint(2, 3 if rng.random() < 0.7 else 4) if kind == "batch" else 1
     forms = tuple(
@@ -195,6 +194,7 @@ def plan_sample(index: int, seed: int, split: Split, *, dpi: int | None = None) 
     pages = sum(2 if f.two_page else 1 for f in forms) + (kind == "cover_letter")
     face = rng.choice(spec.text_fonts)
     hand = any(f.hand for f in forms)
+    value_font = rng.choice(spec.hand_fonts) if hand else face.regular
     scan = _scan(rng, index, pages)
     if dpi is not None:
         scan = replace(scan, dpi=dpi, blur=round(scan.blur * dpi / scan.dpi, 2))
@@ -202,7 +202,7 @@ def plan_sample(index: int, seed: int, split: Split, *, dpi: int | None = None) 
         kind=kind,
         family=FAMILIES[index % len(FAMILIES)],
         font=face,
-        value_font=rng.choice(spec.hand_fonts) if hand else face.regular,
+        value_font=value_font,
         forms=forms,
         scan=scan,
         margin_mm=rng.uniform(*spec.margin_mm),

@@ -10,8 +10,8 @@ wants to know what the engine has never been tuned on reads :data:`SPLITS`.
 |                      | Liberation Sans/Serif               | Caladea, Linux Libertine, URW     |
 |                      |                                     | Nimbus Sans/Roman, C059, P052     |
 | print-style values   | Comic Neue                          | Femkeklaver                       |
-| signature fonts      | Dancing Script, Kaushan Script      | Breip, dkg (fifthhorseman),       |
-|                      |                                     | Rufscript, URW Z003               |
+| signature fonts      | Dancing Script, Kaushan Script,     | Breip, dkg (fifthhorseman),       |
+|                      | Comic Neue Bold Italic              | Rufscript, URW Z003               |
 | page margin (mm)     | 20–26                               | 13–19                             |
 | body text (pt)       | 10–11.5                             | 11.5–12.5                         |
 | value text (pt)      | 10.5–12                             | 12–13.5                           |
@@ -116,6 +116,7 @@ SPLITS: dict[str, SplitSpec] = {
             f"{_OT}/dancingscript/DancingScript-Regular.otf",
             f"{_OT}/dancingscript/DancingScript-Bold.otf",
             f"{_OT}/kaushanscript/KaushanScript-Regular.otf",
+            f"{_OT}/comic-neue/ComicNeue-BoldItalic.otf",  # some sign in print
         ),
         margin_mm=(20.0, 26.0),
         body_pt=(10.0, 11.5),
