@@ -148,7 +148,11 @@ def stop_workers(processes: list[BaseProcess], stop: StopFlag, grace_seconds: fl
         p.join(max(0.0, deadline - time.monotonic()))
         if p.is_alive():
             log.warning("worker.terminated", pid=p.pid)
-            p.terminate()
+            p.terminate()  # its handler only sets the flag: give it a moment, then kill
+            p.join(5)
+        if p.is_alive():
+            log.warning("worker.killed", pid=p.pid)
+            p.kill()
             p.join()
 
 

@@ -12,8 +12,7 @@ from ingest.archive import Archive
 from ingest.intake import Intake
 from ingest.quarantine import Quarantine
 from registry.models import Submission, SubmissionArrival
-
-FAKE_ENGINE = "plugin:tests.ingest.fake_ocr"
+from tests.ingest.proc import FAKE_ENGINE  # noqa: F401  (re-exported for the tests)
 
 
 @pytest.fixture
