@@ -7,9 +7,10 @@ getting a page. The cases scanners write are decoded here directly instead:
 - ``/DCTDecode`` grey or RGB: Pillow opens the JPEG as stored, and libjpeg's DCT
   scaling (``draft``) decodes a 600 dpi scan at 1/2 or 1/4 size when less is needed;
 - ``/FlateDecode`` 8-bit grey or RGB, and 1-bit grey: the stream (pypdf applies the
-  predictor and its output limits) read into an array.
+  predictor and its output limits) read into an array;
+- ``/CCITTFaxDecode`` (G3/G4): pypdf's TIFF wrapping of the fax data, opened by Pillow.
 
-Anything else (CCITT, JBIG2, CMYK, indexed colours, ``/Decode`` arrays, masks) returns
+Anything else (JBIG2, CMYK, indexed colours, ``/Decode`` arrays, masks) returns
 None and the caller falls back to pypdf's path or to rendering.
 """
 
@@ -39,6 +40,8 @@ def decode_image(xobj: Any, *, scale: float = 1.0) -> Image.Image | None:
     bits = int(xobj.get("/BitsPerComponent", 8))
     if filters == ["/DCTDecode"]:
         return _jpeg(xobj._data, width, height, components, scale)
+    if filters == ["/CCITTFaxDecode"]:
+        return _ccitt(xobj.get_data(), width, height)  # pypdf wraps the fax data in a TIFF
     if filters == ["/FlateDecode"]:
         if bits < 8:  # pypdf mis-applies PNG predictors to sub-byte rows: undo them here
             return _flate(_inflate_bits(xobj, width, height, bits), width, height, 1, bits)
@@ -109,6 +112,14 @@ def _jpeg(
         return None
     if scale < 0.99:
         image.draft(image.mode, (max(1, int(width * scale)), max(1, int(height * scale))))
+    image.load()
+    return image
+
+
+def _ccitt(tiff: bytes, width: int, height: int) -> Image.Image | None:
+    image = Image.open(BytesIO(tiff))
+    if image.size != (width, height) or image.mode != "1":
+        return None
     image.load()
     return image
 
