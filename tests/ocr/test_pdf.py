@@ -8,7 +8,8 @@ import pytest
 
 from ocr.errors import InvalidInput, LimitExceeded, NoPageImage, Reason
 from ocr.limits import Limits
-from ocr.pdf import open_pdf
+from ocr.pages import page_images
+from ocr.pdf import PdfDocument, _pdfium_pages, open_pdf
 from tests.ocr import pdf_factory as make
 
 pytestmark = pytest.mark.timeout(60)
@@ -80,9 +81,10 @@ def test_encrypted_with_password_is_refused() -> None:
     assert "password" in str(err.value)
 
 
-def test_encrypted_with_empty_user_password_opens() -> None:
-    # (AES needs `cryptography` to write; pypdf decrypts RC4 on its own)
-    doc = open_pdf(make.encrypted(make.scan_pdf("flate"), user_password=""))
+@pytest.mark.parametrize("algorithm", ["RC4-128", "AES-128", "AES-256"])
+def test_encrypted_with_empty_user_password_opens(algorithm: str) -> None:
+    doc = open_pdf(make.encrypted(make.scan_pdf("flate"), user_password="", algorithm=algorithm))
+    assert doc.backend == "pypdf"
     assert doc.page_count == 1
 
 
@@ -150,3 +152,17 @@ def test_garbage_after_header_is_an_error_not_a_hang() -> None:
     with pytest.raises(InvalidInput) as err:
         open_pdf(data)
     assert err.value.reason in (Reason.TRUNCATED, Reason.MALFORMED)
+
+
+def test_pdfium_only_backend_renders_every_page() -> None:
+    """A PDF pypdf cannot decrypt but pdfium opens is read by rendering each page."""
+    data = make.encrypted(
+        make.scan_pdf("g4", pages=2, size=(400, 560)), user_password="", algorithm="AES-256"
+    )
+    pages = _pdfium_pages(data, Limits())
+    assert [p.index for p in pages] == [0, 1]
+    doc = PdfDocument(data=data, pages=pages, backend="pdfium")
+    rendered = list(page_images(doc, target_dpi=100))
+    assert len(rendered) == 2
+    assert rendered[0].dpi == 100
+    assert rendered[0].image.min() < 50 and rendered[0].image.max() > 250
