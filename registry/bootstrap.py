@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ocr.profile import load_profiles
-from registry.db import make_engine, make_sessionmaker, upgrade
+from registry.db import lock_for_startup, make_engine, make_sessionmaker, upgrade
 from registry.declarations import ensure_declarations
 
 
@@ -24,6 +24,7 @@ class Registry:
 def sync_declarations(sessions: sessionmaker[Session]) -> list[str]:
     """A Declaration row for every form profile shipped in ``ocr/profiles``; their slugs."""
     with sessions.begin() as session:
+        lock_for_startup(session)
         return [d.slug for d in ensure_declarations(session=session, profiles=load_profiles())]
 
 

@@ -16,12 +16,21 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+STARTUP_LOCK_ID = 72656769  # PostgreSQL advisory lock: one process sets up at a time
+
+
+def lock_for_startup(conn: Connection | Session) -> None:
+    """Within the current transaction, wait until no other process is setting up the
+    database (PostgreSQL advisory lock; SQLite's BEGIN IMMEDIATE already serialises)."""
+    dialect = conn.dialect if isinstance(conn, Connection) else conn.get_bind().dialect
+    if dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": STARTUP_LOCK_ID})
 
 
 def normalise_url(url: str) -> str:

@@ -94,6 +94,10 @@ def approve_proposal(
                 f"not a valid organisation number: {values['organisation_number']!r}",
                 field="organisation_number",
             )
+    if not values["organisation"] and organisation_id is None:
+        raise ValidationError(
+            "the organisation is unknown: set organisation=NAME or link one", field="organisation"
+        )
     if not values["declaration"]:
         raise ValidationError(
             "the declaration is unknown: set declaration=SLUG", field="declaration"

@@ -6,9 +6,8 @@ from __future__ import annotations
 import os
 
 from alembic import context
-from sqlalchemy import text
 
-from registry.db import make_engine
+from registry.db import lock_for_startup, make_engine
 from registry.models import Base
 
 config = context.config
@@ -27,9 +26,7 @@ def run_migrations_online() -> None:
             compare_type=True,
         )
         with context.begin_transaction():
-            if connection.dialect.name == "postgresql":
-                # several processes starting at once: one migrates, the others wait
-                connection.execute(text("SELECT pg_advisory_xact_lock(72656769)"))
+            lock_for_startup(connection)  # several processes starting: one migrates
             context.run_migrations()
         connection.commit()
 

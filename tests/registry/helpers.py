@@ -132,3 +132,16 @@ def propose(
             now=T0,
         )
         return [p.id for p in made]
+
+
+def start_registry(url: str, barrier: Any) -> str | None:
+    """Entry point of a separate process: open (and so migrate) the registry at once."""
+    from registry.bootstrap import open_registry
+    from registry.db import current_revision
+
+    barrier.wait()
+    registry = open_registry(url)
+    try:
+        return current_revision(registry.engine)
+    finally:
+        registry.close()
