@@ -45,9 +45,7 @@ def _header(canvas: Canvas, plan: DocPlan, form: FormPlan, rng: random.Random) -
     y = plan.margin_mm
     if plan.family == "letterhead":
         canvas.text(left, y + 6, form.letterhead_org, plan.font.bold, 15)
-        canvas.text(
-            left, y + 11, "Box 123 · 97 100 Norrbotten · www.example.se", plan.font.regular, 8
-        )
+        canvas.text(left, y + 11, form.letterhead_address, plan.font.regular, 8)
         canvas.hline(left, right, y + 13, 0.8)
         y += 22
     else:
@@ -100,7 +98,18 @@ def draw_form(plan: DocPlan, form: FormPlan, rng: random.Random) -> DrawnForm:
         y = _body(page, plan, paras, y, bottom - block_h - 12)
         if rng.random() < 0.6 and y + 30 < bottom - block_h:
             y = _bullets(page, plan, form, y)
-    if plan.family != "letterhead" and rng.random() < 0.5:
+    if plan.family == "letterhead":
+        title = texts.IN_SENTENCE[form.declaration]
+        intro = rng.choice(texts.LETTERHEAD_INTROS).format(org=form.letterhead_org, title=title)
+        y = page.paragraph(
+            plan.margin_mm,
+            y + 4,
+            A4_MM[0] - 2 * plan.margin_mm,
+            intro,
+            plan.font.regular,
+            plan.body_pt,
+        )
+    elif rng.random() < 0.5:
         y = page.paragraph(
             plan.margin_mm,
             y + 2,
@@ -133,7 +142,8 @@ def draw_cover_letter(plan: DocPlan, form: FormPlan, rng: random.Random) -> Canv
     left, width = plan.margin_mm, A4_MM[0] - 2 * plan.margin_mm
     f, pt = plan.font, plan.body_pt
     page.text(left, plan.margin_mm + 6, form.letterhead_org, f.bold, 14)
-    page.hline(left, left + width, plan.margin_mm + 9, 0.6)
+    page.text(left, plan.margin_mm + 11, form.letterhead_address, f.regular, 8)
+    page.hline(left, left + width, plan.margin_mm + 13, 0.6)
     y = plan.margin_mm + 22
     page.text(left + width * 0.6, y, form.printed["place_date"] or "", f.regular, pt)
     y += 12

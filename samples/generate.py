@@ -75,8 +75,7 @@ def render_sample(
             f: {"page": block_page, "bbox": _frac(b, block_canvas)}
             for f, b in drawn.value_boxes.items()
         }
-        if "place_date" in boxes:
-            boxes["place"] = boxes["signed_date"] = boxes.pop("place_date")
+        boxes.pop("place_date", None)
         declaration: dict[str, Any] = {
             "pages": list(range(first, len(pages) + 1)),
             "declaration": form.declaration,

@@ -73,8 +73,31 @@ def _value(
         return
     pt = canvas.fit_pt(text, style.value_font, style.value_pt, width_mm)
     box = canvas.text(x_mm, baseline_mm, text, style.value_font, pt, style.value_ink)
+    if box is not None and field == "place_date":
+        _split_place_date(canvas, style, values, text, x_mm, pt, box, boxes)
     if box is not None:
         boxes[field] = box
+
+
+def _split_place_date(
+    canvas: Canvas,
+    style: BlockStyle,
+    values: dict[str, str | None],
+    text: str,
+    x_mm: float,
+    pt: float,
+    box: Box,
+    boxes: dict[str, Box],
+) -> None:
+    """Boxes of the place and the date inside one ``Ort och datum`` value."""
+    f = canvas.font(style.value_font, pt)
+    x = canvas.px(x_mm)
+    place, date = values.get("place"), values.get("signed_date")
+    if place and text.startswith(place):
+        boxes["place"] = (box[0], box[1], x + round(f.getlength(place)), box[3])
+    if date and text.endswith(date):
+        start = x + round(f.getlength(text[: len(text) - len(date)]))
+        boxes["signed_date"] = (start, box[1], box[2], box[3])
 
 
 def _area(canvas: Canvas, x0: float, y0: float, x1: float, y1: float) -> Box:

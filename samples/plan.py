@@ -56,6 +56,7 @@ class FormPlan:
     hand: bool
     two_page: bool
     letterhead_org: str
+    letterhead_address: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +127,8 @@ def _form(rng: random.Random, split: Split, declaration: str, two_page: bool) ->
         "organisation_number": None if "organisation_number" in blanks else orgnr_printed,
         "county": None if "county" in blanks else v.printed_county(rng, org.county),
         "place_date": v.format_place_date(rng, place_text, date_text),
+        "place": place_text,  # the two parts of place_date, not printed on their own
+        "signed_date": date_text,
         "signatory_name": None if "signatory_name" in blanks else person.name,
         "signatory_title": None if "signatory_title" in blanks else person.title,
         "email": None if "email" in blanks else person.email,
@@ -156,6 +159,7 @@ def _form(rng: random.Random, split: Split, declaration: str, two_page: bool) ->
         hand=rng.random() < 0.2,
         two_page=two_page,
         letterhead_org=org.name,
+        letterhead_address=v.address(org),
     )
 
 

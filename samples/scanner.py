@@ -56,7 +56,7 @@ def _grain(arr: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def scan(page: Image.Image, spec: ScanSpec, rng: np.random.Generator) -> Image.Image:
     """The stored image for one page: mode RGB, L or 1 according to ``spec.colour``."""
-    arr = np.asarray(page, dtype=np.uint8)
+    arr: np.ndarray = np.asarray(page, dtype=np.uint8)
     if spec.colour != "colour-jpeg" and arr.ndim == 3:
         arr = cv2.cvtColor(arr, cv2.COLOR_RGB2GRAY)
     white = (255, 255, 255) if arr.ndim == 3 else 255

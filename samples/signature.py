@@ -114,8 +114,8 @@ def _script(
         resample=Image.Resampling.BILINEAR,
     )
     mask = mask.rotate(rng.uniform(-8, 8), resample=Image.Resampling.BILINEAR, center=(w, h))
-    bb = mask.getbbox()
-    return mask.crop(bb) if bb else mask
+    ink = mask.getbbox()
+    return mask.crop(ink) if ink else mask
 
 
 def draw_signature(

@@ -15,6 +15,11 @@ TITLES: dict[str, tuple[str, ...]] = {
     ),
 }
 
+IN_SENTENCE: dict[str, str] = {
+    "jamstalld-industri": "avsiktsförklaringen Jämställd industri",
+    "cemr-charter": "den europeiska deklarationen för jämställdhet på lokal och regional nivå",
+}
+
 ISSUERS: dict[str, tuple[str, ...]] = {
     "jamstalld-industri": ("Länsstyrelsen Norrbotten och Länsstyrelsen Västerbotten",),
     "cemr-charter": (
@@ -89,6 +94,13 @@ BLOCK_INTROS: tuple[str, ...] = (
     "Härmed ansluter sig nedanstående organisation till avsiktsförklaringen.",
     "Underskrift av behörig företrädare för organisationen:",
     "Vi ställer oss bakom avsiktsförklaringen och förbinder oss att arbeta enligt den.",
+)
+
+LETTERHEAD_INTROS: tuple[str, ...] = (
+    "{org} ansluter sig härmed till {title} och förbinder sig att arbeta i enlighet med den.",
+    "Härmed intygas att {org} ställer sig bakom {title}. Undertecknad är behörig att "
+    "företräda organisationen.",
+    "Vi har tagit del av {title} och ansluter oss. Uppgifter om vår organisation:",
 )
 
 LETTER_BODIES: tuple[str, ...] = (

@@ -309,6 +309,15 @@ def make_organisation(rng: random.Random, *, municipal_only: bool = False) -> Or
     return Organisation(name=name, kind=kind, orgnr=make_orgnr(rng, kind), county=county)
 
 
+def address(org: Organisation) -> str:
+    """A postal address line for the organisation's letterhead (derived, no randomness)."""
+    n = sum(map(ord, org.name))
+    town = PLACES[org.county][n % len(PLACES[org.county])]
+    zip_code = f"{(97 if org.county == 'Norrbotten' else 90) + n % 3}{n % 10} {n % 90 + 10}"
+    site = _ascii_mail(org.name.replace(" ", ""))[:20]
+    return f"Box {n % 900 + 100} · {zip_code} {town} · www.{site}.se"
+
+
 def _ascii_mail(text: str) -> str:
     table = str.maketrans("åäöéÅÄÖÉ", "aaoeaaoe")
     return "".join(c for c in text.lower().translate(table) if c.isalnum() or c in ".-")

@@ -75,13 +75,11 @@ def test_truth_is_consistent(sets: dict[str, list[Path]], split: str) -> None:
             for box in filter(None, boxes):
                 x0, y0, x1, y1 = box
                 assert 0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1, box
-            for name, value in fields.items():
-                if name in ("place", "signed_date"):
-                    continue
-                assert (value is None) == (name not in decl["value_boxes"]) or name in (
-                    "organisation_number",
-                    "county",
-                )
+            boxed = decl["value_boxes"]
+            assert "signed_date" in boxed
+            assert (fields["place"] is None) == ("place" not in boxed)
+            for name in ("organisation", "signatory_name", "signatory_title", "email"):
+                assert (fields[name] is None) == (name not in boxed), name
 
 
 @pytest.mark.parametrize("split", ["dev", "heldout"])
