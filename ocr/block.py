@@ -63,7 +63,7 @@ def norm(text: str) -> str:
     return re.sub(r"[^0-9a-zåäöéü@]", "", text.lower())
 
 
-def _body_text(layout: Layout) -> set[Box]:
+def body_text(layout: Layout) -> set[Box]:
     """Runs of declaration or letter text: wide lines and the short last lines under them."""
     segs = layout.segments
     if not segs:
@@ -88,7 +88,7 @@ def _body_text(layout: Layout) -> set[Box]:
 def _strip_crops(grey: np.ndarray, layout: Layout) -> list[tuple[Box, Box]]:
     """(segment box, crop box) pairs in full-resolution coordinates, body text left out."""
     inv = 1.0 / layout.scale
-    body = _body_text(layout)
+    body = body_text(layout)
     out = []
     for seg in layout.segments:
         if seg in body:

@@ -21,12 +21,13 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ocr.block import Label, PageScan, Strip
+from ocr.block import Label, PageScan, Strip, body_text
 from ocr.layout import Box, Layout, ink_box, same_band
 from ocr.tesseract import PSM_BLOCK, PSM_LINE, Engine, Word
 
 READ_DPI = 300.0
 _NEAR = 3.2  # how far (in text heights) a value line may be from its label
+_PROSE = 50  # a run longer than this (letters) is a sentence, not a value
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +112,8 @@ def locate(scan: PageScan, layout: Layout, page_w: int) -> dict[str, Region]:
             best[lab.key] = lab
     labels = list(best.values())
     label_segs = {lab.segment for lab in scan.labels}
-    segs = [s.scaled(inv) for s in layout.segments]
+    body = body_text(layout)
+    segs = [s.scaled(inv) for s in layout.segments if s not in body]
     segs = [
         s
         for s in segs
@@ -135,14 +137,14 @@ def locate(scan: PageScan, layout: Layout, page_w: int) -> dict[str, Region]:
     for lab in pending:
         end = _column_end(lab, labels, page_w)
         x0 = lab.box.x0 - int(th)
-        up = _neighbour_line(lab, segs, x0, end, True, th)
-        down = _neighbour_line(lab, segs, x0, end, False, th)
+        up = _not_prose(_neighbour_line(lab, segs, x0, end, True, th), scan.strips)
+        down = _not_prose(_neighbour_line(lab, segs, x0, end, False, th), scan.strips)
         near[lab.key] = (up, down)
         if up is not None:
             gaps_up.append(lab.segment.y0 - up.y1)
         if down is not None:
             gaps_down.append(down.y0 - lab.segment.y1)
-    go_up = _vote_up(gaps_up, gaps_down)
+    go_up = _vote_up(pending, near, gaps_up, gaps_down)
     beside = sum(r.where in ("inline", "right") for r in regions.values())
     for lab in pending:
         if lab.key == "signature" and beside > len(regions) / 2:
@@ -154,12 +156,46 @@ def locate(scan: PageScan, layout: Layout, page_w: int) -> dict[str, Region]:
     return regions
 
 
-def _vote_up(gaps_up: list[float], gaps_down: list[float]) -> bool:
-    if not gaps_up:
+def _not_prose(box: Box | None, strips: Sequence[Strip]) -> Box | None:
+    """None when the line holds a sentence of printed text rather than a value."""
+    if box is None:
+        return None
+    letters = sum(
+        len(w.text)
+        for st in strips
+        if st.segment.v_overlap(box) >= 0.5
+        for w in st.words
+        if box.x0 <= (w.left + w.right) / 2 <= box.x1
+    )
+    return None if letters > _PROSE else box
+
+
+def _vote_up(
+    pending: Sequence[Label],
+    near: dict[str, tuple[Box | None, Box | None]],
+    gaps_up: list[float],
+    gaps_down: list[float],
+) -> bool:
+    """Values above their labels (label printed under the line) or below them?
+
+    Between two labels there is one value either way; the ends tell: a value above
+    the first label, none below the last, and labels printed smaller than the values
+    mean "above"; otherwise "below" (the common form), unless only "above" exists.
+    """
+    if not pending:
         return False
-    if not gaps_down:
-        return True
-    return float(np.median(gaps_up)) < float(np.median(gaps_down))
+    score = 0.0
+    values = [b.h for pair in near.values() for b in pair if b is not None]
+    label_h = float(np.median([lab.box.h for lab in pending]))
+    if values and label_h < 0.7 * float(np.median(values)):
+        score += 2
+    first = min(pending, key=lambda lab: lab.segment.y0)
+    last = max(pending, key=lambda lab: lab.segment.y1)
+    score += near[first.key][0] is not None
+    score -= near[last.key][1] is not None
+    if score == 0 and gaps_up and not gaps_down:
+        score += 0.5
+    return score > 0
 
 
 def read_region(grey: np.ndarray, dpi: float, region: Region, th: float, engine: Engine) -> Reading:
