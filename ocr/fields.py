@@ -23,7 +23,7 @@ import numpy as np
 
 from ocr.block import Label, PageScan, Strip, body_text
 from ocr.layout import Box, Layout, ink_box, same_band
-from ocr.tesseract import PSM_BLOCK, PSM_LINE, Engine, Word
+from ocr.tesseract import LANG, PSM_BLOCK, PSM_LINE, Engine, Word
 
 READ_DPI = 300.0
 _NEAR = 3.2  # how far (in text heights) a value line may be from its label
@@ -198,7 +198,14 @@ def _vote_up(
     return score > 0
 
 
-def read_region(grey: np.ndarray, dpi: float, region: Region, th: float, engine: Engine) -> Reading:
+def read_region(
+    grey: np.ndarray,
+    dpi: float,
+    region: Region,
+    th: float,
+    engine: Engine,
+    lang: str = LANG,
+) -> Reading:
     """OCR one value region (tightened to its ink) as one line."""
     if region.box is None:
         return Reading(region.label, "", (), None, region.where)
@@ -213,7 +220,7 @@ def read_region(grey: np.ndarray, dpi: float, region: Region, th: float, engine:
     pad = int(th * f * 0.5) + 4
     crop = cv2.copyMakeBorder(crop, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
     psm = PSM_BLOCK if b.h > th * 2.2 else PSM_LINE
-    words = engine.read_words(crop, psm=psm, dpi=int(dpi * f))
+    words = engine.read_words(crop, psm=psm, dpi=int(dpi * f), lang=lang)
     mapped = tuple(
         Word(
             w.text,

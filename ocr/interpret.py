@@ -37,6 +37,10 @@ _PARSERS: dict[str, Callable[[str], Parsed]] = {
 }
 
 
+# an e-mail without the shape of one is another field's text, not a bad address
+_VOID_UNLESS_VALID = frozenset({"email"})
+
+
 def _fraction(b: Box | None, size: tuple[int, int]) -> BBox | None:
     if b is None:
         return None
@@ -65,7 +69,7 @@ def _value(
     page: int,
     size: tuple[int, int],
 ) -> FieldValue:
-    if parsed.value is None:
+    if parsed.value is None or (field in _VOID_UNLESS_VALID and not parsed.valid):
         return FieldValue.missing()
     ev = Evidence(
         field=field,

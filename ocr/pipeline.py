@@ -28,7 +28,7 @@ from ocr.pages import PageImage, page_image, page_images
 from ocr.pdf import open_pdf
 from ocr.profile import FormProfile, load_profiles
 from ocr.signature import detect_signature, no_label
-from ocr.tesseract import get_engine
+from ocr.tesseract import LANG, LANG_FOR, get_engine
 
 LAYOUT_DPI = 150.0
 MAX_DPI = 300.0
@@ -92,10 +92,16 @@ def analyse_page(page: PageImage, profiles: Sequence[FormProfile], engine_name: 
     h, w = grey.shape[:2]
     regions = locate(scan, layout, w)
     th = layout.text_height / layout.scale
-    readings = {key: collect(r, scan.strips) for key, r in regions.items() if key != "signature"}
+    readings = {
+        key: read_region(grey, page.dpi, r, th, engine, LANG_FOR[key])
+        if key in LANG_FOR
+        else collect(r, scan.strips)
+        for key, r in regions.items()
+        if key != "signature"
+    }
 
     def reread(key: str) -> Reading:
-        return read_region(grey, page.dpi, regions[key], th, engine)
+        return read_region(grey, page.dpi, regions[key], th, engine, LANG_FOR.get(key, LANG))
 
     fields, flags = parse_readings(readings, page.number, (w, h), reread)
     sig_region = regions.get("signature")

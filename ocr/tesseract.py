@@ -28,6 +28,8 @@ from ocr.errors import UnreadablePage
 
 TESSDATA = os.environ.get("TESSDATA_PREFIX", "/usr/share/tesseract-ocr/5/tessdata")
 LANG = "swe"
+# Swedish's model has no "@" at all: e-mail addresses are read with English's
+LANG_FOR = {"email": "eng"}
 
 # Page segmentation modes we use (Tesseract's numbering).
 PSM_BLOCK = 6  # a uniform block of text: our stacked strips
@@ -55,7 +57,9 @@ class Word:
 class Engine(Protocol):
     name: str
 
-    def read_words(self, image: np.ndarray, *, psm: int, dpi: int) -> list[Word]: ...
+    def read_words(
+        self, image: np.ndarray, *, psm: int, dpi: int, lang: str = LANG
+    ) -> list[Word]: ...
 
 
 def _as_pil(image: np.ndarray) -> Image.Image:
@@ -71,21 +75,21 @@ class TesserocrEngine:
         import tesserocr
 
         self._tesserocr = tesserocr
-        self._apis: dict[int, object] = {}
+        self._apis: dict[tuple[int, str], object] = {}
 
-    def _api(self, psm: int) -> object:
-        api = self._apis.get(psm)
+    def _api(self, psm: int, lang: str) -> object:
+        api = self._apis.get((psm, lang))
         if api is None:
             tr = self._tesserocr
             try:
-                api = tr.PyTessBaseAPI(path=TESSDATA, lang=LANG, psm=psm)
+                api = tr.PyTessBaseAPI(path=TESSDATA, lang=lang, psm=psm)
             except RuntimeError as e:
                 raise UnreadablePage(f"cannot start Tesseract: {e}") from e
-            self._apis[psm] = api
+            self._apis[(psm, lang)] = api
         return api
 
-    def read_words(self, image: np.ndarray, *, psm: int, dpi: int) -> list[Word]:
-        api = self._api(psm)
+    def read_words(self, image: np.ndarray, *, psm: int, dpi: int, lang: str = LANG) -> list[Word]:
+        api = self._api(psm, lang)
         try:
             api.SetImage(_as_pil(image))  # type: ignore[attr-defined]
             api.SetSourceResolution(int(dpi))  # type: ignore[attr-defined]
@@ -131,12 +135,12 @@ class PytesseractEngine:
 
         self._pt = pytesseract
 
-    def read_words(self, image: np.ndarray, *, psm: int, dpi: int) -> list[Word]:
+    def read_words(self, image: np.ndarray, *, psm: int, dpi: int, lang: str = LANG) -> list[Word]:
         pt = self._pt
         config = f"--psm {psm} --dpi {int(dpi)} --tessdata-dir {TESSDATA}"
         try:
             data = pt.image_to_data(
-                _as_pil(image), lang=LANG, config=config, output_type=pt.Output.DICT
+                _as_pil(image), lang=lang, config=config, output_type=pt.Output.DICT
             )
         except (pt.TesseractError, pt.TesseractNotFoundError, OSError) as e:
             raise UnreadablePage(f"tesseract failed on a region: {e}") from e
