@@ -14,18 +14,21 @@ sample was made (``variant``). What the ``heldout`` split keeps back is the tabl
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import random
+from dataclasses import replace
 from multiprocessing import Pool
 from pathlib import Path
 from typing import Any, Literal
 
 from samples.bad import generate_bad_inputs
 from samples.canvas import Box, Canvas
-from samples.forms import draw_cover_letter, draw_form
+from samples.forms import DrawnForm, draw_cover_letter, draw_form
+from samples.marks import draw_stamp, punch_holes
 from samples.pdfwrite import encode_page, write_pdf
-from samples.plan import DocPlan, numpy_rng, plan_sample
+from samples.plan import DocPlan, FormPlan, numpy_rng, plan_sample
 from samples.scanner import scan
 from samples.split import Split, missing_fonts
 
@@ -51,8 +54,50 @@ def _variant(plan: DocPlan) -> dict[str, Any]:
         "margin_mm": round(plan.margin_mm, 1),
         "value_pt": round(plan.value_pt, 1),
         "row_pitch_mm": round(plan.row_pitch_mm, 1),
+        "stamp": plan.extras.stamp,
+        "punch_holes": plan.extras.punch_holes,
         **plan.scan.as_truth(),
     }
+
+
+def _declaration_truth(form: FormPlan, drawn: DrawnForm, first: int) -> dict[str, Any]:
+    block_canvas = drawn.pages[drawn.block_page]
+    block_page = first + drawn.block_page
+    boxes = {
+        f: {"page": block_page, "bbox": _frac(b, block_canvas)}
+        for f, b in drawn.value_boxes.items()
+        if f != "place_date"
+    }
+    declaration: dict[str, Any] = {
+        "pages": list(range(first, first + len(drawn.pages))),
+        "declaration": form.declaration,
+        "fields": dict(form.truth),
+        "signature": {
+            "present": form.signed,
+            "page": block_page,
+            "bbox": _frac(drawn.signature_box, block_canvas),
+        },
+        "value_boxes": boxes,
+        "printed": dict(form.printed),
+    }
+    if form.orgnr_printed_invalid:
+        declaration["organisation_number_printed"] = form.orgnr_printed_invalid
+    return declaration
+
+
+def _add_marks(plan: DocPlan, form: FormPlan, pages: list[Canvas], rng: random.Random) -> None:
+    if plan.extras.stamp:
+        received = dt.date.fromisoformat(form.truth["signed_date"] or "2023-01-01")
+        draw_stamp(
+            pages[0],
+            rng,
+            board=plan.extras.stamp_board,
+            font_path=plan.font.bold,
+            received=received + dt.timedelta(days=plan.extras.stamp_days),
+        )
+    if plan.extras.punch_holes:
+        for page in pages:
+            punch_holes(page)
 
 
 def render_sample(
@@ -61,47 +106,32 @@ def render_sample(
     """The PDF bytes and the truth of sample ``index`` (the file name is left to the caller)."""
     plan = plan_sample(index, seed, split, dpi=dpi)
     rng = random.Random(f"draw:{seed}:{split}:{index}")
+    marks_rng = random.Random(f"marks:{seed}:{split}:{index}")
     pages: list[Canvas] = []
     declarations: list[dict[str, Any]] = []
     if plan.cover_letter:
         pages.append(draw_cover_letter(plan, plan.forms[0], rng))
     for form in plan.forms:
         drawn = draw_form(plan, form, rng)
-        first = len(pages) + 1
+        _add_marks(plan, form, drawn.pages, marks_rng)
+        declarations.append(_declaration_truth(form, drawn, len(pages) + 1))
         pages.extend(drawn.pages)
-        block_canvas = drawn.pages[drawn.block_page]
-        block_page = first + drawn.block_page
-        boxes = {
-            f: {"page": block_page, "bbox": _frac(b, block_canvas)}
-            for f, b in drawn.value_boxes.items()
-        }
-        boxes.pop("place_date", None)
-        declaration: dict[str, Any] = {
-            "pages": list(range(first, len(pages) + 1)),
-            "declaration": form.declaration,
-            "fields": dict(form.truth),
-            "signature": {
-                "present": form.signed,
-                "page": block_page,
-                "bbox": _frac(drawn.signature_box, block_canvas),
-            },
-            "value_boxes": boxes,
-            "printed": dict(form.printed),
-        }
-        if form.orgnr_printed_invalid:
-            declaration["organisation_number_printed"] = form.orgnr_printed_invalid
-        declarations.append(declaration)
+    specs = [
+        replace(plan.scan, rotation=180) if i == plan.extras.flip_page else plan.scan
+        for i in range(len(pages))
+    ]
     nrng = numpy_rng(index, seed, split)
-    encoded = [encode_page(scan(p.image, plan.scan, nrng), plan.scan) for p in pages]
-    rotate = [(360 - plan.scan.rotation) % 360 if plan.scan.pdf_rotate else 0 for _ in pages]
-    pdf = write_pdf(encoded, pdf_rotate=rotate)
+    encoded = [
+        encode_page(scan(p.image, spec, nrng), spec) for p, spec in zip(pages, specs, strict=True)
+    ]
+    rotate = [(360 - spec.rotation) % 360 if spec.pdf_rotate else 0 for spec in specs]
     truth = {
         "pages": len(pages),
         "split": split,
-        "variant": _variant(plan),
+        "variant": {**_variant(plan), "page_rotations": [spec.rotation for spec in specs]},
         "declarations": declarations,
     }
-    return pdf, truth
+    return write_pdf(encoded, pdf_rotate=rotate), truth
 
 
 def write_sample(

@@ -7,7 +7,6 @@ random) so that any set of 12 or more samples holds each of them, in either spli
 
 from __future__ import annotations
 
-import datetime as dt
 import random
 import tomllib
 from dataclasses import dataclass, replace
@@ -17,6 +16,7 @@ import numpy as np
 
 from samples import values as v
 from samples.layouts import FAMILIES
+from samples.marks import Extras
 from samples.scanner import COLOURS, ScanSpec
 from samples.split import SPLITS, FontFace, Split, allowed_labels
 
@@ -74,6 +74,7 @@ class DocPlan:
     row_pitch_mm: float
     label_col_mm: float
     cover_letter: bool
+    extras: Extras
 
     @property
     def page_mode(self) -> str:
@@ -216,12 +217,20 @@ def plan_sample(index: int, seed: int, split: Split, *, dpi: int | None = None) 
         row_pitch_mm=spec.pick(rng, spec.row_pitch_mm),
         label_col_mm=spec.pick(rng, spec.label_col_mm),
         cover_letter=kind == "cover_letter",
+        extras=_extras(random.Random(f"extras:{seed}:{split}:{index}"), kind, pages, scan),
+    )
+
+
+def _extras(rng: random.Random, kind: str, pages: int, scan: ScanSpec) -> Extras:
+    flip = rng.random() < 0.3 and kind == "batch" and scan.rotation == 0
+    return Extras(
+        stamp=rng.random() < 0.25,
+        stamp_days=rng.randint(2, 30),
+        stamp_board=rng.choice(("Länsstyrelsen Norrbotten", "Länsstyrelsen Västerbotten")),
+        punch_holes=rng.random() < 0.2,
+        flip_page=rng.randrange(pages) if flip else None,
     )
 
 
 def numpy_rng(index: int, seed: int, split: Split) -> np.random.Generator:
     return np.random.default_rng([seed, index, 0 if split == "dev" else 1])
-
-
-def today() -> dt.date:
-    return dt.date(2024, 1, 1)
