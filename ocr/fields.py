@@ -153,7 +153,34 @@ def locate(scan: PageScan, layout: Layout, page_w: int) -> dict[str, Region]:
         up, down = near[lab.key]
         box = up if go_up else down
         regions[lab.key] = Region(lab, box, "above" if go_up else "below")
-    return regions
+    return _one_owner(regions)
+
+
+def _gap(region: Region) -> float:
+    assert region.box is not None
+    lab, b = region.label.box, region.box
+    dy = max(0, b.y0 - lab.y1, lab.y0 - b.y1)
+    dx = max(0, b.x0 - lab.x1, lab.x0 - b.x1)
+    return float(dx + dy)
+
+
+def _one_owner(regions: dict[str, Region]) -> dict[str, Region]:
+    """A value region claimed by two labels belongs to the nearer one (an empty field
+    must not borrow its neighbour's value)."""
+    out = dict(regions)
+    keys = [k for k, r in regions.items() if r.box is not None and k != "signature"]
+    for i, a in enumerate(keys):
+        for b in keys[i + 1 :]:
+            ra, rb = out[a], out[b]
+            if ra.box is None or rb.box is None:
+                continue
+            if ra.box.v_overlap(rb.box) < 0.5 or ra.box.h_overlap(rb.box) < 0.5 * min(
+                ra.box.w, rb.box.w
+            ):
+                continue
+            loser = b if _gap(ra) <= _gap(rb) else a
+            out[loser] = Region(out[loser].label, None, out[loser].where)
+    return out
 
 
 def _not_prose(box: Box | None, strips: Sequence[Strip]) -> Box | None:

@@ -91,6 +91,7 @@ def parse_readings(
     page: int,
     size: tuple[int, int],
     reread: Callable[[str], Reading] | None = None,
+    witnesses: Mapping[str, Reading] | None = None,
 ) -> tuple[dict[str, FieldValue], list[str]]:
     """Field values (every field key present) and flags for one signing block.
 
@@ -101,7 +102,9 @@ def parse_readings(
     for key, reading in readings.items():
         parsed = _parse(key, reading.text)
         agrees: dict[str, bool | None] = {name: None for name, _ in parsed}
-        if reread is not None and not _good(parsed, reading):
+        if witnesses and key in witnesses:
+            agrees = {name: _witnessed(p, witnesses[key].text) for name, p in parsed}
+        if reread is not None and key not in (witnesses or {}) and not _good(parsed, reading):
             second = reread(key)
             parsed2 = _parse(key, second.text)
             agrees = {
@@ -116,6 +119,17 @@ def parse_readings(
         low_flag(name) for name, v in fields.items() if v.value is not None and v.confidence < SURE
     ]
     return fields, flags
+
+
+def _witnessed(parsed: Parsed, text: str) -> bool:
+    """Does a read in another language show the same address (its "@" aside)?"""
+    if parsed.value is None or "@" not in parsed.value:
+        return False
+    local, domain = parsed.value.split("@", 1)
+    seen = "".join(text.lower().split())
+    return (
+        bool(local) and local in seen and domain in seen and seen.find(local) < seen.rfind(domain)
+    )
 
 
 def apply_lexicon(

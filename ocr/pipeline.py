@@ -92,18 +92,21 @@ def analyse_page(page: PageImage, profiles: Sequence[FormProfile], engine_name: 
     h, w = grey.shape[:2]
     regions = locate(scan, layout, w)
     th = layout.text_height / layout.scale
+    collected = {key: collect(r, scan.strips) for key, r in regions.items() if key != "signature"}
+    # fields the page's language cannot spell are read again in theirs; the first read
+    # stays as a witness
     readings = {
-        key: read_region(grey, page.dpi, r, th, engine, LANG_FOR[key])
+        key: read_region(grey, page.dpi, regions[key], th, engine, LANG_FOR[key])
         if key in LANG_FOR
-        else collect(r, scan.strips)
-        for key, r in regions.items()
-        if key != "signature"
+        else r
+        for key, r in collected.items()
     }
+    witnesses = {key: collected[key] for key in readings if key in LANG_FOR}
 
     def reread(key: str) -> Reading:
         return read_region(grey, page.dpi, regions[key], th, engine, LANG_FOR.get(key, LANG))
 
-    fields, flags = parse_readings(readings, page.number, (w, h), reread)
+    fields, flags = parse_readings(readings, page.number, (w, h), reread, witnesses)
     sig_region = regions.get("signature")
     if sig_region is None:
         signature = no_label(page.number)
