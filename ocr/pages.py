@@ -10,6 +10,7 @@ for a process pool is just ``(data, index, target_dpi)``.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
@@ -40,6 +41,7 @@ _DECODE_ERRORS = (
     IndexError,
     ZeroDivisionError,
     Image.DecompressionBombError,
+    zlib.error,  # a damaged Flate stream: let pdfium draw what it can
 )
 
 

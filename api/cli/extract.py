@@ -45,8 +45,9 @@ def extract_command(
     count = workers or settings.ocr_workers or default_workers()
     failed = False
     files = [str(p) for p in paths]
-    for outcome in extract_files(files, workers=count, timeout=timeout,
-                                 engine=engine or settings.ocr_engine):
+    for outcome in extract_files(
+        files, workers=count, timeout=timeout, engine=engine or settings.ocr_engine
+    ):
         failed |= not outcome.ok
         sys.stdout.write(json.dumps(outcome.line, ensure_ascii=False) + "\n")
         sys.stdout.flush()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 import pytest
 
@@ -116,3 +118,27 @@ def test_small_image_on_a_letter_is_rendered_not_taken() -> None:
     page = next(page_images(open_pdf(data), target_dpi=100))
     assert page.dpi == 100
     assert _near(page.image.shape, (842 * 100 / 72, 595 * 100 / 72))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_damaged_files_give_pages_or_reasons(seed: int) -> None:
+    """Random byte damage: every file opens and yields pages, or raises with a reason."""
+    from ocr.errors import ExtractionError
+
+    rng = random.Random(seed)
+    originals = [make.scan_pdf(kind, size=(300, 400)) for kind in ("g4", "jpeg", "flate-1bit")]
+    originals.append(make.vector_text_pdf())
+    for _ in range(40):
+        data = bytearray(rng.choice(originals))
+        for _ in range(rng.randint(1, 6)):
+            pos = rng.randrange(len(data))
+            if rng.random() < 0.7:
+                data[pos] = rng.randrange(256)
+            else:
+                del data[pos : pos + rng.randint(1, 40)]
+        try:
+            pages = list(page_images(open_pdf(bytes(data)), target_dpi=72))
+        except ExtractionError as e:
+            assert e.reason and str(e)
+        else:
+            assert all(p.image.dtype == np.uint8 and p.image.size for p in pages)
