@@ -6,6 +6,7 @@ no resampling and every box the drawing returns is exact in the page's pixels.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -79,6 +80,30 @@ class Canvas:
         self.draw.text(xy, text, font=f, fill=self.ink(fill), anchor="ls")
         box = self.draw.textbbox(xy, text, font=f, anchor="ls")
         return (int(box[0]), int(box[1]), int(box[2]), int(box[3]))
+
+    def handwritten(
+        self, x_mm: float, baseline_mm: float, text: str, path: str, pt: float, fill: Colour
+    ) -> Box | None:
+        """``text`` as written by hand in print letters: a slight tilt and a wandering
+        baseline, both derived from the text so no random stream is consumed."""
+        if not text:
+            return None
+        f = self.font(path, pt)
+        n = zlib.crc32(text.encode())
+        angle = ((n % 41) - 20) / 10  # ±2°
+        lift = self.px(((n >> 8) % 11 - 5) / 10)  # ±0.5 mm
+        left, top, right, bottom = (int(v) for v in f.getbbox(text, anchor="ls"))
+        pad = int(f.size * 0.6)
+        mask = Image.new("L", (int(right - left) + 2 * pad, int(bottom - top) + 2 * pad), 0)
+        ImageDraw.Draw(mask).text((pad - left, pad - top), text, font=f, fill=255, anchor="ls")
+        mask = mask.rotate(angle, resample=Image.Resampling.BILINEAR, center=(pad, pad - top))
+        ink = mask.getbbox()
+        if ink is None:
+            return None
+        x0 = self.px(x_mm) + left - pad
+        y0 = self.px(baseline_mm) + top - pad - lift
+        self.image.paste(Image.new(self.image.mode, mask.size, self.ink(fill)), (x0, y0), mask)
+        return (x0 + ink[0], y0 + ink[1], x0 + ink[2], y0 + ink[3])
 
     def fit_pt(self, text: str, path: str, pt: float, width_mm: float) -> float:
         """``pt`` shrunk (not below 60 %) so that ``text`` fits in ``width_mm``."""

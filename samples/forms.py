@@ -30,6 +30,7 @@ def _style(plan: DocPlan, form: FormPlan, rng: random.Random) -> BlockStyle:
         value_font=plan.value_font,
         value_pt=plan.value_pt * (1.1 if hand else 1.0),
         value_ink=INKS[form.ink] if hand else BLACK,
+        hand=hand,
         row_pitch_mm=plan.row_pitch_mm,
         label_col_mm=plan.label_col_mm,
         left_mm=plan.margin_mm,

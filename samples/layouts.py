@@ -41,6 +41,7 @@ class BlockStyle:
     right_mm: float
     colon: bool
     line_pt: float
+    hand: bool = False
 
     @property
     def sig_h_mm(self) -> float:
@@ -72,7 +73,8 @@ def _value(
     if not text:
         return
     pt = canvas.fit_pt(text, style.value_font, style.value_pt, width_mm)
-    box = canvas.text(x_mm, baseline_mm, text, style.value_font, pt, style.value_ink)
+    draw = canvas.handwritten if style.hand else canvas.text
+    box = draw(x_mm, baseline_mm, text, style.value_font, pt, style.value_ink)
     if box is not None and field == "place_date":
         _split_place_date(canvas, style, values, text, x_mm, pt, box, boxes)
     if box is not None:
