@@ -10,6 +10,7 @@ from ocr.values import (
     COUNTIES,
     clean_name,
     clean_organisation,
+    clean_place,
     clean_title,
     luhn_ok,
     parse_county,
@@ -342,3 +343,32 @@ def test_given_labels_are_stripped() -> None:
         "Piteå kommun"
     )
     assert clean_title("Roll: VD").value == "VD"
+
+
+@pytest.mark.parametrize(
+    "text, place, sure",
+    [
+        ("Luleå", "Luleå", True),
+        ("LULEÅ", "Luleå", True),
+        ("Övertorneå", "Övertorneå", True),
+        ("Lulea", "Luleå", False),
+        ("Skelleftea", "Skellefteå", False),
+        ("Arjepiog", "Arjeplog", False),
+        ("Vindein", "Vindeln", False),
+        ("Överkalíx", "Överkalix", False),
+        ("Stockholm", "Stockholm", False),
+        ("Sundsvall", "Sundsvall", False),
+    ],
+)
+def test_place_checked_against_the_counties_municipalities(
+    text: str, place: str, sure: bool
+) -> None:
+    parsed = clean_place(text)
+    assert parsed.value == place
+    assert parsed.valid
+    assert (parsed.certainty >= 0.95) is sure
+
+
+def test_place_not_forced_into_a_municipality() -> None:
+    assert clean_place("Bodem").value == "Bodem"  # too short to correct safely
+    assert clean_place("Umeå universitet").value == "Umeå universitet"
