@@ -180,6 +180,9 @@ def match_label(strip: Strip, variants: Sequence[tuple[str, str]]) -> Label | No
         said = words[k - 1].text.endswith(":") or nxt.startswith(":")
         if not (said or any(ch.isdigit() for ch in nxt) or len(norm(words[k - 1].text)) >= 8):
             return None
+        rest = " ".join(w.text for w in words[k:])
+        if len(rest) > 25 and not any(ch.isdigit() or ch == "@" for ch in rest):
+            return None  # "Underskrift av behörig företrädare …": a sentence, not a label
     lw = words[:k]
     box = Box(
         min(w.left for w in lw),

@@ -108,7 +108,10 @@ def locate(scan: PageScan, layout: Layout, page_w: int) -> dict[str, Region]:
     inv = 1.0 / layout.scale
     best: dict[str, Label] = {}
     for lab in scan.labels:
-        if lab.key not in best or lab.score > best[lab.key].score:
+        if lab.key not in best or (lab.score, not lab.trailing) > (
+            best[lab.key].score,
+            not best[lab.key].trailing,
+        ):
             best[lab.key] = lab
     labels = list(best.values())
     label_segs = {lab.segment for lab in scan.labels}

@@ -123,12 +123,7 @@ def analyse_page(page: PageImage, profiles: Sequence[FormProfile], engine_name: 
             default=w,
         )
         signature = detect_signature(
-            sig_region,
-            layout,
-            page_number=page.number,
-            page_size=(w, h),
-            col_end=col_end,
-            blank=blank,
+            sig_region, grey, page.dpi, th, page_number=page.number, col_end=col_end, blank=blank
         )
     return PageResult(page.number, True, scan.profile, fields, signature, tuple(flags))
 

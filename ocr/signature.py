@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from ocr.fields import Region
-from ocr.layout import Box, Layout
+from ocr.layout import Box
 from ocr.model import BBox, SignatureFinding
 
 _REACH = 4.5  # how far the region extends from the label, in text heights
@@ -33,7 +33,7 @@ def signature_box(region: Region, th: float, page_w: int, page_h: int, col_end: 
         lab.x1 + int(th * 0.3),
         max(0, int(lab.y0 - 3.5 * th)),
         col_end,
-        min(page_h, int(lab.y1 + 1.2 * th)),
+        min(page_h, int(lab.y1 + 2.0 * th)),
     )
 
 
@@ -55,47 +55,51 @@ def _stroke_stats(mask: np.ndarray, th: float) -> tuple[int, int, int, int]:
     return int(kept[:, 4].sum()), x1 - x0, y1 - y0, int(kept[:, 4].max())
 
 
+def _ink(crop: np.ndarray, dpi: float) -> np.ndarray:
+    """Ink on the paper of this crop, light pencil-like strokes included, rules removed."""
+    paper = float(np.percentile(crop, 75))
+    ink = crop < paper - max(35.0, 0.25 * paper)
+    m = ink.astype(np.uint8) * 255
+    length = max(10, int(dpi * 0.4))
+    rules = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
+    rules = cv2.dilate(rules, np.ones((5, 3), np.uint8))
+    return (m > 0) & (rules == 0)
+
+
 def detect_signature(
     region: Region,
-    layout: Layout,
+    grey: np.ndarray,
+    dpi: float,
+    th: float,
     *,
     page_number: int,
-    page_size: tuple[int, int],
     col_end: int,
     blank: Iterable[Box],
 ) -> SignatureFinding:
-    """Signature present or not in the region of the signature label."""
-    page_w, page_h = page_size
-    inv = 1.0 / layout.scale
-    th_small = layout.text_height
-    full = signature_box(region, th_small * inv, page_w, page_h, col_end)
-    box = full.scaled(layout.scale)
-    mask = layout.mask[max(0, box.y0) : max(0, box.y1), max(0, box.x0) : max(0, box.x1)].copy()
-    if mask.size == 0:
+    """Signature present or not in the region of the signature label (full resolution)."""
+    page_h, page_w = grey.shape[:2]
+    full = signature_box(region, th, page_w, page_h, col_end)
+    crop = grey[max(0, full.y0) : max(0, full.y1), max(0, full.x0) : max(0, full.x1)]
+    if crop.size == 0:
         return SignatureFinding(present=False, confidence=0.6, page=page_number, bbox=None)
+    mask = _ink(crop, dpi)
+    pad = int(th * 0.2)
     for b in blank:
-        s = b.scaled(layout.scale)
         mask[
-            max(0, s.y0 - box.y0) : max(0, s.y1 - box.y0 + 1),
-            max(0, s.x0 - box.x0) : max(0, s.x1 - box.x0 + 1),
+            max(0, b.y0 - pad - full.y0) : max(0, b.y1 + pad - full.y0),
+            max(0, b.x0 - pad - full.x0) : max(0, b.x1 + pad - full.x0),
         ] = False
-    ink, width, height, largest = _stroke_stats(mask, th_small)
-    # evidence in units of a text height
-    size = ink / (th_small * th_small)
-    span = width / th_small
-    present = size >= 0.8 and span >= 1.2
+    ink, width, _height, _largest = _stroke_stats(mask, th)
+    size = ink / (th * th)  # ink in text-height squares
+    span = width / th
+    present = size >= 0.35 and span >= 1.2
     if present:
-        conf = 0.99 if size >= 2.0 and span >= 2.5 else 0.85
+        conf = 0.99 if size >= 0.8 and span >= 2.0 else 0.8
         ys, xs = np.nonzero(mask)
-        bx = Box(
-            box.x0 + int(xs.min()),
-            box.y0 + int(ys.min()),
-            box.x0 + int(xs.max()) + 1,
-            box.y0 + int(ys.max()) + 1,
-        )
-        bbox = _fraction(bx.scaled(inv), page_w, page_h)
+        bx = Box(full.x0 + int(xs.min()), full.y0 + int(ys.min()), full.x0 + int(xs.max()) + 1, full.y0 + int(ys.max()) + 1)
+        bbox = _fraction(bx, page_w, page_h)
     else:
-        conf = 0.99 if size < 0.2 else 0.8
+        conf = 0.99 if size < 0.1 else 0.8
         bbox = _fraction(full, page_w, page_h)
     return SignatureFinding(present=present, confidence=conf, page=page_number, bbox=bbox)
 
