@@ -50,7 +50,7 @@ class Score:
     def _add_declaration(self, file: str, t: dict[str, Any], e: dict[str, Any] | None) -> None:
         for name in FIELD_NAMES:
             want = t["fields"].get(name)
-            got = e["fields"][name] if e else {"value": None, "confidence": 0.0}
+            got: dict[str, Any] = e["fields"][name] if e else {"value": None, "confidence": 0.0}
             self.truth_values += want is not None
             ok = norm(got["value"]) == norm(want)
             self.right[name] += ok
