@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY_OPTION = "signreg_read_only"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 STARTUP_LOCK_ID = 72656769  # PostgreSQL advisory lock: one process sets up at a time
 
@@ -72,13 +73,24 @@ def _sqlite_engine(sa_url: Any, **kwargs: Any) -> Engine:
     def _on_begin(conn: Any) -> None:
         # One writer at a time, decided when the transaction starts: a claim that read a
         # row as free cannot be overtaken by another process before it writes.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Sessions made by make_read_sessionmaker only read: a deferred BEGIN lets them
+        # run beside a writer (WAL) instead of queueing for the write lock.
+        deferred = conn.get_execution_options().get(READ_ONLY_OPTION, False)
+        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
     return engine
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def make_read_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for reading only (web pages, listings). On SQLite their transactions
+    start deferred, so they never wait for a writer; do not write through them."""
+    return sessionmaker(
+        bind=engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
+    )
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -52,3 +52,28 @@ def test_timestamps_round_trip_as_aware_utc(
             )
         )
         s.flush()
+
+
+def test_sqlite_reader_does_not_hold_the_write_lock(tmp_path: Path) -> None:
+    from registry.db import make_read_sessionmaker, make_sessionmaker, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'signreg.db'}")
+    try:
+        upgrade(engine)
+        reads, writes = make_read_sessionmaker(engine), make_sessionmaker(engine)
+        with reads() as reader:
+            assert reader.query(Submission).count() == 0  # a read transaction is open
+            with writes.begin() as writer:  # would wait for the busy timeout, then fail
+                writer.add(
+                    Submission(
+                        sha256="c" * 64,
+                        file_name="c.pdf",
+                        size=1,
+                        received_at=dt.datetime.now(dt.UTC),
+                    )
+                )
+            assert reader.query(Submission).count() == 0  # its snapshot (WAL)
+        with reads() as reader:
+            assert reader.query(Submission).count() == 1
+    finally:
+        engine.dispose()
