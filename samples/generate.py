@@ -26,7 +26,7 @@ from typing import Any, Literal
 from samples.bad import generate_bad_inputs
 from samples.canvas import Box, Canvas
 from samples.forms import DrawnForm, draw_cover_letter, draw_form
-from samples.marks import draw_stamp, punch_holes
+from samples.marks import draw_stamp, edge_shadow, punch_holes
 from samples.pdfwrite import encode_page, write_pdf
 from samples.plan import DocPlan, FormPlan, numpy_rng, plan_sample
 from samples.scanner import scan
@@ -56,6 +56,7 @@ def _variant(plan: DocPlan) -> dict[str, Any]:
         "row_pitch_mm": round(plan.row_pitch_mm, 1),
         "stamp": plan.extras.stamp,
         "punch_holes": plan.extras.punch_holes,
+        "edge_shadow": plan.extras.edge_shadow,
         **plan.scan.as_truth(),
     }
 
@@ -85,19 +86,19 @@ def _declaration_truth(form: FormPlan, drawn: DrawnForm, first: int) -> dict[str
     return declaration
 
 
-def _add_marks(plan: DocPlan, form: FormPlan, pages: list[Canvas], rng: random.Random) -> None:
-    if plan.extras.stamp:
-        received = dt.date.fromisoformat(form.truth["signed_date"] or "2023-01-01")
-        draw_stamp(
-            pages[0],
-            rng,
-            board=plan.extras.stamp_board,
-            font_path=plan.font.bold,
-            received=received + dt.timedelta(days=plan.extras.stamp_days),
-        )
+def _stamp(plan: DocPlan, form: FormPlan, page: Canvas, rng: random.Random) -> None:
+    received = dt.date.fromisoformat(form.truth["signed_date"] or "2023-01-01")
+    received += dt.timedelta(days=plan.extras.stamp_days)
+    draw_stamp(
+        page, rng, board=plan.extras.stamp_board, received=received, font_path=plan.font.bold
+    )
+
+
+def _wear(plan: DocPlan, page: Canvas) -> None:
     if plan.extras.punch_holes:
-        for page in pages:
-            punch_holes(page)
+        punch_holes(page)
+    if plan.extras.edge_shadow:
+        edge_shadow(page, plan.extras.edge_shadow)
 
 
 def render_sample(
@@ -113,9 +114,12 @@ def render_sample(
         pages.append(draw_cover_letter(plan, plan.forms[0], rng))
     for form in plan.forms:
         drawn = draw_form(plan, form, rng)
-        _add_marks(plan, form, drawn.pages, marks_rng)
+        if plan.extras.stamp:
+            _stamp(plan, form, drawn.pages[0], marks_rng)
         declarations.append(_declaration_truth(form, drawn, len(pages) + 1))
         pages.extend(drawn.pages)
+    for page in pages:
+        _wear(plan, page)
     specs = [
         replace(plan.scan, rotation=180) if i == plan.extras.flip_page else plan.scan
         for i in range(len(pages))

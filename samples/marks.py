@@ -26,6 +26,7 @@ class Extras:
     stamp_board: str
     punch_holes: bool
     flip_page: int | None  # a page (0-based) of a batch fed upside down, alone
+    edge_shadow: str | None  # "left", "right", "top" or "bottom": the lid's shadow
 
 
 def draw_stamp(
@@ -72,3 +73,18 @@ def punch_holes(canvas: Canvas) -> None:
     for y_mm in (A4_MM[1] / 2 - 40, A4_MM[1] / 2 + 40):
         y = canvas.px(y_mm)
         canvas.draw.ellipse((x - r, y - r, x + r, y + r), fill=canvas.ink((60, 60, 60)))
+
+
+def edge_shadow(canvas: Canvas, side: str) -> None:
+    """A dark band fading inwards along one edge, where the scanner lid did not close."""
+    w, h = canvas.image.size
+    band = canvas.px(6)
+    ramp = (np.linspace(1.0, 0.0, band) ** 2 * 200).astype(np.uint8)
+    if side in ("left", "right"):
+        mask = np.tile(ramp if side == "left" else ramp[::-1], (h, 1))
+        at = (0, 0) if side == "left" else (w - band, 0)
+    else:
+        mask = np.tile((ramp if side == "top" else ramp[::-1])[:, None], (1, w))
+        at = (0, 0) if side == "top" else (0, h - band)
+    dark = Image.new(canvas.image.mode, (mask.shape[1], mask.shape[0]), canvas.ink((50, 50, 50)))
+    canvas.image.paste(dark, at, Image.fromarray(mask))

@@ -229,6 +229,7 @@ def _extras(rng: random.Random, kind: str, pages: int, scan: ScanSpec) -> Extras
         stamp_board=rng.choice(("Länsstyrelsen Norrbotten", "Länsstyrelsen Västerbotten")),
         punch_holes=rng.random() < 0.2,
         flip_page=rng.randrange(pages) if flip else None,
+        edge_shadow=rng.choice(("left", "right", "top", "bottom")) if rng.random() < 0.15 else None,
     )
 
 
