@@ -1,9 +1,10 @@
 """Split a PDF's pages into declarations.
 
 Every page with a signing block closes one declaration. Pages before it, back to the
-previous block, belong to it when they are part of the same form: they carry the
-form's identifying phrases (the title page of a two-page form). Pages with neither a
-block nor the form's phrases (cover letters) belong to no declaration.
+previous block, belong to it when they are part of the same form: before the first
+block only pages whose title names the form (a cover letter comes first and does
+not); between two blocks every page (in a batch the pages between two signing blocks
+are the next form's first pages).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ class PageFacts:
     number: int  # 1-based
     has_block: bool
     profile: str | None  # identified by phrases on this page
+    continues: bool = False  # says it goes on to the next page ("Sida 1 av 2")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +37,10 @@ def split(pages: Sequence[PageFacts]) -> list[Group]:
         members = [page.number]
         profile = page.profile
         j = i - 1
-        while j >= start and not pages[j].has_block and pages[j].profile is not None:
-            if profile is not None and pages[j].profile != profile:
+        while j >= start and not pages[j].has_block:
+            if pages[j].profile is None and start == 0 and not pages[j].continues:
+                break  # before the first form: a cover letter unless it names the form
+            if profile is not None and pages[j].profile not in (None, profile):
                 break
             members.insert(0, pages[j].number)
             profile = profile or pages[j].profile

@@ -49,6 +49,7 @@ class PageScan:
     labels: tuple[Label, ...]
     profile: str | None  # slug identified by phrases, None when none matched
     mean_conf: float
+    continues: bool = False  # the page says it goes on ("Sida 1 av 2")
 
     @property
     def keys(self) -> set[str]:
@@ -194,7 +195,12 @@ def match_label(strip: Strip, variants: Sequence[tuple[str, str]]) -> Label | No
 
 
 def identify(strips: Sequence[Strip], profiles: Sequence[FormProfile]) -> str | None:
-    text = " ".join(" ".join(w.text for w in s.words) for s in strips).lower()
+    """The form whose phrases stand in a title (a run taller than the text around it)."""
+    if not strips:
+        return None
+    usual = float(np.median([s.segment.h for s in strips]))
+    titles = [s for s in strips if s.segment.h >= usual * 1.3]
+    text = " ".join(" ".join(w.text for w in s.words) for s in titles).lower()
     best: tuple[float, str] | None = None
     for p in profiles:
         for phrase in p.identify:
@@ -202,6 +208,17 @@ def identify(strips: Sequence[Strip], profiles: Sequence[FormProfile]) -> str | 
             if score >= 88 and (best is None or score > best[0]):
                 best = (score, p.slug)
     return None if best is None else best[1]
+
+
+_PAGE_OF = re.compile(r"sida\s*(\d+)\s*(?:av|/)\s*(\d+)", re.IGNORECASE)
+
+
+def _continues(strips: Sequence[Strip]) -> bool:
+    for s in strips:
+        m = _PAGE_OF.search(" ".join(w.text for w in s.words))
+        if m and int(m.group(1)) < int(m.group(2)):
+            return True
+    return False
 
 
 def scan_page(
@@ -212,6 +229,7 @@ def scan_page(
     variants = sorted({pair for p in profiles for pair in p.all_labels})
     labels = [lab for s in strips if (lab := match_label(s, variants)) is not None]
     return PageScan(
+        continues=_continues(strips),
         strips=tuple(strips),
         labels=tuple(labels),
         profile=identify(strips, profiles),

@@ -49,6 +49,7 @@ class PageResult:
     number: int
     has_block: bool
     profile: str | None
+    continues: bool
     fields: dict[str, FieldValue]
     signature: SignatureFinding | None
     flags: tuple[str, ...]
@@ -87,7 +88,7 @@ def analyse_page(page: PageImage, profiles: Sequence[FormProfile], engine_name: 
     page = _paper_white(page)
     o, grey, layout, scan = _scan(page, profiles, engine_name)
     if not scan.has_block:
-        return PageResult(page.number, False, scan.profile, {}, None, ())
+        return PageResult(page.number, False, scan.profile, scan.continues, {}, None, ())
     engine = get_engine(engine_name)
     h, w = grey.shape[:2]
     regions = locate(scan, layout, w)
@@ -125,7 +126,9 @@ def analyse_page(page: PageImage, profiles: Sequence[FormProfile], engine_name: 
         signature = detect_signature(
             sig_region, grey, page.dpi, th, page_number=page.number, col_end=col_end, blank=blank
         )
-    return PageResult(page.number, True, scan.profile, fields, signature, tuple(flags))
+    return PageResult(
+        page.number, True, scan.profile, scan.continues, fields, signature, tuple(flags)
+    )
 
 
 def process_page(job: PageJob) -> PageResult:
@@ -160,7 +163,7 @@ def merge(
     profiles: Sequence[FormProfile],
     lexicon: Mapping[str, str] | None,
 ) -> Extraction:
-    facts = [PageFacts(r.number, r.has_block, r.profile) for r in results]
+    facts = [PageFacts(r.number, r.has_block, r.profile, r.continues) for r in results]
     by_number = {r.number: r for r in results}
     default = profiles[0].slug if len(profiles) == 1 else None
     declarations = []

@@ -61,7 +61,9 @@ def _ink(crop: np.ndarray, dpi: float) -> np.ndarray:
     ink = crop < paper - max(35.0, 0.25 * paper)
     m = ink.astype(np.uint8) * 255
     length = max(10, int(dpi * 0.4))
-    rules = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
+    rules = cv2.morphologyEx(
+        m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
+    )
     rules = cv2.dilate(rules, np.ones((5, 3), np.uint8))
     return (m > 0) & (rules == 0)
 
@@ -96,7 +98,12 @@ def detect_signature(
     if present:
         conf = 0.99 if size >= 0.8 and span >= 2.0 else 0.8
         ys, xs = np.nonzero(mask)
-        bx = Box(full.x0 + int(xs.min()), full.y0 + int(ys.min()), full.x0 + int(xs.max()) + 1, full.y0 + int(ys.max()) + 1)
+        bx = Box(
+            full.x0 + int(xs.min()),
+            full.y0 + int(ys.min()),
+            full.x0 + int(xs.max()) + 1,
+            full.y0 + int(ys.max()) + 1,
+        )
         bbox = _fraction(bx, page_w, page_h)
     else:
         conf = 0.99 if size < 0.1 else 0.8
