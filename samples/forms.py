@@ -53,7 +53,8 @@ def _header(canvas: Canvas, plan: DocPlan, form: FormPlan, rng: random.Random) -
         issuer = rng.choice(texts.ISSUERS[form.declaration])
         canvas.text(left, y + 4, issuer, plan.font.regular, 9)
         y += 12
-    title = rng.choice(texts.TITLES[form.declaration])
+    titles = texts.HELDOUT_TITLES if plan.split == "heldout" else texts.TITLES
+    title = rng.choice(titles[form.declaration])
     pt = canvas.fit_pt(title, plan.font.bold, rng.uniform(15, 19), right - left)
     canvas.text(left, y + pt * 0.36, title, plan.font.bold, pt)
     return y + pt * 0.36 + 6

@@ -75,6 +75,7 @@ class DocPlan:
     label_col_mm: float
     cover_letter: bool
     extras: Extras
+    split: Split
 
     @property
     def page_mode(self) -> str:
@@ -217,6 +218,7 @@ def plan_sample(index: int, seed: int, split: Split, *, dpi: int | None = None) 
         row_pitch_mm=spec.pick(rng, spec.row_pitch_mm),
         label_col_mm=spec.pick(rng, spec.label_col_mm),
         cover_letter=kind == "cover_letter",
+        split=split,
         extras=_extras(random.Random(f"extras:{seed}:{split}:{index}"), kind, pages, scan),
     )
 

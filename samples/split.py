@@ -18,6 +18,7 @@ wants to know what the engine has never been tuned on reads :data:`SPLITS`.
 | label text (pt)      | 9.5–11                              | 8–9.5 or 11–12                    |
 | block row pitch (mm) | 10–13                               | 7.5–10 or 13–16                   |
 | label column (mm)    | 42–55                               | 30–41 or 56–66                    |
+| form title wording   | texts.TITLES                        | texts.HELDOUT_TITLES              |
 | labels               | profile labels minus HELDOUT_LABELS | all profile labels, held-out ones |
 |                      | (canonical label 60 %)              | as often as the canonical one     |
 

@@ -15,6 +15,18 @@ TITLES: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# Title wordings printed only in the held-out split (same count as TITLES per declaration).
+HELDOUT_TITLES: dict[str, tuple[str, ...]] = {
+    "jamstalld-industri": (
+        "AVSIKTSFÖRKLARING JÄMSTÄLLD INDUSTRI",
+        "Avsiktsförklaring för en jämställd industri i Norrbotten och Västerbotten",
+    ),
+    "cemr-charter": (
+        "CEMR-DEKLARATIONEN FÖR JÄMSTÄLLDHET",
+        "Europeiska deklarationen för jämställdhet mellan kvinnor och män på lokal nivå",
+    ),
+}
+
 IN_SENTENCE: dict[str, str] = {
     "jamstalld-industri": "avsiktsförklaringen Jämställd industri",
     "cemr-charter": "den europeiska deklarationen för jämställdhet på lokal och regional nivå",
