@@ -56,7 +56,7 @@ def _stroke_stats(mask: np.ndarray, th: float) -> tuple[int, int, int, int]:
 
 
 def _ink(crop: np.ndarray, dpi: float) -> np.ndarray:
-    """Ink on the paper of this crop, light pencil-like strokes included, rules removed."""
+    """Ink on the paper of this crop, light strokes included, rules and borders removed."""
     paper = float(np.percentile(crop, 75))
     ink = crop < paper - max(35.0, 0.25 * paper)
     m = ink.astype(np.uint8) * 255
@@ -64,7 +64,11 @@ def _ink(crop: np.ndarray, dpi: float) -> np.ndarray:
     rules = cv2.morphologyEx(
         m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
     )
-    rules = cv2.dilate(rules, np.ones((5, 3), np.uint8))
+    tall = max(10, int(crop.shape[0] * 0.8))  # cell borders cross the whole region
+    rules |= cv2.morphologyEx(
+        m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, tall))
+    )
+    rules = cv2.dilate(rules, np.ones((5, 5), np.uint8))
     return (m > 0) & (rules == 0)
 
 
