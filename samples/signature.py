@@ -25,9 +25,11 @@ _PLAIN = str.maketrans("åäöÅÄÖéÉ", "aaoAAOeE")
 
 def _has_glyph(f: ImageFont.FreeTypeFont, ch: str) -> bool:
     """False when the font would draw its .notdef box (or nothing) for ``ch``."""
+    if ch.isspace():
+        return True
     mask = f.getmask(ch)
-    if mask.size[0] == 0 or ch.isspace():
-        return ch.isspace()
+    if 0 in mask.size or mask.getbbox() is None:
+        return False
     return bytes(mask) != bytes(f.getmask("\U0010fffd"))
 
 

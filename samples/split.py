@@ -9,8 +9,8 @@ wants to know what the engine has never been tuned on reads :data:`SPLITS`.
 | document fonts       | DejaVu Sans/Serif,                  | FreeSans/FreeSerif, Carlito,      |
 |                      | Liberation Sans/Serif               | Caladea, Linux Libertine, URW     |
 |                      |                                     | Nimbus Sans/Roman, C059, P052     |
-| print-style values   | Comic Neue                          | Femkeklaver                       |
-| signature fonts      | Dancing Script, Kaushan Script,     | Breip, dkg (fifthhorseman),       |
+| print-style values   | Comic Neue                          | Breip                             |
+| signature fonts      | Dancing Script, Kaushan Script,     | Femkeklaver, dkg (fifthhorseman), |
 |                      | Comic Neue Bold Italic              | Rufscript, URW Z003               |
 | page margin (mm)     | 20–26                               | 13–19                             |
 | body text (pt)       | 10–11.5                             | 11.5–12.5                         |
@@ -23,8 +23,9 @@ wants to know what the engine has never been tuned on reads :data:`SPLITS`.
 |                      | (canonical label 60 %)              | as often as the canonical one     |
 
 Humor Sans is not used: it has no å, ä or ö and sets everything in capitals, so the
-truth could not be what is printed. Signature fonts that lack å/ä/ö (Breip, Rufscript)
-sign with the plain letter instead, as hurried signers do.
+truth could not be what is printed. Femkeklaver (no å, outlined digits) only signs.
+Signature fonts that lack a letter (Femkeklaver: å, Rufscript: å/ä/ö) sign with the
+plain letter instead, as hurried signers do.
 """
 
 from __future__ import annotations
@@ -162,9 +163,9 @@ SPLITS: dict[str, SplitSpec] = {
             FontFace("C059", f"{_OT}/urw-base35/C059-Roman.otf", f"{_OT}/urw-base35/C059-Bold.otf"),
             FontFace("P052", f"{_OT}/urw-base35/P052-Roman.otf", f"{_OT}/urw-base35/P052-Bold.otf"),
         ),
-        hand_fonts=(f"{_TT}/femkeklaver/femkeklaver.ttf",),
+        hand_fonts=(f"{_TT}/breip/Breip.ttf",),
         signature_fonts=(
-            f"{_TT}/breip/Breip.ttf",
+            f"{_TT}/femkeklaver/femkeklaver.ttf",
             f"{_TT}/fifthhorseman/dkgIt.ttf",
             f"{_TT}/fifthhorseman/dkgBI.ttf",
             f"{_TT}/rufscript/Rufscript010.ttf",

@@ -51,3 +51,18 @@ def test_places_belong_to_the_county_and_municipality_names_read_right() -> None
         assert v.address(org).split(" · ")[1].split()[-1] in v.PLACES[org.county]
         person = v.make_person(rng, org, with_email=True)
         assert person.email is not None and person.email.isascii() and "@" in person.email
+
+
+def test_value_fonts_draw_every_letter_the_values_use() -> None:
+    """Otherwise the printed value would differ from the truth (a missing å is dropped)."""
+    from PIL import ImageFont
+
+    from samples.signature import _has_glyph
+    from samples.split import SPLITS
+
+    letters = "abcdefghijklmnopqrstuvwxyzåäöéABCDEFGHIJKLMNOPQRSTUVWXYZÅÄÖÉ0123456789@.-/,:&"
+    for spec in SPLITS.values():
+        paths = [*spec.hand_fonts, *(p for f in spec.text_fonts for p in (f.regular, f.bold))]
+        for path in paths:
+            font = ImageFont.truetype(path, 40)
+            assert [c for c in letters if not _has_glyph(font, c)] == [], path
