@@ -46,8 +46,9 @@ def find_skew(mask: np.ndarray, limit: float = 6.0) -> float:
     def score(a: float) -> float:
         return _stripedness(rotate_small(mask, a))[0]
 
-    best = max(np.arange(-limit, limit + 0.01, 0.5), key=score)
-    fine = max(np.arange(best - 0.4, best + 0.41, 0.1), key=score)
+    best = max(np.arange(-limit, limit + 0.01, 1.0), key=score)
+    mid = max(np.arange(best - 0.5, best + 0.51, 0.25), key=score)
+    fine = max((mid - 0.1, mid, mid + 0.1), key=score)
     return float(round(fine, 2))
 
 
