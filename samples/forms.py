@@ -18,6 +18,7 @@ class DrawnForm:
     block_page: int  # index into pages
     value_boxes: dict[str, Box]
     signature_box: Box | None
+    signature_style: str | None
 
 
 def _style(plan: DocPlan, form: FormPlan, rng: random.Random) -> BlockStyle:
@@ -122,9 +123,9 @@ def draw_form(plan: DocPlan, form: FormPlan, rng: random.Random) -> DrawnForm:
         )
     top = min(y + 4, bottom - block_h)
     block = DRAW[plan.family](page, style, form.printed, top)
-    sig_box = None
+    signed = None
     if form.signed:
-        sig_box = draw_signature(
+        signed = draw_signature(
             page,
             rng,
             name=form.truth["signatory_name"] or "Anna Öberg",
@@ -135,7 +136,13 @@ def draw_form(plan: DocPlan, form: FormPlan, rng: random.Random) -> DrawnForm:
     if len(pages) == 2 and rng.random() < 0.5:
         for i, p in enumerate(pages, 1):
             p.text(A4_MM[0] / 2 - 8, A4_MM[1] - 10, f"Sida {i} av 2", plan.font.regular, 8)
-    return DrawnForm(pages, len(pages) - 1, block.value_boxes, sig_box)
+    return DrawnForm(
+        pages,
+        len(pages) - 1,
+        block.value_boxes,
+        signed.box if signed else None,
+        signed.style if signed else None,
+    )
 
 
 def draw_cover_letter(plan: DocPlan, form: FormPlan, rng: random.Random) -> Canvas:

@@ -81,6 +81,8 @@ def _declaration_truth(form: FormPlan, drawn: DrawnForm, first: int) -> dict[str
         "value_boxes": boxes,
         "printed": dict(form.printed),
     }
+    if drawn.signature_style:
+        declaration["signature_style"] = {"style": drawn.signature_style, "ink": form.ink}
     if form.orgnr_printed_invalid:
         declaration["organisation_number_printed"] = form.orgnr_printed_invalid
     return declaration

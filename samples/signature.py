@@ -8,6 +8,8 @@ so its ink bounding box is exact.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
+from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
@@ -120,14 +122,21 @@ def _script(
     return mask.crop(ink) if ink else mask
 
 
+@dataclass(frozen=True, slots=True)
+class Signed:
+    box: Box  # ink box in page pixels
+    style: str  # the script font's file stem, or "scribble"
+
+
 def draw_signature(
     canvas: Canvas, rng: random.Random, *, name: str, font_path: str, area: Box, ink: str
-) -> Box:
-    """Sign ``name`` inside ``area`` (pixels; ink may spill over); returns the ink box."""
+) -> Signed:
+    """Sign ``name`` inside ``area`` (pixels; ink may spill over)."""
     x0, y0, x1, y1 = area
     w, h = max(x1 - x0, 8), max(y1 - y0, 8)
     stroke = rng.choice((0, 0, 1, 2)) * max(1, canvas.dpi // 200)
-    if rng.random() < 0.2:
+    scribble = rng.random() < 0.2
+    if scribble:
         sw = int(w * rng.uniform(0.35, 0.7))
         mask = _scribble(
             rng, sw, int(h * rng.uniform(0.6, 1.1)), max(1, int(canvas.dpi / 150) + stroke)
@@ -151,9 +160,10 @@ def draw_signature(
     canvas.image.paste(ink_layer, (px, py), mask)
     bb = mask.getbbox() or (0, 0, mw, mh)
     page_w, page_h = canvas.image.size
-    return (
+    box = (
         max(0, px + bb[0]),
         max(0, py + bb[1]),
         min(page_w, px + bb[2]),
         min(page_h, py + bb[3]),
     )
+    return Signed(box, "scribble" if scribble else Path(font_path).stem)

@@ -142,3 +142,44 @@ def test_batches_hold_several_declarations_and_cover_letters_none(
             assert decls[0]["pages"][0] == 2
         if kind == "two_page":
             assert decls[0]["pages"] == [1, 2] and decls[0]["signature"]["page"] == 2
+
+
+def test_cli_writes_samples_and_truth(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from samples.generate import main
+
+    main(
+        [
+            "--out",
+            str(tmp_path),
+            "--count",
+            "2",
+            "--seed",
+            "3",
+            "--split",
+            "heldout",
+            "--dpi",
+            str(FAST_DPI),
+            "--workers",
+            "1",
+        ]
+    )
+    assert "wrote 2 samples" in capsys.readouterr().out
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "0000.json",
+        "0000.pdf",
+        "0001.json",
+        "0001.pdf",
+    ]
+    assert _truth(tmp_path / "0001.pdf")["split"] == "heldout"
+
+
+def test_signature_styles_cover_script_fonts_of_the_split(sets: dict[str, list[Path]]) -> None:
+    for split, paths in sets.items():
+        fonts = {Path(f).stem for f in SPLITS[split].signature_fonts}
+        styles = {
+            d["signature_style"]["style"]
+            for p in paths
+            for d in _truth(p)["declarations"]
+            if d["signature"]["present"]
+        }
+        assert styles and styles <= fonts | {"scribble"}
