@@ -23,7 +23,7 @@ from ocr.layout import Box, Layout
 from ocr.profile import FormProfile
 from ocr.tesseract import PSM_BLOCK, Engine, Word
 
-LABEL_DPI = 300.0  # the stacked read is also the value read: cost is per letter, not per pixel
+LABEL_DPI = 200.0  # the stacked read is also the value read: cost is per letter, not per pixel
 _TITLE_WIDTH = 45  # longest run read, in run heights
 _PAD = 12
 
@@ -210,14 +210,18 @@ def identify(strips: Sequence[Strip], profiles: Sequence[FormProfile]) -> str | 
     return None if best is None else best[1]
 
 
-_PAGE_OF = re.compile(r"sida\s*(\d+)\s*(?:av|/)\s*(\d+)", re.IGNORECASE)
+_PAGE_OF = re.compile(
+    r"sida\s*(\d+)\s*(?:av|/)\s*(\d+)|^\s*(\d+)\s*av\s*(\d+)\s*$", re.IGNORECASE
+)
 
 
 def _continues(strips: Sequence[Strip]) -> bool:
     for s in strips:
         m = _PAGE_OF.search(" ".join(w.text for w in s.words))
-        if m and int(m.group(1)) < int(m.group(2)):
-            return True
+        if m:
+            this, total = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+            if int(this) < int(total):
+                return True
     return False
 
 
