@@ -23,14 +23,6 @@ def font(path: str, size_px: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, max(size_px, 4))
 
 
-def union(a: Box | None, b: Box | None) -> Box | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
-
-
 @dataclass
 class Canvas:
     """One upright page; ``image`` is RGB white paper."""

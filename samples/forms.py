@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass
 
 from samples import texts
-from samples.canvas import A4_MM, BLACK, Box, Canvas, union
+from samples.canvas import A4_MM, BLACK, Box, Canvas
 from samples.layouts import DRAW, BlockStyle, block_height_mm
 from samples.plan import DocPlan, FormPlan
 from samples.signature import INKS, draw_signature
@@ -171,10 +171,3 @@ def draw_cover_letter(plan: DocPlan, form: FormPlan, rng: random.Random) -> Canv
         draw_signature(page, rng, name=name, font_path=form.signature_font, area=box, ink=form.ink)
     page.text(left, y + 32, name, f.regular, pt)
     return page
-
-
-def boxes_union(boxes: list[Box | None]) -> Box | None:
-    out: Box | None = None
-    for b in boxes:
-        out = union(out, b)
-    return out

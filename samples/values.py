@@ -6,7 +6,7 @@ and as the *truth* the engine must output (``Norrbotten``, ``2023-05-11``).
 Organisation numbers carry a valid Luhn check digit over their last 10 digits. A few
 forms print a typo'd number whose check digit fails; for those the truth value is
 ``None`` (an invalid number is not a value the engine may hand on as read) and the
-printed string is kept in ``orgnr_printed`` so a bench can tell the cases apart.
+printed string is kept as ``organisation_number_printed`` in the truth.
 """
 
 from __future__ import annotations
@@ -15,201 +15,8 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
-SEED_ORGANISATIONS: tuple[tuple[str, str], ...] = (
-    # (name, kind) — the published list of seed 001 plus a few from the other seeds
-    ("Boliden Rönnskär", "ab"),
-    ("Byggföretagen", "förening"),
-    ("Försvarsmakten", "myndighet"),
-    ("H2 Green Steel", "ab"),
-    ("IUC Norr", "ab"),
-    ("Kaunis Iron", "ab"),
-    ("Kuusakoski Sverige AB", "ab"),
-    ("Luleå tekniska universitet", "myndighet"),
-    ("Luleå kommun", "kommun"),
-    ("LKAB", "ab"),
-    ("Länsstyrelsen Norrbotten", "myndighet"),
-    ("Länsstyrelsen Västerbotten", "myndighet"),
-    ("Nymek AB", "ab"),
-    ("Polarbröd", "ab"),
-    ("Region Norrbotten", "region"),
-    ("Region Västerbotten", "region"),
-    ("Polismyndigheten", "myndighet"),
-    ("Skellefteå kommun", "kommun"),
-    ("SSAB", "ab"),
-    ("Stiftelsen Adopticum", "stiftelse"),
-    ("Substorm AB", "ab"),
-    ("Swedlist AB", "ab"),
-    ("Talga AB", "ab"),
-    ("Träbranschnorr", "förening"),
-    ("Tromb", "ab"),
-    ("Umeå universitet", "myndighet"),
-    ("Vännäs kommun", "kommun"),
-)
-
-PLACES: dict[str, tuple[str, ...]] = {
-    "Norrbotten": (
-        "Luleå",
-        "Piteå",
-        "Boden",
-        "Kiruna",
-        "Gällivare",
-        "Kalix",
-        "Haparanda",
-        "Älvsbyn",
-        "Överkalix",
-        "Övertorneå",
-        "Pajala",
-        "Jokkmokk",
-        "Arjeplog",
-        "Arvidsjaur",
-    ),
-    "Västerbotten": (
-        "Umeå",
-        "Skellefteå",
-        "Lycksele",
-        "Vännäs",
-        "Vindeln",
-        "Robertsfors",
-        "Nordmaling",
-        "Bjurholm",
-        "Storuman",
-        "Sorsele",
-        "Vilhelmina",
-        "Dorotea",
-        "Åsele",
-        "Malå",
-        "Norsjö",
-    ),
-}
-
-_STEMS = (
-    "Norrskens",
-    "Älvdals",
-    "Malmfälts",
-    "Kustlands",
-    "Tjärn",
-    "Fjällbäcks",
-    "Björkö",
-    "Råneå",
-    "Sävast",
-    "Örnvik",
-    "Storforsens",
-    "Hällnäs",
-    "Ängsö",
-    "Bottenvikens",
-    "Gruvbergs",
-    "Lövånger",
-    "Norrlands",
-    "Järnvägs",
-    "Tallbacka",
-    "Kallax",
-)
-_TRADES = (
-    "Mekaniska",
-    "Stål",
-    "Energi",
-    "Bygg",
-    "Gjuteri",
-    "Elteknik",
-    "Trä",
-    "Logistik",
-    "Verkstad",
-    "Plåt",
-    "Maskin",
-    "Industriservice",
-    "Automation",
-    "Hydraulik",
-)
-_FIRST = (
-    "Anna",
-    "Åsa",
-    "Märta",
-    "Björn",
-    "Örjan",
-    "Håkan",
-    "Lena",
-    "Göran",
-    "Sofia",
-    "Jörgen",
-    "Linnéa",
-    "Mikael",
-    "Ingrid",
-    "Pär",
-    "Karin",
-    "Tomas",
-    "Frida",
-    "Annika",
-    "Ståle",
-    "Maja",
-    "Helén",
-    "Ove",
-    "Kjell",
-    "Solveig",
-    "Mårten",
-    "Elin",
-    "Jonas",
-    "Agneta",
-    "Åke",
-    "Sara",
-)
-_LAST = (
-    "Lindh Wikblad",
-    "Öberg",
-    "Åström",
-    "Söderström",
-    "Lundström",
-    "Nyström",
-    "Sjölander",
-    "Bäckström",
-    "Forsman",
-    "Moestam",
-    "Hellmark",
-    "Wikström",
-    "Granström",
-    "Isaksson",
-    "Lindqvist",
-    "Strömbäck",
-    "Häggström",
-    "Marklund",
-    "Nilsson",
-    "Johansson",
-    "Holmgren",
-    "Burström",
-    "Öhman",
-    "Enqvist",
-    "Sandström",
-    "Lidén",
-)
-_TITLES: dict[str, tuple[str, ...]] = {
-    "ab": ("VD", "Verkställande direktör", "HR-chef", "Platschef", "Personalchef", "Fabrikschef"),
-    "kommun": ("Kommundirektör", "Kommunstyrelsens ordförande", "HR-direktör", "Personalchef"),
-    "region": ("Regiondirektör", "Regionstyrelsens ordförande", "HR-direktör"),
-    "myndighet": ("Landshövding", "Generaldirektör", "Rektor", "Förvaltningschef", "HR-chef"),
-    "stiftelse": ("Verksamhetsledare", "Ordförande", "VD"),
-    "förening": ("Ordförande", "Förbundsdirektör", "Verksamhetsledare"),
-}
-_ORGNR_PREFIX = {
-    "ab": ("556", "559"),
-    "kommun": ("2120",),
-    "region": ("2321",),
-    "myndighet": ("2021",),
-    "stiftelse": ("802",),
-    "förening": ("802", "717"),
-}
-MONTHS = (
-    "januari",
-    "februari",
-    "mars",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "augusti",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
+from samples import names
+from samples.names import MONTHS, PLACES
 
 
 def luhn_digit(digits: str) -> int:
@@ -227,7 +34,7 @@ def luhn_valid(orgnr: str) -> bool:
 
 
 def make_orgnr(rng: random.Random, kind: str) -> str:
-    prefix = rng.choice(_ORGNR_PREFIX[kind])
+    prefix = rng.choice(names.ORGNR_PREFIX[kind])
     body = prefix + "".join(str(rng.randrange(10)) for _ in range(9 - len(prefix)))
     full = body + str(luhn_digit(body))
     return f"{full[:6]}-{full[6:]}"
@@ -259,25 +66,6 @@ class Organisation:
     county: str
 
 
-_SEED_COUNTY = {
-    "Boliden Rönnskär": "Västerbotten",
-    "Luleå tekniska universitet": "Norrbotten",
-    "Luleå kommun": "Norrbotten",
-    "LKAB": "Norrbotten",
-    "Länsstyrelsen Norrbotten": "Norrbotten",
-    "Länsstyrelsen Västerbotten": "Västerbotten",
-    "Region Norrbotten": "Norrbotten",
-    "Region Västerbotten": "Västerbotten",
-    "Skellefteå kommun": "Västerbotten",
-    "Umeå universitet": "Västerbotten",
-    "Vännäs kommun": "Västerbotten",
-    "Kaunis Iron": "Norrbotten",
-    "Polarbröd": "Norrbotten",
-    "H2 Green Steel": "Norrbotten",
-    "Talga AB": "Norrbotten",
-}
-
-
 def municipality(place: str) -> str:
     """``Luleå kommun``, ``Bodens kommun``, ``Kalix kommun``."""
     genitive = place if place[-1] in "aeiouyåäösx" else place + "s"
@@ -293,14 +81,14 @@ def make_organisation(rng: random.Random, *, municipal_only: bool = False) -> Or
         else:
             name, kind = f"Region {county}", "region"
     elif roll < 0.35:
-        name, kind = rng.choice(SEED_ORGANISATIONS)
-        county = _SEED_COUNTY.get(name, county)
+        name, kind = rng.choice(names.SEED_ORGANISATIONS)
+        county = names.SEED_COUNTY.get(name, county)
     elif roll < 0.65:
-        name, kind = f"{rng.choice(_STEMS)} {rng.choice(_TRADES)} AB", "ab"
+        name, kind = f"{rng.choice(names.STEMS)} {rng.choice(names.TRADES)} AB", "ab"
     elif roll < 0.75:
         name, kind = municipality(rng.choice(PLACES[county])), "kommun"
     elif roll < 0.85:
-        name, kind = f"Stiftelsen {rng.choice(_STEMS).rstrip('s')}gården", "stiftelse"
+        name, kind = f"Stiftelsen {rng.choice(names.STEMS).rstrip('s')}gården", "stiftelse"
     elif roll < 0.92:
         name = "Luleå tekniska universitet" if county == "Norrbotten" else "Umeå universitet"
         kind = "myndighet"
@@ -324,14 +112,14 @@ def _ascii_mail(text: str) -> str:
 
 
 def make_person(rng: random.Random, org: Organisation, *, with_email: bool) -> Person:
-    first, last = rng.choice(_FIRST), rng.choice(_LAST)
+    first, last = rng.choice(names.FIRST), rng.choice(names.LAST)
     name = f"{first} {last}"
     email = None
     if with_email:
         domain = _ascii_mail(org.name.split(" AB")[0].replace(" ", ""))[:18] or "org"
         local = _ascii_mail(f"{first}.{last.split()[0]}")
         email = f"{local}@{domain}.se"
-    return Person(name=name, title=rng.choice(_TITLES[org.kind]), email=email)
+    return Person(name=name, title=rng.choice(names.TITLES[org.kind]), email=email)
 
 
 def format_date(rng: random.Random, date: dt.date) -> str:
