@@ -40,7 +40,9 @@ def _upright_page(pdf: Path, page_no: int, rotation: int) -> Image.Image:
     return image.rotate(rotation, expand=True) if rotation else image
 
 
-@pytest.mark.parametrize("name", ["signed-label-left", "rotated-180", "bw-g4-table"])
+@pytest.mark.parametrize(
+    "name", ["signed-label-left", "rotated-180", "bw-g4-table", "heldout-two-column"]
+)
 def test_value_boxes_hold_the_printed_text(name: str) -> None:
     """Tesseract reads the printed value inside its truth box: the boxes are exact."""
     pdf = COMMITTED_DIR / f"{name}.pdf"

@@ -45,6 +45,8 @@ def test_same_seed_gives_identical_files(tmp_path: Path) -> None:
     a = generate_set(tmp_path / "a", count=3, seed=11, split="dev", workers=1, dpi=FAST_DPI)
     b = generate_set(tmp_path / "b", count=3, seed=11, split="dev", workers=1, dpi=FAST_DPI)
     c = generate_set(tmp_path / "c", count=3, seed=12, split="dev", workers=1, dpi=FAST_DPI)
+    pooled = generate_set(tmp_path / "p", count=3, seed=11, split="dev", workers=2, dpi=FAST_DPI)
+    assert [p.read_bytes() for p in pooled] == [p.read_bytes() for p in a]
     for pa, pb in zip(a, b, strict=True):
         assert pa.read_bytes() == pb.read_bytes()
         assert pa.with_suffix(".json").read_bytes() == pb.with_suffix(".json").read_bytes()
