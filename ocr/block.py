@@ -71,7 +71,7 @@ def body_text(layout: Layout) -> set[Box]:
         return set()
     left = min(s.x0 for s in segs)
     right = max(s.x1 for s in segs)
-    column = max(1, right - left)
+    column = max(1, right - left, int(layout.mask.shape[1] * 0.7))  # narrow blocks: the page
     th = layout.text_height
     body: set[Box] = set()
     for s in segs:  # top to bottom
@@ -132,6 +132,8 @@ def read_strips(
     buckets: list[list[Word]] = [[] for _ in pairs]
     tops = np.array([o[0] for o in offsets])
     for w in words:
+        if not any(ch.isalnum() for ch in w.text):
+            continue  # cell borders and leaders read as "|", "—", "_"
         i = int(np.searchsorted(tops, w.cy, side="right")) - 1
         if i < 0 or not (offsets[i][0] - gap / 2 <= w.cy <= offsets[i][1] + gap / 2):
             continue
@@ -182,7 +184,7 @@ def match_label(strip: Strip, variants: Sequence[tuple[str, str]]) -> Label | No
         if not (said or any(ch.isdigit() for ch in nxt) or len(norm(words[k - 1].text)) >= 8):
             return None
         rest = " ".join(w.text for w in words[k:])
-        if len(rest) > 25 and not any(ch.isdigit() or ch == "@" for ch in rest):
+        if len(rest.split()) >= 5 and not any(ch.isdigit() or ch == "@" for ch in rest):
             return None  # "Underskrift av behörig företrädare …": a sentence, not a label
     lw = words[:k]
     box = Box(
@@ -210,9 +212,7 @@ def identify(strips: Sequence[Strip], profiles: Sequence[FormProfile]) -> str | 
     return None if best is None else best[1]
 
 
-_PAGE_OF = re.compile(
-    r"sida\s*(\d+)\s*(?:av|/)\s*(\d+)|^\s*(\d+)\s*av\s*(\d+)\s*$", re.IGNORECASE
-)
+_PAGE_OF = re.compile(r"sida\s*(\d+)\s*(?:av|/)\s*(\d+)|^\s*(\d+)\s*av\s*(\d+)\s*$", re.IGNORECASE)
 
 
 def _continues(strips: Sequence[Strip]) -> bool:
