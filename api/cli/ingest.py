@@ -110,7 +110,10 @@ def serve_command(
     """Serve the web app (public API, reviewer pages)."""
     import uvicorn
 
+    from ingest.service import migrate
+
     settings = get_settings()
+    migrate(settings.database_url)  # idempotent; the web may start before any watcher
     uvicorn.run(
         "api.app:create_app", factory=True, host=host or settings.host, port=port or settings.port
     )
