@@ -66,3 +66,49 @@ def test_ingest_exits_1_when_a_file_is_quarantined(env, tmp_path: Path):
     assert "not a PDF" in listed["brev.pdf"]["error"]
     reasons = list((tmp_path / "data" / "quarantine").glob("*.reason.txt"))
     assert len(reasons) == 1 and "reason: not_pdf" in reasons[0].read_text()
+
+
+def test_run_serves_healthz_and_watches_the_inbox_until_sigterm(db_url: str, tmp_path: Path):
+    import signal
+    import socket
+    import time
+
+    import httpx
+
+    from tests.ingest.files import scan_pdf
+    from tests.ingest.proc import FAKE_ENGINE, drop_atomic, settle
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    inbox = tmp_path / "inbox"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "SIGNREG_DATABASE_URL": db_url,
+        "SIGNREG_DATA_DIR": str(tmp_path / "data"),
+        "SIGNREG_INBOX": str(inbox),
+        "SIGNREG_OCR_ENGINE": FAKE_ENGINE,
+        "SIGNREG_STABLE_SECONDS": "0.2",
+    }
+    cmd = [str(SIGNREG), "run", "--port", str(port), "--workers", "1"]
+    with (tmp_path / "run.log").open("wb") as log:
+        proc = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=log, stderr=log)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, (tmp_path / "run.log").read_text()
+                time.sleep(0.2)
+        assert response.json() == {"status": "ok"}
+        drop_atomic(inbox / "scan.pdf", scan_pdf(1))
+        settle(db_url, 1, timeout=120)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=90)
+    assert code == 0, (tmp_path / "run.log").read_text()
+    listed = json.loads(signreg("submissions", "--json", env=env, cwd=tmp_path).stdout)
+    assert [(s["file"], s["status"]) for s in listed] == [("scan.pdf", "proposed")]
