@@ -128,7 +128,7 @@ def _stop_when_orphaned(stop: StopFlag) -> None:
 
 def start_workers(config: IngestConfig, stop: StopFlag) -> list[BaseProcess]:
     ctx = mp.get_context("spawn")
-    processes = []
+    processes: list[BaseProcess] = []
     for n in range(config.workers):
         p = ctx.Process(
             target=worker_process_main,
