@@ -218,11 +218,19 @@ def _vote_up(
     values = [b.h for pair in near.values() for b in pair if b is not None]
     label_h = float(np.median([lab.box.h for lab in pending]))
     if values and label_h < 0.7 * float(np.median(values)):
-        score += 2
+        score += 0.5
     first = min(pending, key=lambda lab: lab.segment.y0)
     last = max(pending, key=lambda lab: lab.segment.y1)
-    score += near[first.key][0] is not None
-    score -= near[last.key][1] is not None
+    pitch = (
+        min(float(np.median(g)) for g in (gaps_up, gaps_down) if g)
+        if (gaps_up or gaps_down)
+        else 0.0
+    )
+    up = near[first.key][0]
+    if up is not None and first.segment.y0 - up.y1 <= 1.5 * pitch:
+        score += 1
+    if near[last.key][1] is not None:
+        score -= 1
     if score == 0 and gaps_up and not gaps_down:
         score += 0.5
     return score > 0

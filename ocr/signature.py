@@ -100,7 +100,7 @@ def detect_signature(
     span = width / th
     present = size >= 0.35 and span >= 1.2
     if present:
-        conf = 0.99 if size >= 0.8 and span >= 2.0 else 0.8
+        conf = 0.99 if size >= 0.8 and span >= 2.0 else 0.6
         ys, xs = np.nonzero(mask)
         bx = Box(
             full.x0 + int(xs.min()),
@@ -110,7 +110,7 @@ def detect_signature(
         )
         bbox = _fraction(bx, page_w, page_h)
     else:
-        conf = 0.99 if size < 0.1 else 0.8
+        conf = 0.99 if size < 0.1 else 0.6
         bbox = _fraction(full, page_w, page_h)
     return SignatureFinding(present=present, confidence=conf, page=page_number, bbox=bbox)
 
