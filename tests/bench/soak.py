@@ -69,14 +69,18 @@ def crash_soak(
     files: list[tuple[str, bytes]] = [
         (f"scan-{i:04d}.pdf", p.read_bytes()) for i, p in enumerate(pdfs)
     ]
-    dups = [(f"kopia-{i:04d}.pdf", files[i][1]) for i in rng.sample(range(len(files)), 40)]
+    dups = [
+        (f"kopia-{i:04d}.pdf", files[i][1])
+        for i in rng.sample(range(len(files)), max(2, len(files) * 8 // 100))
+    ]
     bad = [
         (f"bad-{n}", content) for seed in range(4) for n, (content, _) in bad_files(seed).items()
     ]
     bad = [(n, c) for n, c in bad if c or n == "bad-empty-0.pdf"]  # one empty file
     everything = files + dups + bad
     rng.shuffle(everything)
-    bursts = [everything[i : i + 56] for i in range(0, len(everything), 56)]
+    size = -(-len(everything) // 10)  # ten bursts
+    bursts = [everything[i : i + size] for i in range(0, len(everything), size)]
     kill_after = set(rng.sample(range(1, len(bursts) - 1), kills))
 
     watch = Watch(url, data, inbox, journal, work / "watch.log", fake_delay=0.02)
