@@ -6,12 +6,16 @@ A raw score combines what we know about one value:
 - whether the parser found the value valid (Luhn check, a real date, a known county,
   an e-mail shape) and how much it had to repair,
 - how well the label matched its profile variant,
-- whether two reads agree (the label pass at 200 dpi and the value pass at 300 dpi).
+- whether two reads agree (the stacked page read at 200 dpi and a second read of the
+  value region alone at up to 300 dpi; for e-mail the Swedish and the English read).
 
 The raw score is mapped to a probability of being right by :data:`CALIBRATION`, a
-monotone table fitted on the dev split of the generated samples (see
-``tests/ocr/test_confidence_calibration.py`` and the fitting notes below). A value
-under :data:`SURE` gets the flag ``low_confidence:<field>``.
+monotone piecewise-linear table. It was set from measurements on the dev split
+(generated samples, seed 1, 40 files, 432 values: after the last changes every value
+the engine gave with confidence >= 0.9 was right) and checked on a fresh dev seed
+(seed 3, 40 files, 373 values: 0 wrong values at >= 0.9, 92 % of values at >= 0.9).
+``tests/ocr/test_engine_calibration.py`` keeps checking it on a further dev seed.
+A value under :data:`SURE` gets the flag ``low_confidence:<field>``.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ SURE = 0.9
 REREAD_BELOW = 85.0  # weakest word confidence under which a value is read again
 
 # (raw score, calibrated confidence) knots, piecewise linear, monotone.
-# Fitted on dev seeds: raw ≥ 0.80 was right in every case seen; below 0.55 often wrong.
+# raw >= 0.80 was right in every case seen on the dev split; below 0.55 often wrong.
 CALIBRATION: tuple[tuple[float, float], ...] = (
     (0.0, 0.0),
     (0.30, 0.10),
