@@ -13,12 +13,12 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ingest.intake import Intake
 from ingest.watcher import InboxWatcher
 from registry.db import make_engine, make_sessionmaker
-from registry.models import SubmissionArrival
+from registry.models import Proposal, SubmissionArrival
 from tests.ingest.conftest import files_in, submissions
 from tests.ingest.files import bad_files, scan_pdf
 from tests.ingest.proc import Watch, drop_atomic, journal_counts, journal_lines, settle
@@ -72,7 +72,7 @@ def test_watch_killed_9_mid_run_and_restarted_takes_every_file_exactly_once(
 ):
     inbox, data, journal = tmp_path / "inbox", tmp_path / "data", tmp_path / "journal"
     inbox.mkdir()
-    watch = Watch(db_url, data, inbox, journal, tmp_path / "watch.log")
+    watch = Watch(db_url, data, inbox, journal, tmp_path / "watch.log", fake_delay=0.4)
     first = _unique_scans(0, 12)
     dups = {"kopia-0001.pdf": first["scan-0001.pdf"], "kopia-0002.pdf": first["scan-0002.pdf"]}
     bad = {name: content for name, (content, _) in bad_files(5).items()}
@@ -85,9 +85,12 @@ def test_watch_killed_9_mid_run_and_restarted_takes_every_file_exactly_once(
         while len(journal_counts(journal)) < 3 and time.monotonic() < deadline:
             time.sleep(0.05)
         _drop(inbox, dups | bad)
-        time.sleep(0.25)
+        started = len(journal_lines(journal))
+        while len(journal_lines(journal)) == started and time.monotonic() < deadline:
+            time.sleep(0.01)  # a read has just begun (it takes 0.4 s): kill it mid-file
     finally:
         watch.kill9()
+    [(_, killed_mid_read)] = journal_lines(journal)[-1:]
     _drop(inbox, second)  # while it is down
     watch.start()
     try:
@@ -103,12 +106,18 @@ def test_watch_killed_9_mid_run_and_restarted_takes_every_file_exactly_once(
             arrivals = session.execute(
                 select(SubmissionArrival.file_name, SubmissionArrival.duplicate)
             ).all()
+            per_submission = session.execute(
+                select(Proposal.submission_id, func.count()).group_by(Proposal.submission_id)
+            ).all()
     finally:
         engine.dispose()
     good = first | second
     by_sha = {s.sha256: s for s in subs}
     assert {hashlib.sha256(d).hexdigest() for d in good.values()} <= set(by_sha)
     assert len(subs) == len(good) + len(bad)  # one per content: 0 lost, 0 doubled
+    assert journal_counts(journal)[killed_mid_read] == 2  # read again after its lease ran out
+    assert by_sha[killed_mid_read].attempts == 2
+    assert sorted(n for _, n in per_submission) == [1] * len(good)  # never proposed twice
     assert collections.Counter(s.status for s in subs) == {
         "proposed": len(good),
         "quarantined": len(bad),
