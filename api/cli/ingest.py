@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 from pathlib import Path
@@ -51,23 +52,32 @@ def ingest_command(
     from ingest.batch import ingest_paths
     from ingest.service import stop_on_signals
 
-    configure_logging()
+    tty = sys.stderr.isatty()
+    configure_logging(level=logging.WARNING if tty else logging.INFO)  # the bar says the rest
     stop = threading.Event()
     stop_on_signals(stop)
     config = ingest_config(get_settings(), workers)
-    if sys.stderr.isatty():
+    if tty:
         report = _with_progress_bar(config, paths, stop)
     else:
         report = ingest_paths(config, paths, stop=stop)
     for item in report.items:
-        log.info(
-            "ingest.file",
-            file=item.file_name,
-            intake=item.outcome,
-            submission_id=item.submission_id,
-            status=item.status,
-            error=item.error,
-        )
+        if tty:
+            mark = "ok " if item.ok else "BAD"
+            print(
+                f"{mark} {item.file_name}: {item.status} ({item.outcome})"
+                + (f" - {item.error}" if item.error else ""),
+                file=sys.stderr,
+            )
+        else:
+            log.info(
+                "ingest.file",
+                file=item.file_name,
+                intake=item.outcome,
+                submission_id=item.submission_id,
+                status=item.status,
+                error=item.error,
+            )
     if stop.is_set():
         raise typer.Exit(130)
     if report.failed:
@@ -77,11 +87,12 @@ def ingest_command(
 def _with_progress_bar(
     config: IngestConfig, paths: list[Path], stop: threading.Event
 ) -> BatchReport:
+    from rich.console import Console
     from rich.progress import Progress as Bar
 
     from ingest.batch import Progress, ingest_paths
 
-    with Bar(transient=False) as bar:
+    with Bar(console=Console(stderr=True), transient=False) as bar:
         task = bar.add_task("reading", total=None)
 
         def progress(done: int, total: int) -> None:
