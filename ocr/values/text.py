@@ -11,6 +11,13 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+from ocr.values.kinds import (
+    has_label_word,
+    has_organisation_word,
+    has_title_word,
+    is_county_name,
+    looks_like_person,
+)
 from ocr.values.parsed import Parsed
 from ocr.values.places import known_place
 
@@ -68,14 +75,16 @@ def clean_text(text: str, labels: Sequence[str] = ()) -> str:
 
 
 def clean_name(text: str, labels: Sequence[str] = ()) -> Parsed:
-    """A signer's printed name: letters, hyphens, apostrophes; two words or more."""
+    """A signer's printed name: capitalised words of letters, two or more."""
     value = clean_text(text, labels)
     if not value:
         return Parsed.invalid(text)
-    words = value.split()
-    shaped = bool(_NAME_OK.match(value)) and len(words) >= 2
-    certainty = 0.95 if shaped else (0.6 if _NAME_OK.match(value) else 0.3)
-    return Parsed(value=value, valid=shaped, certainty=certainty, raw=text)
+    if not _NAME_OK.match(value) or len(value.split()) < 2:
+        return Parsed(value=value, valid=False, certainty=0.3, raw=text)
+    if has_organisation_word(value) or has_title_word(value) or has_label_word(value):
+        return Parsed(value=value, valid=False, certainty=0.3, raw=text)  # another field's
+    certainty = 0.95 if looks_like_person(value) else 0.6  # "ke Wikström": a letter lost
+    return Parsed(value=value, valid=True, certainty=certainty, raw=text)
 
 
 def clean_title(text: str, labels: Sequence[str] = ()) -> Parsed:
@@ -83,8 +92,15 @@ def clean_title(text: str, labels: Sequence[str] = ()) -> Parsed:
     value = clean_text(text, labels)
     if not value:
         return Parsed.invalid(text)
-    shaped = bool(_TITLE_OK.match(value)) and sum(ch.isalpha() for ch in value) >= 2
-    return Parsed(value=value, valid=shaped, certainty=0.95 if shaped else 0.4, raw=text)
+    if not _TITLE_OK.match(value) or sum(ch.isalpha() for ch in value) < 2:
+        return Parsed(value=value, valid=False, certainty=0.4, raw=text)
+    if has_title_word(value):
+        certainty = 0.95
+    elif looks_like_person(value) or has_organisation_word(value) or has_label_word(value):
+        certainty = 0.4  # a name or an organisation where the title should be
+    else:
+        certainty = 0.85  # a title we do not know the words of
+    return Parsed(value=value, valid=certainty > 0.5, certainty=certainty, raw=text)
 
 
 def clean_organisation(text: str, labels: Sequence[str] = ()) -> Parsed:
@@ -93,7 +109,10 @@ def clean_organisation(text: str, labels: Sequence[str] = ()) -> Parsed:
     if not value:
         return Parsed.invalid(text)
     shaped = bool(_ORG_OK.match(value)) and sum(ch.isalpha() for ch in value) >= 2
-    return Parsed(value=value, valid=shaped, certainty=0.95 if shaped else 0.4, raw=text)
+    mixed = has_label_word(value) or sum(ch.isdigit() for ch in value) >= 6
+    if not shaped or mixed or is_county_name(value):
+        return Parsed(value=value, valid=False, certainty=0.3, raw=text)
+    return Parsed(value=value, valid=True, certainty=0.95, raw=text)
 
 
 def clean_place(text: str, labels: Sequence[str] = ()) -> Parsed:
@@ -106,6 +125,8 @@ def clean_place(text: str, labels: Sequence[str] = ()) -> Parsed:
     value = re.sub(r"\s+den$", "", value, flags=re.IGNORECASE).strip(_EDGE)
     if not value:
         return Parsed.invalid(text)
+    if is_county_name(value) or has_label_word(value):
+        return Parsed(value=value, valid=False, certainty=0.2, raw=text)  # a county: no place
     known = known_place(value)
     if known is not None:
         name, score = known

@@ -372,3 +372,68 @@ def test_place_checked_against_the_counties_municipalities(
 def test_place_not_forced_into_a_municipality() -> None:
     assert clean_place("Bodem").value == "Bodem"  # too short to correct safely
     assert clean_place("Umeå universitet").value == "Umeå universitet"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Västerbottens län Org.nummer 802723-1797 Län",
+        "Norrbottens län",
+        "Västerbotten",
+        "Boliden AB 556051-3102",
+        "Organisationsnummer: Befattning",
+    ],
+)
+def test_organisation_mixed_with_other_fields_is_not_valid(text: str) -> None:
+    parsed = clean_organisation(text)
+    assert not parsed.valid
+    assert parsed.certainty < 0.5
+
+
+@pytest.mark.parametrize(
+    "text", ["Länsstyrelsen i Norrbottens län", "Region Västerbotten", "Umeå universitet"]
+)
+def test_organisation_with_county_words_is_fine(text: str) -> None:
+    parsed = clean_organisation(text)
+    assert parsed.valid and parsed.certainty >= 0.9
+
+
+@pytest.mark.parametrize(
+    "text, certainty_below",
+    [
+        ("Håkan Häggström", 0.5),  # a name in the title's place
+        ("Vännäs kommun", 0.5),  # an organisation in the title's place
+        ("Stiftelsesamordnare", 1.0),
+    ],
+)
+def test_title_that_looks_like_another_field(text: str, certainty_below: float) -> None:
+    assert clean_title(text).certainty < certainty_below
+
+
+@pytest.mark.parametrize(
+    "text", ["Kommunstyrelsens ordförande", "VD", "HR-chef", "Platschef", "Rektor"]
+)
+def test_known_titles_are_sure(text: str) -> None:
+    assert clean_title(text).certainty >= 0.95
+
+
+@pytest.mark.parametrize(
+    "text, valid, sure",
+    [
+        ("Anna Svensson", True, True),
+        ("Karl von Essen", True, True),
+        ("ke Wikström", True, False),  # a lost capital letter: read, but unsure
+        ("Vännäs kommun", False, False),
+        ("Personalchef Anna", False, False),
+    ],
+)
+def test_name_shape(text: str, valid: bool, sure: bool) -> None:
+    parsed = clean_name(text)
+    assert parsed.valid is valid
+    assert (parsed.certainty >= 0.9) is sure
+
+
+@pytest.mark.parametrize("text", ["Västerbotten", "Norrbottens län", "Västerbottens lan"])
+def test_county_is_not_a_place(text: str) -> None:
+    parsed = clean_place(text)
+    assert not parsed.valid and parsed.certainty < 0.5
