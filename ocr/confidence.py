@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 SURE = 0.9
+UNCHECKED_CAP = 0.75  # raw score of an unchecked value (a name) read only once
 REREAD_BELOW = 85.0  # weakest word confidence under which a value is read again
 
 # (raw score, calibrated confidence) knots, piecewise linear, monotone.
@@ -64,6 +65,8 @@ def raw_score(e: Evidence) -> float:
         base = min(1.0, base + 0.1)
     elif e.agrees is False:
         base *= 0.6
+    if e.field not in CHECKED and e.agrees is not True:
+        base = min(base, UNCHECKED_CAP)  # a name nothing can check needs two reads agreeing
     return float(np.clip(base, 0.0, 1.0))
 
 

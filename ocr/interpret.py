@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from rapidfuzz import fuzz
 
-from ocr.confidence import REREAD_BELOW, SURE, Evidence, confidence, low_flag
+from ocr.confidence import CHECKED, REREAD_BELOW, SURE, Evidence, confidence, low_flag
 from ocr.fields import Reading
 from ocr.layout import Box
 from ocr.model import FIELD_NAMES, BBox, FieldValue
@@ -58,7 +58,11 @@ def _parse(key: str, text: str) -> list[tuple[str, Parsed]]:
 
 
 def _good(parsed: list[tuple[str, Parsed]], reading: Reading) -> bool:
-    return all(p.valid and p.certainty >= 0.9 for _, p in parsed) and reading.conf >= REREAD_BELOW
+    """Sure enough after one read: every part parsed, checked and read with strong words."""
+    return (
+        all(p.valid and p.certainty >= 0.9 and name in CHECKED for name, p in parsed)
+        and reading.conf >= REREAD_BELOW
+    )
 
 
 def _value(
