@@ -107,7 +107,7 @@ def remove_rules(mask: np.ndarray, dpi: float) -> np.ndarray:
 
 
 def find_segments(mask: np.ndarray, dpi: float) -> list[Box]:
-    """Text runs: components joined across gaps narrower than ~2 mm."""
+    """Text runs: components joined across gaps narrower than ~1.6 letter heights."""
     m = mask.astype(np.uint8) * 255
     # drop speckle before joining
     n, labels, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
@@ -115,7 +115,12 @@ def find_segments(mask: np.ndarray, dpi: float) -> list[Box]:
     keep = np.zeros(n, dtype=bool)
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= min_area
     m = (keep[labels]).astype(np.uint8) * 255
-    gap = max(3, int(dpi * 0.12))
+    # join across word spaces, not across the wider gap between a label and its value:
+    # about 1.6 letter heights (median component), within 2-5 mm
+    hs = stats[1:, cv2.CC_STAT_HEIGHT][keep[1:]]
+    hs = hs[(hs >= dpi * 0.03) & (hs <= dpi * 0.3)]
+    letter = float(np.median(hs)) if hs.size else dpi * 0.075
+    gap = max(3, int(np.clip(1.6 * letter, dpi * 0.08, dpi * 0.2)))
     joined = cv2.dilate(
         m, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, max(1, int(dpi * 0.01))))
     )
