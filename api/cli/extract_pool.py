@@ -53,6 +53,7 @@ class _Worker:
     task: int | None = None
     started: float = 0.0
     peak_kb: int = 0
+    ready: bool = False  # imports done and profiles loaded: the clock starts at a task
 
 
 @dataclass(slots=True)
@@ -89,7 +90,7 @@ def extract_files(
     try:
         while next_out < len(files):
             for worker in pool:
-                if worker.task is None and run.pending:
+                if worker.ready and worker.task is None and run.pending:
                     _assign(worker, run, inner)
             _collect(pool, run, ctx, spec, timeout)
             while next_out in run.done:
@@ -119,11 +120,17 @@ def _collect(
     pool: list[_Worker], run: _Run, ctx: Any, spec: tuple[str, str], timeout: float
 ) -> None:
     busy = [w for w in pool if w.task is not None]
-    if not busy:
+    starting = [w for w in pool if not w.ready]
+    watched = busy + starting
+    if not watched:
         return
-    waits = [w.conn for w in busy] + [w.process.sentinel for w in busy]
-    deadline = min(w.started for w in busy) + timeout
-    wait(waits, timeout=max(0.0, deadline - time.monotonic()) + 0.01)
+    deadline = min((w.started for w in busy), default=time.monotonic()) + timeout
+    wait(
+        [w.conn for w in watched] + [w.process.sentinel for w in watched],
+        timeout=max(0.0, deadline - time.monotonic()) + 0.01,
+    )
+    for worker in starting:
+        _check_started(worker)
     for slot, worker in enumerate(pool):
         if worker.task is None:
             continue
@@ -160,6 +167,19 @@ def _collect(
             pool[slot] = _start(ctx, spec)
 
 
+def _check_started(worker: _Worker) -> None:
+    if worker.conn.poll():
+        try:
+            worker.ready = worker.conn.recv() == "ready"
+        except (EOFError, OSError):
+            worker.ready = False
+    if not worker.ready and not worker.process.is_alive():
+        raise RuntimeError(
+            f"an extraction worker failed to start (exit code {worker.process.exitcode}); "
+            "see the error above"
+        )
+
+
 def _stop(worker: _Worker) -> None:
     with contextlib.suppress(OSError, ValueError):  # already gone: nothing to tell it
         worker.conn.send(None)
@@ -171,7 +191,7 @@ def _stop(worker: _Worker) -> None:
 
 
 def _serve(conn: Connection, spec: tuple[str, str]) -> None:
-    """Worker loop: receive ``(index, path, inner_workers)``, send ``(index, line, peak)``."""
+    """Worker loop: send "ready", then per ``(index, path, inner)`` send ``(index, line, peak)``."""
     # one OCR thread per worker: the workers are the parallelism (set before tesseract loads)
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     from ocr.profile import load_profiles
@@ -180,6 +200,7 @@ def _serve(conn: Connection, spec: tuple[str, str]) -> None:
     module, _, name = target.partition(":")
     extract = getattr(importlib.import_module(module), name)
     profiles = load_profiles()
+    conn.send("ready")
     while True:
         try:
             task = conn.recv()

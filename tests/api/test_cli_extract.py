@@ -107,7 +107,7 @@ def test_crash_and_hang_become_error_lines(tmp_path: Path) -> None:
         path.write_bytes(name.encode())
         files.append(str(path))
     target = "tests.api.test_cli_extract:misbehaving_extract"
-    outcomes = list(extract_files(files, workers=2, timeout=5, target=target))
+    outcomes = list(extract_files(files, workers=2, timeout=10, target=target))
     assert [o.file for o in outcomes] == files
     lines = {name: o.line for name, o in zip(names, outcomes, strict=True)}
     assert lines["ok1"] == {"file": files[0], "pages": 3, "declarations": []}
