@@ -33,6 +33,7 @@ from ocr.tesseract import LANG, LANG_FOR, get_engine
 LAYOUT_DPI = 150.0
 MAX_DPI = 300.0
 DOUBT_CONF = 75.0
+PRINT_CONF = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +114,8 @@ def analyse_page(page: PageImage, profiles: Sequence[FormProfile], engine_name: 
         signature = no_label(page.number)
     else:
         blank: list[Box] = [lab.segment for lab in scan.labels]
-        blank += [r.box for r in readings.values() if r.box is not None]
+        # values read as print (handwriting reads as weak junk and stays)
+        blank += [r.box for r in readings.values() if r.box is not None and r.conf >= PRINT_CONF]
         col_end = min(
             (
                 lab.box.x0

@@ -98,7 +98,7 @@ def detect_signature(
     ink, width, _height, _largest = _stroke_stats(mask, th)
     size = ink / (th * th)  # ink in text-height squares
     span = width / th
-    present = size >= 0.35 and span >= 1.2
+    present = size >= 0.2 and span >= 1.2
     if present:
         conf = 0.99 if size >= 0.8 and span >= 2.0 else 0.6
         ys, xs = np.nonzero(mask)
