@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ocr.values.confusions import repair_digit_runs
 from ocr.values.parsed import Parsed
@@ -93,8 +93,12 @@ def parse_date(text: str, *, today: dt.date | None = None) -> Parsed:
 def parse_place_date(text: str, *, today: dt.date | None = None) -> tuple[Parsed, Parsed]:
     """``(place, date)`` from ``Skellefteå 2023-05-11``, ``Luleå, 11 maj 2023``, or date first."""
     found = find_date(text, today=today)
-    if found is None:
-        return clean_place(text), Parsed.invalid(text)
+    if found is None:  # no readable date: the place is what comes before any digit
+        head = re.split(r"\d", text, maxsplit=1)[0]
+        place = clean_place(head)
+        if head != text and place.value is not None:
+            place = replace(place, certainty=place.certainty * 0.8, raw=text)
+        return place, Parsed.invalid(text)
     date = Parsed(value=found.iso, valid=found.valid, certainty=found.certainty, raw=text)
     repaired, _ = repair_digit_runs(text)
     before, after = repaired[: found.start], repaired[found.end :]

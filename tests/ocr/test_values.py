@@ -437,3 +437,19 @@ def test_name_shape(text: str, valid: bool, sure: bool) -> None:
 def test_county_is_not_a_place(text: str) -> None:
     parsed = clean_place(text)
     assert not parsed.valid and parsed.certainty < 0.5
+
+
+@pytest.mark.parametrize(
+    "text, place",
+    [
+        ("Boden, 25.2.202", "Boden"),
+        ("Vindelw, 1.12.2", "Vindeln"),
+        ("Övertorne , 30.23.2023", "Övertorneå"),
+        ("KIRUNA 30 MARS EUT", "Kiruna"),
+    ],
+)
+def test_place_read_when_the_date_is_not(text: str, place: str) -> None:
+    parsed_place, parsed_date = parse_place_date(text, today=TODAY)
+    assert parsed_date.value is None
+    assert parsed_place.value == place
+    assert parsed_place.certainty < 0.9
