@@ -87,7 +87,16 @@ class Canvas:
         left, top, right, bottom = (int(v) for v in f.getbbox(text, anchor="ls"))
         pad = int(f.size * 0.6)
         mask = Image.new("L", (int(right - left) + 2 * pad, int(bottom - top) + 2 * pad), 0)
-        ImageDraw.Draw(mask).text((pad - left, pad - top), text, font=f, fill=255, anchor="ls")
+        pen = max(1, round(self.dpi / 300))  # a ballpoint is broader than a font stroke
+        ImageDraw.Draw(mask).text(
+            (pad - left, pad - top),
+            text,
+            font=f,
+            fill=255,
+            anchor="ls",
+            stroke_width=pen,
+            stroke_fill=255,
+        )
         mask = mask.rotate(angle, resample=Image.Resampling.BILINEAR, center=(pad, pad - top))
         ink = mask.getbbox()
         if ink is None:

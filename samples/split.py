@@ -9,8 +9,8 @@ wants to know what the engine has never been tuned on reads :data:`SPLITS`.
 | document fonts       | DejaVu Sans/Serif,                  | FreeSans/FreeSerif, Carlito,      |
 |                      | Liberation Sans/Serif               | Caladea, Linux Libertine, URW     |
 |                      |                                     | Nimbus Sans/Roman, C059, P052     |
-| print-style values   | Comic Neue                          | Breip                             |
-| signature fonts      | Dancing Script, Kaushan Script,     | Femkeklaver, dkg (fifthhorseman), |
+| print-style values   | Comic Neue                          | dkg (fifthhorseman), upright      |
+| signature fonts      | Dancing Script, Kaushan Script,     | Femkeklaver, dkg italic, Breip,   |
 |                      | Comic Neue Bold Italic              | Rufscript, URW Z003               |
 | page margin (mm)     | 20–26                               | 13–19                             |
 | body text (pt)       | 10–11.5                             | 11.5–12.5                         |
@@ -23,7 +23,8 @@ wants to know what the engine has never been tuned on reads :data:`SPLITS`.
 |                      | (canonical label 60 %)              | as often as the canonical one     |
 
 Humor Sans is not used: it has no å, ä or ö and sets everything in capitals, so the
-truth could not be what is printed. Femkeklaver (no å, outlined digits) only signs.
+truth could not be what is printed. Femkeklaver (no å, outlined digits) and Breip
+(digits Tesseract reads as letters: 2023 → VOV3) only sign.
 Signature fonts that lack a letter (Femkeklaver: å, Rufscript: å/ä/ö) sign with the
 plain letter instead, as hurried signers do.
 """
@@ -163,11 +164,11 @@ SPLITS: dict[str, SplitSpec] = {
             FontFace("C059", f"{_OT}/urw-base35/C059-Roman.otf", f"{_OT}/urw-base35/C059-Bold.otf"),
             FontFace("P052", f"{_OT}/urw-base35/P052-Roman.otf", f"{_OT}/urw-base35/P052-Bold.otf"),
         ),
-        hand_fonts=(f"{_TT}/breip/Breip.ttf",),
+        hand_fonts=(f"{_TT}/fifthhorseman/dkg.ttf",),
         signature_fonts=(
             f"{_TT}/femkeklaver/femkeklaver.ttf",
             f"{_TT}/fifthhorseman/dkgIt.ttf",
-            f"{_TT}/fifthhorseman/dkgBI.ttf",
+            f"{_TT}/breip/Breip.ttf",
             f"{_TT}/rufscript/Rufscript010.ttf",
             f"{_OT}/urw-base35/Z003-MediumItalic.otf",
         ),
