@@ -102,7 +102,7 @@ def remove_rules(mask: np.ndarray, dpi: float) -> np.ndarray:
     )
     tall = max(8, int(dpi * 0.3))  # cell borders of short table rows, taller than letters
     vert = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, tall)))
-    lines = cv2.dilate(horiz | vert, np.ones((3, 3), np.uint8))
+    lines = cv2.dilate(cv2.bitwise_or(horiz, vert), np.ones((3, 3), np.uint8))
     return (m > 0) & (lines == 0)
 
 

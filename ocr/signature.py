@@ -65,9 +65,10 @@ def _ink(crop: np.ndarray, dpi: float) -> np.ndarray:
         m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
     )
     tall = max(10, int(crop.shape[0] * 0.8))  # cell borders cross the whole region
-    rules |= cv2.morphologyEx(
+    borders = cv2.morphologyEx(
         m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, tall))
     )
+    rules = cv2.bitwise_or(rules, borders)
     rules = cv2.dilate(rules, np.ones((5, 5), np.uint8))
     return (m > 0) & (rules == 0)
 

@@ -121,7 +121,9 @@ class TesserocrEngine:
             box = w.BoundingBox(level)
             if box is None:
                 continue
-            words.append(Word(text.strip(), *box, conf=float(w.Confidence(level)), line=line))
+            x0, y0, x1, y1 = box
+            conf = float(w.Confidence(level))
+            words.append(Word(text.strip(), x0, y0, x1, y1, conf=conf, line=line))
         return words
 
 
