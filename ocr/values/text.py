@@ -112,6 +112,8 @@ def clean_organisation(text: str, labels: Sequence[str] = ()) -> Parsed:
     mixed = has_label_word(value) or sum(ch.isdigit() for ch in value) >= 6
     if not shaped or mixed or is_county_name(value):
         return Parsed(value=value, valid=False, certainty=0.3, raw=text)
+    if value[0].islower():  # "av behörig företrädare …": running text, not a name
+        return Parsed(value=value, valid=False, certainty=0.4, raw=text)
     return Parsed(value=value, valid=True, certainty=0.95, raw=text)
 
 

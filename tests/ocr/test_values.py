@@ -382,6 +382,8 @@ def test_place_not_forced_into_a_municipality() -> None:
         "Västerbotten",
         "Boliden AB 556051-3102",
         "Organisationsnummer: Befattning",
+        "av behörig företrädare för organisationen",
+        "att bidra",
     ],
 )
 def test_organisation_mixed_with_other_fields_is_not_valid(text: str) -> None:
