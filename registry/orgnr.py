@@ -1,24 +1,18 @@
-"""Swedish organisation numbers: ``NNNNNN-NNNN``, the last digit a Luhn check digit."""
+"""Swedish organisation numbers as the registry stores them: ``NNNNNN-NNNN``.
+
+Strict on purpose: values typed by reviewers or imported from lists are not repaired
+(that is the OCR side's job, ``ocr.values.orgnr``, whose Luhn check is shared here).
+"""
 
 from __future__ import annotations
 
 import re
 
+from ocr.values.orgnr import luhn_ok
+
+__all__ = ["luhn_ok", "normalise_orgnr"]
+
 _NON_DIGIT = re.compile(r"\D")
-
-
-def luhn_ok(digits: str) -> bool:
-    if not digits.isdigit():
-        return False
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        n = int(ch)
-        if i % 2 == 1:
-            n *= 2
-            if n > 9:
-                n -= 9
-        total += n
-    return total % 10 == 0
 
 
 def normalise_orgnr(text: str | None) -> str | None:
