@@ -1,9 +1,9 @@
 """Synthetic scanned declaration PDFs with their truth.
 
-    generate_set(out_dir, count=N, seed=S, split="dev"|"heldout") -> [pdf paths]
+    generate_set(out_dir, count=N, seed=S, split="dev"|"heldout"|"validation") -> [pdf paths]
     generate_bad_inputs(out_dir) -> [(path, expected ocr.errors.Reason value or "")]
 
-CLI: ``python -m samples.generate --out DIR --count N --seed S --split dev|heldout [--bad]``
+CLI: ``python -m samples.generate --out DIR --count N --seed S --split SPLIT [--bad]``
 
 Each sample ``NNNN.pdf`` has ``NNNN.json`` beside it: the values the engine must output
 (normalised), which pages hold which declaration, where the signature is, and how the
@@ -21,7 +21,7 @@ import random
 from dataclasses import replace
 from multiprocessing import Pool
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from samples.bad import generate_bad_inputs
 from samples.canvas import Box, Canvas
@@ -30,7 +30,7 @@ from samples.marks import draw_stamp, edge_shadow, punch_holes
 from samples.pdfwrite import encode_page, write_pdf
 from samples.plan import DocPlan, FormPlan, numpy_rng, plan_sample
 from samples.scanner import scan
-from samples.split import Split, missing_fonts
+from samples.split import SPLIT_NAMES, Split, missing_fonts
 
 __all__ = ["generate_bad_inputs", "generate_set", "render_sample", "write_sample"]
 
@@ -168,7 +168,7 @@ def generate_set(
     *,
     count: int,
     seed: int,
-    split: Literal["dev", "heldout"],
+    split: Split,
     workers: int | None = None,
     dpi: int | None = None,
 ) -> list[Path]:
@@ -177,8 +177,8 @@ def generate_set(
     ``workers`` defaults to one process per core; ``dpi`` overrides every sample's scan
     resolution (quick tests), leaving every other choice as the seed makes it.
     """
-    if split not in ("dev", "heldout"):
-        raise ValueError(f"split must be 'dev' or 'heldout', not {split!r}")
+    if split not in SPLIT_NAMES:
+        raise ValueError(f"split must be one of {', '.join(SPLIT_NAMES)}, not {split!r}")
     missing = missing_fonts(split)
     if missing:
         raise FileNotFoundError(
@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--count", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--split", choices=("dev", "heldout"), default="dev")
+    parser.add_argument("--split", choices=SPLIT_NAMES, default="dev")
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--dpi", type=int, default=None, help="override every scan's dpi")
     parser.add_argument("--bad", action="store_true", help="also write the broken inputs")

@@ -18,7 +18,7 @@ from samples import values as v
 from samples.layouts import FAMILIES
 from samples.marks import Extras
 from samples.scanner import COLOURS, ScanSpec
-from samples.split import SPLITS, FontFace, Split, allowed_labels
+from samples.split import SPLIT_NAMES, SPLITS, FontFace, Split, allowed_labels
 
 PROFILE_DIR = Path(__file__).resolve().parent.parent / "ocr" / "profiles"
 DOC_KINDS = ("short", "two_page", "cover_letter", "batch")
@@ -236,4 +236,4 @@ def _extras(rng: random.Random, kind: str, pages: int, scan: ScanSpec) -> Extras
 
 
 def numpy_rng(index: int, seed: int, split: Split) -> np.random.Generator:
-    return np.random.default_rng([seed, index, 0 if split == "dev" else 1])
+    return np.random.default_rng([seed, index, SPLIT_NAMES.index(split)])

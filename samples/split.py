@@ -1,5 +1,10 @@
 """What the ``dev`` split may use and what is held back for ``heldout`` — in one table.
 
+A third split, ``validation``, is for checking that a change generalises before the
+final held-out measurement: fonts neither other split uses, geometry wider than dev on
+both sides, the held-out label wordings (not the held-out titles) and hand values in
+Comic Neue Light/Italic. Tune on dev, check on validation, never look at heldout.
+
 Both splits contain every layout family, document kind and scanner mode (see
 ``FAMILIES`` etc. in :mod:`samples.plan`); what differs is listed here. A reader who
 wants to know what the engine has never been tuned on reads :data:`SPLITS`.
@@ -22,6 +27,21 @@ wants to know what the engine has never been tuned on reads :data:`SPLITS`.
 | labels               | profile labels minus HELDOUT_LABELS | all profile labels, held-out ones |
 |                      | (canonical label 60 %)              | as often as the canonical one     |
 
+| aspect               | validation                                                     |
+|----------------------|----------------------------------------------------------------|
+| document fonts       | URW Bookman, URW Gothic, DejaVu Sans/Serif Condensed,          |
+|                      | Liberation Sans Narrow, Liberation Mono                        |
+| print-style values   | Comic Neue Light, Comic Neue Italic                            |
+| signature fonts      | Dancing Script Bold, Comic Neue Light Italic (dev's families)  |
+| page margin (mm)     | 12–28                                                          |
+| body text (pt)       | 9.5–12.5                                                       |
+| value text (pt)      | 10–13.5                                                        |
+| label text (pt)      | 7.5–9.5 or 11–12.5                                             |
+| block row pitch (mm) | 7–10 or 13–17                                                  |
+| label column (mm)    | 28–42 or 55–68                                                 |
+| form title wording   | texts.TITLES                                                   |
+| labels               | as heldout: held-out labels as often as the canonical one      |
+
 Humor Sans is not used: it has no å, ä or ö and sets everything in capitals, so the
 truth could not be what is printed. Femkeklaver (no å, outlined digits) and Breip
 (digits Tesseract reads as letters: 2023 → VOV3) only sign.
@@ -36,7 +56,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-Split = Literal["dev", "heldout"]
+Split = Literal["dev", "heldout", "validation"]
+SPLIT_NAMES: tuple[str, ...] = ("dev", "heldout", "validation")
 
 _TT = "/usr/share/fonts/truetype"
 _OT = "/usr/share/fonts/opentype"
@@ -178,6 +199,54 @@ SPLITS: dict[str, SplitSpec] = {
         label_pt=((8.0, 9.5), (11.0, 12.0)),
         row_pitch_mm=((7.5, 10.0), (13.0, 16.0)),
         label_col_mm=((30.0, 41.0), (56.0, 66.0)),
+    ),
+    "validation": SplitSpec(
+        text_fonts=(
+            FontFace(
+                "URW Bookman",
+                f"{_OT}/urw-base35/URWBookman-Light.otf",
+                f"{_OT}/urw-base35/URWBookman-Demi.otf",
+            ),
+            FontFace(
+                "URW Gothic",
+                f"{_OT}/urw-base35/URWGothic-Book.otf",
+                f"{_OT}/urw-base35/URWGothic-Demi.otf",
+            ),
+            FontFace(
+                "DejaVu Sans Condensed",
+                f"{_TT}/dejavu/DejaVuSansCondensed.ttf",
+                f"{_TT}/dejavu/DejaVuSansCondensed-Bold.ttf",
+            ),
+            FontFace(
+                "DejaVu Serif Condensed",
+                f"{_TT}/dejavu/DejaVuSerifCondensed.ttf",
+                f"{_TT}/dejavu/DejaVuSerifCondensed-Bold.ttf",
+            ),
+            FontFace(
+                "Liberation Sans Narrow",
+                f"{_TT}/liberation/LiberationSansNarrow-Regular.ttf",
+                f"{_TT}/liberation/LiberationSansNarrow-Bold.ttf",
+            ),
+            FontFace(
+                "Liberation Mono",
+                f"{_TT}/liberation/LiberationMono-Regular.ttf",
+                f"{_TT}/liberation/LiberationMono-Bold.ttf",
+            ),
+        ),
+        hand_fonts=(
+            f"{_OT}/comic-neue/ComicNeue-Light.otf",
+            f"{_OT}/comic-neue/ComicNeue-Italic.otf",
+        ),
+        signature_fonts=(
+            f"{_OT}/dancingscript/DancingScript-Bold.otf",
+            f"{_OT}/comic-neue/ComicNeue-LightItalic.otf",
+        ),
+        margin_mm=(12.0, 28.0),
+        body_pt=(9.5, 12.5),
+        value_pt=(10.0, 13.5),
+        label_pt=((7.5, 9.5), (11.0, 12.5)),
+        row_pitch_mm=((7.0, 10.0), (13.0, 17.0)),
+        label_col_mm=((28.0, 42.0), (55.0, 68.0)),
     ),
 }
 
