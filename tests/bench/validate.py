@@ -1,0 +1,91 @@
+"""Accuracy of the engine on a generated split, field by field, with the mistakes listed.
+
+    python -m tests.bench.validate --split validation --count 40 --seed 5 [--workers 2]
+                                   [--keep DIR] [--json-out FILE] [--mistakes]
+
+For tuning and checking the engine: ``dev`` to tune on, ``validation`` to check that a
+change generalises (see :mod:`samples.split`). Do not run it on ``heldout`` while tuning:
+that split is the final measurement (``make bench``). Files are read through the same code
+path as ``signreg extract --workers N`` and scored with :class:`tests.bench.scoring.Score`,
+the comparison ``make bench`` uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from api.cli.extract_pool import extract_files
+from ocr.model import FIELD_NAMES
+from tests.bench.scoring import Score
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    args = _parser().parse_args(argv)
+    from samples.generate import generate_set
+
+    root = Path(args.keep or tempfile.mkdtemp(prefix=f"signreg-{args.split}-"))
+    paths = generate_set(root / args.split, count=args.count, seed=args.seed, split=args.split)
+    truths = {str(p): json.loads(p.with_suffix(".json").read_text(encoding="utf-8")) for p in paths}
+    pages = sum(t["pages"] for t in truths.values())
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    outcomes = list(extract_files([str(p) for p in paths], workers=args.workers, timeout=120))
+    seconds = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    score = Score()
+    for o in outcomes:
+        score.add_file(o.line, truths[o.line["file"]])
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    figures = {
+        "split": args.split,
+        "seed": args.seed,
+        **score.summary(),
+        "pages": pages,
+        "seconds": seconds,
+        "cpu_s_per_page": cpu / max(1, pages),
+        "mistakes": score.mistakes,
+    }
+    _print(figures, show_mistakes=args.mistakes)
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(figures, indent=1, ensure_ascii=False))
+    return figures
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m tests.bench.validate")
+    p.add_argument("--split", choices=("dev", "validation"), default="validation")
+    p.add_argument("--count", type=int, default=40)
+    p.add_argument("--seed", type=int, default=5)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--keep", help="generate into this folder and keep it")
+    p.add_argument("--json-out")
+    p.add_argument("--mistakes", action="store_true", help="list every wrong value")
+    return p
+
+
+def _print(f: dict[str, Any], *, show_mistakes: bool) -> None:
+    print(f"split {f['split']} seed {f['seed']}: {f['files']} files, {f['declarations']} decl.")
+    for name in FIELD_NAMES:
+        print(f"  {name:<14} {f['field_accuracy'][name]:7.1%}")
+    print(f"  {'signature':<14} {f['signature_accuracy']:7.1%}")
+    print(f"  {'batch split':<14} {f['batch_split_accuracy']:7.1%}")
+    print(f"  silent errors  {f['silent_errors']}   (wrong with confidence >= 0.9)")
+    print(f"  share >= 0.9   {f['sure_share']:7.1%}")
+    print(f"  file errors    {f['file_errors']}")
+    print(f"  CPU s / page   {f['cpu_s_per_page']:.2f} ({f['pages']} pages, {f['seconds']:.0f} s)")
+    for m in f["mistakes"] if show_mistakes else [m for m in f["mistakes"] if m["silent"]]:
+        flag = "SILENT " if m["silent"] else ""
+        print(
+            f"  {flag}{Path(m['file']).name} {m['field']}: want {m['truth']!r} "
+            f"got {m['got']!r} ({m['confidence']:.2f})"
+        )
+
+
+if __name__ == "__main__":
+    main()
