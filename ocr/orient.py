@@ -38,13 +38,23 @@ def _stripedness(mask: np.ndarray) -> tuple[float, float]:
 def rotate_small(mask: np.ndarray, angle: float) -> np.ndarray:
     h, w = mask.shape
     m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-    out = cv2.warpAffine(mask.astype(np.uint8), m, (w, h), flags=cv2.INTER_NEAREST, borderValue=0)
-    return out
+    src = mask.astype(np.uint8, copy=False)
+    return cv2.warpAffine(src, m, (w, h), flags=cv2.INTER_NEAREST, borderValue=0)
+
+
+def _row_stripedness(mask: np.ndarray) -> float:
+    rows = mask.sum(axis=1, dtype=np.int64).astype(np.float64)
+    return float(np.square(np.diff(rows)).sum())
 
 
 def find_skew(mask: np.ndarray, limit: float = 6.0) -> float:
+    scores: dict[float, float] = {}  # the finer passes revisit the coarse winner
+
     def score(a: float) -> float:
-        return _stripedness(rotate_small(mask, a))[0]
+        key = round(float(a), 6)
+        if key not in scores:
+            scores[key] = _row_stripedness(rotate_small(mask, a))
+        return scores[key]
 
     best = max(np.arange(-limit, limit + 0.01, 1.0), key=score)
     mid = max(np.arange(best - 0.5, best + 0.51, 0.25), key=score)

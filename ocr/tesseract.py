@@ -66,6 +66,21 @@ def _as_pil(image: np.ndarray) -> Image.Image:
     return Image.fromarray(np.ascontiguousarray(image))
 
 
+def _set_image(api: object, image: np.ndarray) -> None:
+    """Hand the pixels over as they are: no PIL image, no BMP encoding in between."""
+    pixels = np.ascontiguousarray(image, dtype=np.uint8)
+    if pixels.ndim == 2:
+        depth = 1
+    elif pixels.ndim == 3 and pixels.shape[2] in (3, 4):
+        depth = pixels.shape[2]
+    else:
+        raise UnreadablePage(f"cannot read an image of shape {pixels.shape}")
+    height, width = pixels.shape[:2]
+    api.SetImageBytes(  # type: ignore[attr-defined]
+        pixels.tobytes(), width, height, depth, width * depth
+    )
+
+
 class TesserocrEngine:
     """In-process Tesseract; create through :func:`get_engine`, never at import."""
 
@@ -91,7 +106,7 @@ class TesserocrEngine:
     def read_words(self, image: np.ndarray, *, psm: int, dpi: int, lang: str = LANG) -> list[Word]:
         api = self._api(psm, lang)
         try:
-            api.SetImage(_as_pil(image))  # type: ignore[attr-defined]
+            _set_image(api, image)
             api.SetSourceResolution(int(dpi))  # type: ignore[attr-defined]
             if not api.Recognize():  # type: ignore[attr-defined]
                 return []
