@@ -22,11 +22,13 @@ from rapidfuzz import fuzz
 
 from ocr.layout import Box, Layout
 from ocr.profile import FormProfile
-from ocr.tesseract import PSM_BLOCK, Engine, Word
+from ocr.tesseract import PSM_BLOCK, PSM_LINE, Engine, Word
 
 LABEL_DPI = 200.0  # the stacked read is also the first value read
 _TITLE_WIDTH = 45  # longest run read, in run heights
 _PAD = 12
+_BORDER_READS = frozenset({"I", "l", "|", "[", "]", "!"})
+_MAX_REREAD = 6  # short empty runs read again on their own, per page
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +84,8 @@ def body_text(layout: Layout) -> set[Box]:
             body.add(s)
             continue
         above = [b for b in body if 0 <= s.y0 - b.y1 <= th * 1.2 and abs(b.x0 - s.x0) <= th]
-        if above and s.w >= 0.25 * column:
+        tight = [b for b in above if s.y0 - b.y1 <= 0.6 * th and s.h <= 1.15 * b.h]
+        if above and (s.w >= 0.25 * column or tight):
             body.add(s)
     return body
 
@@ -151,6 +154,8 @@ def read_strips(
                 line=i,
             )
         )
+    for i in _short_unread(pairs, buckets, layout.text_height / layout.scale):
+        buckets[i] = _read_alone(grey, pairs[i][1], dpi, engine, i)
     strips = [
         Strip(seg, tuple(sorted(b, key=lambda w: w.left)))
         for (seg, _), b in zip(pairs, buckets, strict=True)
@@ -159,9 +164,48 @@ def read_strips(
     return strips, float(np.mean(confs)) if confs else 0.0
 
 
+def _short_unread(
+    pairs: Sequence[tuple[Box, Box]], buckets: Sequence[list[Word]], th: float
+) -> list[int]:
+    """Short runs of text height the stacked read left empty: a short label such as
+    "Län:" in small or condensed print is often dropped among longer lines."""
+    out = [
+        i
+        for i, ((seg, _), b) in enumerate(zip(pairs, buckets, strict=True))
+        if not b and 0.6 * th <= seg.h <= 1.6 * th and seg.w <= 6 * seg.h
+    ]
+    return out[:_MAX_REREAD]
+
+
+def _read_alone(grey: np.ndarray, crop: Box, dpi: float, engine: Engine, line: int) -> list[Word]:
+    """One short run read on its own as a single line, at full resolution."""
+    h_img, w_img = grey.shape[:2]
+    sub = grey[max(0, crop.y0) : min(h_img, crop.y1), max(0, crop.x0) : min(w_img, crop.x1)]
+    if sub.size == 0:
+        return []
+    pad = max(_PAD, sub.shape[0] // 2)
+    img = cv2.copyMakeBorder(sub, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
+    words = engine.read_words(img, psm=PSM_LINE, dpi=int(dpi))
+    return [
+        Word(
+            w.text,
+            crop.x0 + w.left - pad,
+            crop.y0 + w.top - pad,
+            crop.x0 + w.right - pad,
+            crop.y0 + w.bottom - pad,
+            conf=w.conf,
+            line=line,
+        )
+        for w in words
+        if any(ch.isalnum() for ch in w.text)
+    ]
+
+
 def match_label(strip: Strip, variants: Sequence[tuple[str, str]]) -> Label | None:
     """The best label variant at the start of a strip, or None."""
     words = strip.words
+    if len(words) > 1 and words[0].text in _BORDER_READS:
+        words = words[1:]  # a table's left border read as a letter: "I Län"
     best: tuple[float, int, str] | None = None
     for k in range(1, min(4, len(words)) + 1):
         cand = norm("".join(w.text for w in words[:k]))

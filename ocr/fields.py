@@ -37,6 +37,7 @@ class Region:
     label: Label
     box: Box | None  # None: nothing found near the label
     where: str  # "inline", "right", "above", "below"
+    reach: float = 0.0  # how far a value line may be from the label (full resolution)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +64,7 @@ def _column_end(label: Label, labels: Sequence[Label], page_w: int) -> int:
 
 
 def _neighbour_line(
-    label: Label, segs: Sequence[Box], x0: int, x1: int, up: bool, th: float
+    label: Label, segs: Sequence[Box], x0: int, x1: int, up: bool, reach: float
 ) -> Box | None:
     """Union of the runs on the nearest line above/below the label, within [x0, x1)."""
     lab = label.segment
@@ -78,7 +79,7 @@ def _neighbour_line(
         return None
     nearest = max(cands, key=lambda s: s.y1) if up else min(cands, key=lambda s: s.y0)
     dist = lab.y0 - nearest.y1 if up else nearest.y0 - lab.y1
-    if dist > _NEAR * th:
+    if dist > reach:
         return None
     line = [s for s in cands if s.v_overlap(nearest) >= 0.5]
     box = line[0]
@@ -137,11 +138,12 @@ def locate(scan: PageScan, layout: Layout, page_w: int) -> dict[str, Region]:
     gaps_up: list[float] = []
     gaps_down: list[float] = []
     near: dict[str, tuple[Box | None, Box | None]] = {}
+    reach = max(_NEAR * th, 0.6 * _label_pitch(pending))
     for lab in pending:
         end = _column_end(lab, labels, page_w)
         x0 = lab.box.x0 - int(th)
-        up = _not_prose(_neighbour_line(lab, segs, x0, end, True, th), scan.strips)
-        down = _not_prose(_neighbour_line(lab, segs, x0, end, False, th), scan.strips)
+        up = _not_prose(_neighbour_line(lab, segs, x0, end, True, reach), scan.strips)
+        down = _not_prose(_neighbour_line(lab, segs, x0, end, False, reach), scan.strips)
         near[lab.key] = (up, down)
         if up is not None:
             gaps_up.append(lab.segment.y0 - up.y1)
@@ -151,12 +153,20 @@ def locate(scan: PageScan, layout: Layout, page_w: int) -> dict[str, Region]:
     beside = sum(r.where in ("inline", "right") for r in regions.values())
     for lab in pending:
         if lab.key == "signature" and beside > len(regions) / 2:
-            regions[lab.key] = Region(lab, None, "right")
+            regions[lab.key] = Region(lab, None, "right", reach)
             continue
         up, down = near[lab.key]
         box = up if go_up else down
-        regions[lab.key] = Region(lab, box, "above" if go_up else "below")
+        regions[lab.key] = Region(lab, box, "above" if go_up else "below", reach)
     return _one_owner(regions)
+
+
+def _label_pitch(labels: Sequence[Label]) -> float:
+    """Typical distance from one label to the next below it (the form's row pitch),
+    0 when there are fewer than three labels to tell."""
+    tops = sorted(lab.segment.y0 for lab in labels)
+    steps = [b - a for a, b in zip(tops, tops[1:], strict=False) if b > a]
+    return float(np.median(steps)) if len(steps) >= 2 else 0.0
 
 
 def _gap(region: Region) -> float:
@@ -182,7 +192,7 @@ def _one_owner(regions: dict[str, Region]) -> dict[str, Region]:
             ):
                 continue
             loser = b if _gap(ra) <= _gap(rb) else a
-            out[loser] = Region(out[loser].label, None, out[loser].where)
+            out[loser] = Region(out[loser].label, None, out[loser].where, out[loser].reach)
     return out
 
 
@@ -229,6 +239,8 @@ def _vote_up(
     up = near[first.key][0]
     if up is not None and first.segment.y0 - up.y1 <= 1.5 * pitch:
         score += 1
+    elif up is None:
+        score -= 0.5  # nothing but body text above the first label
     if near[last.key][1] is not None:
         score -= 1
     if score == 0 and gaps_up and not gaps_down:

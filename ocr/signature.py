@@ -23,17 +23,16 @@ _REACH = 4.5  # how far the region extends from the label, in text heights
 
 def signature_box(region: Region, th: float, page_w: int, page_h: int, col_end: int) -> Box:
     lab = region.label.box
+    reach = max(_REACH * th, 1.5 * region.reach)  # large row pitch: signed further away
     if region.where == "above":
-        return Box(max(0, lab.x0 - int(th)), max(0, int(lab.y0 - _REACH * th)), col_end, lab.y0 - 1)
+        return Box(max(0, lab.x0 - int(th)), max(0, int(lab.y0 - reach)), col_end, lab.y0 - 1)
     if region.where == "below":
-        return Box(
-            max(0, lab.x0 - int(th)), lab.y1 + 1, col_end, min(page_h, int(lab.y1 + _REACH * th))
-        )
+        return Box(max(0, lab.x0 - int(th)), lab.y1 + 1, col_end, min(page_h, int(lab.y1 + reach)))
     return Box(
         lab.x1 + int(th * 0.3),
         max(0, int(lab.y0 - 3.5 * th)),
         col_end,
-        min(page_h, int(lab.y1 + 2.0 * th)),
+        min(page_h, int(lab.y1 + max(2.0 * th, reach - 2.5 * th))),
     )
 
 

@@ -22,6 +22,9 @@ def parse_email(text: str) -> Parsed:
     value = _LABEL.sub("", text.strip())
     repaired = value
     value = _AT.sub("@", value)
+    guessed = "@" not in value and value.count("Q") == 1
+    if guessed:  # an italic or handwritten @ is read as a capital Q
+        value = value.replace("Q", "@")
     value = _DOT.sub(".", value)
     value = value.strip(_EDGE).lower()
     value = _TLD_COMMA.sub(r".\1", value)
@@ -31,4 +34,5 @@ def parse_email(text: str) -> Parsed:
     if not _SHAPE.match(value):
         return Parsed(value=value, valid=False, certainty=0.1, raw=text)
     tidy = repaired.strip(_EDGE).lower() == value
-    return Parsed(value=value, valid=True, certainty=1.0 if tidy else 0.85, raw=text)
+    certainty = 0.6 if guessed else 1.0 if tidy else 0.85
+    return Parsed(value=value, valid=True, certainty=certainty, raw=text)
