@@ -28,7 +28,8 @@ LABEL_DPI = 200.0  # the stacked read is also the first value read
 _TITLE_WIDTH = 45  # longest run read, in run heights
 _PAD = 12
 _BORDER_READS = frozenset({"I", "l", "|", "[", "]", "!"})
-_MAX_REREAD = 6  # short empty runs read again on their own, per page
+_MAX_REREAD = 6  # runs read again on their own, per page and kind
+_DOUBT = 80.0  # word confidence below which a label-like first word is read again
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +157,13 @@ def read_strips(
         )
     for i in _short_unread(pairs, buckets, layout.text_height / layout.scale):
         buckets[i] = _read_alone(grey, pairs[i][1], dpi, engine, i)
+    for i in _doubtful_leads(buckets):
+        first = buckets[i][0]
+        again = _read_alone(
+            grey, Box(first.left, first.top, first.right, first.bottom), dpi, engine, i
+        )
+        if len(again) == 1 and again[0].conf > first.conf:
+            buckets[i][0] = again[0]
     strips = [
         Strip(seg, tuple(sorted(b, key=lambda w: w.left)))
         for (seg, _), b in zip(pairs, buckets, strict=True)
@@ -173,6 +181,17 @@ def _short_unread(
         i
         for i, ((seg, _), b) in enumerate(zip(pairs, buckets, strict=True))
         if not b and 0.6 * th <= seg.h <= 1.6 * th and seg.w <= 6 * seg.h
+    ]
+    return out[:_MAX_REREAD]
+
+
+def _doubtful_leads(buckets: Sequence[list[Word]]) -> list[int]:
+    """Runs whose first word looks like a label ("Roll:") but was read unsurely: a small
+    label before a larger handwritten value is often misread in the stacked read."""
+    out = [
+        i
+        for i, b in enumerate(buckets)
+        if len(b) > 1 and b[0].text.endswith(":") and b[0].conf < _DOUBT and len(b[0].text) <= 8
     ]
     return out[:_MAX_REREAD]
 

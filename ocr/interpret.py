@@ -108,6 +108,11 @@ def parse_readings(
         agrees: dict[str, bool | None] = {name: None for name, _ in parsed}
         if witnesses and key in witnesses:
             agrees = {name: _witnessed(p, witnesses[key].text) for name, p in parsed}
+            fallback = _parse(key, witnesses[key].text)
+            if _score(fallback, witnesses[key])[0] > _score(parsed, reading)[0]:
+                # only the first read parses (an italic "@" the other language misses)
+                parsed, reading = fallback, witnesses[key]
+                agrees = {name: None for name, _ in parsed}
         if reread is not None and key not in (witnesses or {}) and not _good(parsed, reading):
             second = reread(key)
             parsed2 = _parse(key, second.text)
