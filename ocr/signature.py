@@ -110,7 +110,7 @@ def detect_signature(
         )
         bbox = _fraction(bx, page_w, page_h)
     else:
-        conf = 0.99 if size < 0.1 else 0.6
+        conf = 0.99 if size < 0.03 else 0.6  # a small scribble is a hurried signature
         bbox = _fraction(full, page_w, page_h)
     return SignatureFinding(present=present, confidence=conf, page=page_number, bbox=bbox)
 
