@@ -25,6 +25,7 @@ def _root() -> None:
     """Signatory registry: scanned, signed declarations in, a verified list out."""
     # a callback keeps `signreg extract …` a subcommand even while it is the only one
 
+
 # Command modules register on `app` when imported.
 from api.cli import extract as _extract  # noqa: E402,F401
 from api.cli import ingest as _ingest  # noqa: E402,F401
