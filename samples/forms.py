@@ -10,6 +10,7 @@ from samples.canvas import A4_MM, BLACK, Box, Canvas
 from samples.layouts import DRAW, BlockStyle, block_height_mm
 from samples.plan import DocPlan, FormPlan
 from samples.signature import INKS, draw_signature
+from samples.split import HAND_PT_SCALE
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +30,7 @@ def _style(plan: DocPlan, form: FormPlan, rng: random.Random) -> BlockStyle:
         label_font=plan.font.bold if rng.random() < 0.4 else plan.font.regular,
         label_pt=plan.label_pt,
         value_font=plan.value_font,
-        value_pt=plan.value_pt * (1.1 if hand else 1.0),
+        value_pt=plan.value_pt * (1.1 * HAND_PT_SCALE.get(plan.value_font, 1.0) if hand else 1.0),
         value_ink=INKS[form.ink] if hand else BLACK,
         hand=hand,
         row_pitch_mm=plan.row_pitch_mm,

@@ -2,8 +2,9 @@
 
 A third split, ``validation``, is for checking that a change generalises before the
 final held-out measurement: fonts neither other split uses, geometry wider than dev on
-both sides, the held-out label wordings (not the held-out titles) and hand values in
-Comic Neue Light/Italic. Tune on dev, check on validation, never look at heldout.
+both sides, the held-out label wordings (not the held-out titles) and hand-printed values
+in handwriting fonts dev does not use. Tune on dev, check on validation, never look at
+heldout.
 
 Both splits contain every layout family, document kind and scanner mode (see
 ``FAMILIES`` etc. in :mod:`samples.plan`); what differs is listed here. A reader who
@@ -14,7 +15,10 @@ wants to know what the engine has never been tuned on reads :data:`SPLITS`.
 | document fonts       | DejaVu Sans/Serif,                  | FreeSans/FreeSerif, Carlito,      |
 |                      | Liberation Sans/Serif               | Caladea, Linux Libertine, URW     |
 |                      |                                     | Nimbus Sans/Roman, C059, P052     |
-| print-style values   | Comic Neue                          | dkg (fifthhorseman), upright      |
+| hand-printed values  | Comic Neue Regular/Bold;            | dkg (fifthhorseman), upright      |
+|                      | handwriting: SteveHand (sjfonts),   |                                   |
+|                      | Purisa, Purisa Oblique (tlwg),      |                                   |
+|                      | Klee One Regular/SemiBold           |                                   |
 | signature fonts      | Dancing Script, Kaushan Script,     | Femkeklaver, dkg italic, Breip,   |
 |                      | Comic Neue Bold Italic              | Rufscript, URW Z003               |
 | page margin (mm)     | 20–26                               | 13–19                             |
@@ -31,7 +35,8 @@ wants to know what the engine has never been tuned on reads :data:`SPLITS`.
 |----------------------|----------------------------------------------------------------|
 | document fonts       | URW Bookman, URW Gothic, DejaVu Sans/Serif Condensed,          |
 |                      | Liberation Sans Narrow, Liberation Mono                        |
-| print-style values   | Comic Neue Light, Comic Neue Italic                            |
+| hand-printed values  | Comic Neue Light, Comic Neue Italic; handwriting Delphine      |
+|                      | (sjfonts), Yusei Magic                                         |
 | signature fonts      | Dancing Script Bold, Comic Neue Light Italic (dev's families)  |
 | page margin (mm)     | 12–28                                                          |
 | body text (pt)       | 9.5–12.5                                                       |
@@ -42,6 +47,9 @@ wants to know what the engine has never been tuned on reads :data:`SPLITS`.
 | form title wording   | texts.TITLES                                                   |
 | labels               | as heldout: held-out labels as often as the canonical one      |
 
+The Because We… handwriting fonts (fonts-bwht) print no values: they have no å, ä or ö.
+Handwriting fonts drawn unusually small or large for their point size are scaled
+(:data:`HAND_PT_SCALE`).
 Humor Sans is not used: it has no å, ä or ö and sets everything in capitals, so the
 truth could not be what is printed. Femkeklaver (no å, outlined digits) and Breip
 (digits Tesseract reads as letters: 2023 → VOV3) only sign.
@@ -135,6 +143,11 @@ SPLITS: dict[str, SplitSpec] = {
         hand_fonts=(
             f"{_OT}/comic-neue/ComicNeue-Regular.otf",
             f"{_OT}/comic-neue/ComicNeue-Bold.otf",
+            f"{_TT}/sjfonts/SteveHand.ttf",
+            f"{_TT}/tlwg/Purisa.ttf",
+            f"{_TT}/tlwg/Purisa-Oblique.ttf",
+            f"{_TT}/klee/KleeOne-Regular.ttf",
+            f"{_TT}/klee/KleeOne-SemiBold.ttf",
         ),
         signature_fonts=(
             f"{_OT}/dancingscript/DancingScript-Regular.otf",
@@ -236,6 +249,8 @@ SPLITS: dict[str, SplitSpec] = {
         hand_fonts=(
             f"{_OT}/comic-neue/ComicNeue-Light.otf",
             f"{_OT}/comic-neue/ComicNeue-Italic.otf",
+            f"{_TT}/sjfonts/Delphine.ttf",
+            f"{_TT}/yusei-magic/YuseiMagic-Regular.ttf",
         ),
         signature_fonts=(
             f"{_OT}/dancingscript/DancingScript-Bold.otf",
@@ -248,6 +263,16 @@ SPLITS: dict[str, SplitSpec] = {
         row_pitch_mm=((7.0, 10.0), (13.0, 17.0)),
         label_col_mm=((28.0, 42.0), (55.0, 68.0)),
     ),
+}
+
+
+# Hand fonts whose letters are far from the usual size for their point size (x-height
+# 0.39 em in Delphine, 0.60 em in SteveHand; about 0.5 in the others) are drawn scaled so
+# that hand-printed values are about as large as the other splits' (a person writes at
+# the size the form's line invites, whatever the font file says).
+HAND_PT_SCALE: dict[str, float] = {
+    f"{_TT}/sjfonts/Delphine.ttf": 1.25,
+    f"{_TT}/sjfonts/SteveHand.ttf": 0.85,
 }
 
 

@@ -27,6 +27,7 @@ class Score:
     batch_right: int = 0
     silent_errors: int = 0
     truth_values: int = 0
+    values_right: int = 0  # right among the values the truth has
     sure_values: int = 0
     mistakes: list[dict[str, Any]] = field(default_factory=list)
 
@@ -54,6 +55,7 @@ class Score:
             self.truth_values += want is not None
             ok = norm(got["value"]) == norm(want)
             self.right[name] += ok
+            self.values_right += ok and want is not None
             sure = got["value"] is not None and got["confidence"] >= SURE
             self.sure_values += sure and want is not None
             if not ok:
@@ -93,6 +95,8 @@ class Score:
             "batch_split_accuracy": self.batch_right / max(1, self.files),
             "silent_errors": self.silent_errors,
             "sure_share": self.sure_values / max(1, self.truth_values),
+            "value_accuracy": self.values_right / max(1, self.truth_values),
+            "truth_values": self.truth_values,
         }
 
 

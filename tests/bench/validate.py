@@ -39,8 +39,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     seconds = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     score = Score()
+    by_font: dict[str, Score] = {}
     for o in outcomes:
-        score.add_file(o.line, truths[o.line["file"]])
+        truth = truths[o.line["file"]]
+        score.add_file(o.line, truth)
+        font = truth["variant"]["value_font"]
+        for group in {font, "typed" if font == "typed" else "(all hand-printed)"}:
+            by_font.setdefault(group, Score()).add_file(o.line, truth)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     figures = {
         "split": args.split,
@@ -49,12 +54,20 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "pages": pages,
         "seconds": seconds,
         "cpu_s_per_page": cpu / max(1, pages),
+        "by_value_font": {font: _group(s) for font, s in sorted(by_font.items())},
         "mistakes": score.mistakes,
     }
     _print(figures, show_mistakes=args.mistakes)
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(figures, indent=1, ensure_ascii=False))
     return figures
+
+
+def _group(score: Score) -> dict[str, Any]:
+    """Values right, sure and silently wrong among the documents of one value font."""
+    s = score.summary()
+    keys = ("files", "truth_values", "value_accuracy", "sure_share", "silent_errors")
+    return {k: s[k] for k in keys}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -79,6 +92,12 @@ def _print(f: dict[str, Any], *, show_mistakes: bool) -> None:
     print(f"  share >= 0.9   {f['sure_share']:7.1%}")
     print(f"  file errors    {f['file_errors']}")
     print(f"  CPU s / page   {f['cpu_s_per_page']:.2f} ({f['pages']} pages, {f['seconds']:.0f} s)")
+    print(f"  values right   {f['value_accuracy']:7.1%} of {f['truth_values']}, by value font:")
+    for font, g in f["by_value_font"].items():
+        print(
+            f"    {font:<24} {g['value_accuracy']:7.1%} of {g['truth_values']:>3} values "
+            f"({g['files']} files), sure {g['sure_share']:6.1%}, silent {g['silent_errors']}"
+        )
     for m in f["mistakes"] if show_mistakes else [m for m in f["mistakes"] if m["silent"]]:
         flag = "SILENT " if m["silent"] else ""
         print(

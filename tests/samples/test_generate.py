@@ -185,3 +185,14 @@ def test_signature_styles_cover_script_fonts_of_the_split(sets: dict[str, list[P
             if d["signature"]["present"]
         }
         assert styles and styles <= fonts | {"scribble"}
+
+
+def test_dev_and_validation_hand_print_in_handwriting_fonts_of_their_own() -> None:
+    """Hand-printed values are not all Comic Neue: each split has handwriting fonts
+    (different families per split), and the held-out split's are none of them."""
+    dev, val, held = (set(SPLITS[s].hand_fonts) for s in ("dev", "validation", "heldout"))
+    family = {p: Path(p).stem.split("-")[0] for p in dev | val | held}
+    for fonts in (dev, val):
+        assert {family[p] for p in fonts} - {"ComicNeue"}
+    assert not {family[p] for p in dev} & {family[p] for p in val} - {"ComicNeue"}
+    assert not (dev | val) & held
