@@ -80,6 +80,14 @@ def _bullets(canvas: Canvas, plan: DocPlan, form: FormPlan, y: float) -> float:
     return y + 2
 
 
+def _bullets_height(canvas: Canvas, plan: DocPlan, form: FormPlan) -> float:
+    width = A4_MM[0] - 2 * plan.margin_mm - 7
+    items = texts.BULLETS[form.declaration]
+    return (
+        sum(canvas.paragraph_height(width, i, plan.font.regular, plan.body_pt) for i in items) + 2
+    )
+
+
 def draw_form(plan: DocPlan, form: FormPlan, rng: random.Random) -> DrawnForm:
     dpi = plan.scan.dpi
     style = _style(plan, form, rng)
@@ -100,28 +108,30 @@ def draw_form(plan: DocPlan, form: FormPlan, rng: random.Random) -> DrawnForm:
         page = first
         paras = texts.pick_paragraphs(rng, form.declaration, rng.randint(1, 3))
         y = _body(page, plan, paras, y, bottom - block_h - 12)
-        if rng.random() < 0.6 and y + 30 < bottom - block_h:
+        if rng.random() < 0.6 and y + _bullets_height(page, plan, form) + 6 < bottom - block_h:
             y = _bullets(page, plan, form, y)
+    intro, gap = None, 2.0
     if plan.family == "letterhead":
         title = texts.IN_SENTENCE[form.declaration]
         intro = rng.choice(texts.LETTERHEAD_INTROS).format(org=form.letterhead_org, title=title)
-        y = page.paragraph(
-            plan.margin_mm,
-            y + 4,
-            A4_MM[0] - 2 * plan.margin_mm,
-            intro,
-            plan.font.regular,
-            plan.body_pt,
-        )
+        gap = 4.0
     elif rng.random() < 0.5:
-        y = page.paragraph(
-            plan.margin_mm,
-            y + 2,
-            A4_MM[0] - 2 * plan.margin_mm,
-            rng.choice(texts.BLOCK_INTROS),
-            plan.font.regular,
-            plan.body_pt,
-        )
+        intro = rng.choice(texts.BLOCK_INTROS)
+    width = A4_MM[0] - 2 * plan.margin_mm
+    # the intro sentence goes in only where it fits above the block: printed text never
+    # overlaps the labels (a form whose block was pulled up into the text reads as no form)
+    if (
+        intro
+        and y + gap + page.paragraph_height(width, intro, plan.font.regular, plan.body_pt) + 4
+        <= bottom - block_h
+    ):
+        y = page.paragraph(plan.margin_mm, y + gap, width, intro, plan.font.regular, plan.body_pt)
+    if y + 4 > bottom - block_h:
+        # the block does not fit under the text: it goes on a page of its own, as a real
+        # form would, rather than being pulled up over the printed text
+        page = Canvas.a4(dpi, plan.page_mode)
+        pages.append(page)
+        y = plan.margin_mm + 5
     top = min(y + 4, bottom - block_h)
     block = DRAW[plan.family](page, style, form.printed, top)
     signed = None
