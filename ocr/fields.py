@@ -104,8 +104,14 @@ def _right(label: Label, segs: Sequence[Box], x1: int, th: float) -> Box | None:
     return box
 
 
-def locate(scan: PageScan, layout: Layout, page_w: int) -> dict[str, Region]:
-    """The value region of every label found on the page (best label per key)."""
+def locate(
+    scan: PageScan, layout: Layout, page_w: int, go_up: bool | None = None
+) -> dict[str, Region]:
+    """The value region of every label found on the page (best label per key).
+
+    ``go_up`` forces values above (``True``) or below (``False``) their labels where
+    nothing is beside them; ``None`` lets the labels vote (:func:`_vote_up`).
+    """
     inv = 1.0 / layout.scale
     best: dict[str, Label] = {}
     for lab in scan.labels:
@@ -149,7 +155,8 @@ def locate(scan: PageScan, layout: Layout, page_w: int) -> dict[str, Region]:
             gaps_up.append(lab.segment.y0 - up.y1)
         if down is not None:
             gaps_down.append(down.y0 - lab.segment.y1)
-    go_up = _vote_up(pending, near, gaps_up, gaps_down)
+    if go_up is None:
+        go_up = _vote_up(pending, near, gaps_up, gaps_down)
     beside = sum(r.where in ("inline", "right") for r in regions.values())
     for lab in pending:
         if lab.key == "signature" and beside > len(regions) / 2:

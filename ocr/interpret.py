@@ -130,6 +130,17 @@ def parse_readings(
     return fields, flags
 
 
+def plausibility(readings: Mapping[str, Reading]) -> int:
+    """How many of the checked values (number, county, date, e-mail) parse as valid
+    under their labels: the evidence that values were matched to the right labels."""
+    return sum(
+        p.valid
+        for key, reading in readings.items()
+        for name, p in _parse(key, reading.text)
+        if name in CHECKED
+    )
+
+
 def _witnessed(parsed: Parsed, text: str) -> bool:
     """Does a read in another language show the same address (its "@" aside)?"""
     if parsed.value is None or "@" not in parsed.value:

@@ -18,10 +18,10 @@ import cv2
 
 from ocr import orient
 from ocr.batch import PageFacts, split
-from ocr.block import scan_page
-from ocr.fields import Reading, collect, locate, read_region
-from ocr.interpret import apply_lexicon, parse_readings
-from ocr.layout import Box, analyse
+from ocr.block import PageScan, scan_page
+from ocr.fields import Reading, Region, collect, locate, read_region
+from ocr.interpret import apply_lexicon, parse_readings, plausibility
+from ocr.layout import Box, Layout, analyse
 from ocr.limits import DEFAULT_LIMITS, Limits
 from ocr.model import DeclarationResult, Extraction, FieldValue, SignatureFinding
 from ocr.pages import PageImage, page_image, page_images
@@ -85,6 +85,32 @@ def _scan(page: PageImage, job_profiles: Sequence[FormProfile], engine_name: str
     return o, grey, layout, scan
 
 
+def _locate(
+    scan: PageScan, layout: Layout, page_w: int
+) -> tuple[dict[str, Region], dict[str, Reading]]:
+    """Value regions and the words the stacked read saw in them.
+
+    Where values sit above or below their labels, the labels' vote decides; where the
+    other reading makes more values parse (an organisation number, a county, a date
+    under their own labels rather than their neighbours'), the vote was misled (a label
+    hidden under a stamp, say) and the other reading is taken. No new OCR either way.
+    """
+    regions = locate(scan, layout, page_w)
+
+    def words(rs: dict[str, Region]) -> dict[str, Reading]:
+        return {key: collect(r, scan.strips) for key, r in rs.items() if key != "signature"}
+
+    collected = words(regions)
+    vertical = [r.where for r in regions.values() if r.where in ("above", "below")]
+    if not vertical:
+        return regions, collected
+    other = locate(scan, layout, page_w, go_up=vertical[0] != "above")
+    other_collected = words(other)
+    if plausibility(other_collected) > plausibility(collected):
+        return other, other_collected
+    return regions, collected
+
+
 def analyse_page(page: PageImage, profiles: Sequence[FormProfile], engine_name: str) -> PageResult:
     page = _paper_white(page)
     o, grey, layout, scan = _scan(page, profiles, engine_name)
@@ -92,9 +118,8 @@ def analyse_page(page: PageImage, profiles: Sequence[FormProfile], engine_name: 
         return PageResult(page.number, False, scan.profile, scan.continues, {}, None, ())
     engine = get_engine(engine_name)
     h, w = grey.shape[:2]
-    regions = locate(scan, layout, w)
+    regions, collected = _locate(scan, layout, w)
     th = layout.text_height / layout.scale
-    collected = {key: collect(r, scan.strips) for key, r in regions.items() if key != "signature"}
     # fields the page's language cannot spell are read again in theirs; the first read
     # stays as a witness
     readings = {

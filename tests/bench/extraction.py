@@ -180,6 +180,12 @@ def _print_table(f: dict[str, Any]) -> None:
             "≥ 99.5 %",
         ),
         (
+            "declaration identified",
+            pct(e["declaration_accuracy"]),
+            pct(b["declaration_accuracy"]) if b else "-",
+            "-",
+        ),
+        (
             "batch split (declarations/file)",
             pct(e["batch_split_accuracy"]),
             pct(b["batch_split_accuracy"]) if b else "-",

@@ -24,6 +24,7 @@ class Score:
     declarations: int = 0
     right: Counter[str] = field(default_factory=Counter)
     signature_right: int = 0
+    declaration_right: int = 0  # which declaration (form profile) was signed
     batch_right: int = 0
     silent_errors: int = 0
     truth_values: int = 0
@@ -61,6 +62,11 @@ class Score:
             if not ok:
                 self.silent_errors += sure
                 self._mistake(file, name, want, got, silent=sure)
+        if e is not None and e.get("declaration") == t["declaration"]:
+            self.declaration_right += 1
+        elif e is not None:
+            got_decl = {"value": e.get("declaration"), "confidence": 0.0}
+            self._mistake(file, "declaration", t["declaration"], got_decl, silent=False)
         present = bool(e and e["signature"]["present"])
         if present == t["signature"]["present"]:
             self.signature_right += 1
@@ -92,6 +98,7 @@ class Score:
             "declarations": self.declarations,
             "field_accuracy": {name: self.right[name] / n for name in FIELD_NAMES},
             "signature_accuracy": self.signature_right / n,
+            "declaration_accuracy": self.declaration_right / n,
             "batch_split_accuracy": self.batch_right / max(1, self.files),
             "silent_errors": self.silent_errors,
             "sure_share": self.sure_values / max(1, self.truth_values),

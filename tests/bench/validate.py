@@ -87,6 +87,7 @@ def _print(f: dict[str, Any], *, show_mistakes: bool) -> None:
     for name in FIELD_NAMES:
         print(f"  {name:<14} {f['field_accuracy'][name]:7.1%}")
     print(f"  {'signature':<14} {f['signature_accuracy']:7.1%}")
+    print(f"  {'declaration':<14} {f['declaration_accuracy']:7.1%}")
     print(f"  {'batch split':<14} {f['batch_split_accuracy']:7.1%}")
     print(f"  silent errors  {f['silent_errors']}   (wrong with confidence >= 0.9)")
     print(f"  share >= 0.9   {f['sure_share']:7.1%}")

@@ -83,3 +83,29 @@ def test_pytesseract_fallback_reads_the_same(dev_samples) -> None:
 def test_unknown_engine_is_refused(dev_samples) -> None:
     with pytest.raises(ValueError, match="unknown OCR engine"):
         ocr.extract(dev_samples[0][0], engine="nope")
+
+
+def test_hidden_first_label_does_not_shift_values(dev_sample) -> None:
+    """Labels above their values, the first label hidden (a sticker, a stamp) and the
+    last field blank: the labels' vote alone pairs each value with the label under it;
+    the values that parse (number, county, date) show the right pairing."""
+    data, truth = dev_sample(1, 13)  # label_above, one page, 300 dpi, upright
+    assert truth["variant"]["layout"] == "label_above"
+    want = truth["declarations"][0]["fields"]
+    page = next(page_images(open_pdf(data)))
+    img = page.image.copy()
+    h, w = img.shape[:2]
+    x0, y0, x1, y1 = truth["declarations"][0]["value_boxes"]["organisation"]["bbox"]
+    value_h = (y1 - y0) * h
+    band = slice(int(y0 * h - 4 * value_h), int(y0 * h - 0.6 * value_h))
+    paper = np.median(img)
+    img[band, : int(0.6 * w)] = paper  # over the first label
+    ex0, ey0, ex1, ey1 = truth["declarations"][0]["value_boxes"]["email"]["bbox"]
+    img[int(ey0 * h) - 3 : int(ey1 * h) + 3, int(ex0 * w) - 3 : int(ex1 * w) + 3] = paper
+
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, format="PNG", dpi=(page.dpi, page.dpi))
+    decl = ocr.extract(img2pdf.convert(buf.getvalue())).declarations[0]
+    assert decl.fields["email"].value is None  # left blank, not borrowed
+    for name in ("organisation_number", "county", "signed_date", "signatory_name"):
+        assert decl.fields[name].value == want[name], name
