@@ -261,12 +261,10 @@ def match_label(strip: Strip, variants: Sequence[tuple[str, str]]) -> Label | No
 
 
 def identify(strips: Sequence[Strip], profiles: Sequence[FormProfile]) -> str | None:
-    """The form whose phrases stand in a title (a run taller than the text around it)."""
-    if not strips:
-        return None
-    usual = float(np.median([s.segment.h for s in strips]))
-    titles = [s for s in strips if s.segment.h >= usual * 1.3]
-    text = " ".join(" ".join(w.text for w in s.words) for s in titles).lower()
+    """The form whose identifying phrases stand in the runs read (a title, a letterhead
+    sentence naming the declaration). A title set in wide letters falls apart into
+    several runs, so the runs are joined in reading order before matching."""
+    text = " ".join(" ".join(w.text for w in s.words) for s in strips).lower()
     best: tuple[float, str] | None = None
     for p in profiles:
         for phrase in p.identify:
@@ -274,6 +272,30 @@ def identify(strips: Sequence[Strip], profiles: Sequence[FormProfile]) -> str | 
             if score >= 88 and (best is None or score > best[0]):
                 best = (score, p.slug)
     return None if best is None else best[1]
+
+
+def title_runs(layout: Layout) -> list[Box]:
+    """Runs taken for body text that may be the form's title: the tallest two in the
+    upper half of the page, taller than the text around them (layout scale)."""
+    th = layout.text_height
+    half = layout.mask.shape[0] / 2
+    tall = [s for s in body_text(layout) if s.y1 <= half and s.h >= th * 1.15]
+    return sorted(tall, key=lambda s: -s.h)[:2]
+
+
+def read_title(grey: np.ndarray, dpi: float, layout: Layout, engine: Engine) -> list[Strip]:
+    """The title runs read one by one at the label resolution (only where the stacked
+    read named no form: a long title set like a line of text)."""
+    f = min(1.0, LABEL_DPI / dpi)
+    small = grey if f == 1.0 else cv2.resize(grey, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+    out = []
+    for i, seg in enumerate(title_runs(layout)):
+        m = max(1, int(seg.h * 0.15))
+        crop = Box(seg.x0 - m, seg.y0 - m, seg.x1 + m, seg.y1 + m).scaled(f / layout.scale)
+        out.append(
+            Strip(seg.scaled(1 / layout.scale), tuple(_read_alone(small, crop, dpi * f, engine, i)))
+        )
+    return out
 
 
 _PAGE_OF = re.compile(r"sida\s*(\d+)\s*(?:av|/)\s*(\d+)|^\s*(\d+)\s*av\s*(\d+)\s*$", re.IGNORECASE)
@@ -296,10 +318,13 @@ def scan_page(
     strips, conf = read_strips(grey, dpi, layout, engine)
     variants = sorted({pair for p in profiles for pair in p.all_labels})
     labels = [lab for s in strips if (lab := match_label(s, variants)) is not None]
+    profile = identify(strips, profiles)
+    if profile is None and len({lab.key for lab in labels}) >= 3:
+        profile = identify(read_title(grey, dpi, layout, engine), profiles)
     return PageScan(
         continues=_continues(strips),
         strips=tuple(strips),
         labels=tuple(labels),
-        profile=identify(strips, profiles),
+        profile=profile,
         mean_conf=conf,
     )

@@ -6,9 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from ocr.block import Strip, identify
 from ocr.errors import InvalidInput
+from ocr.layout import Box
 from ocr.model import FIELD_NAMES
 from ocr.profile import LABEL_FIELDS, PLACE_DATE, FormProfile, load_profiles, profile_from_toml
+from ocr.tesseract import Word
 
 MINIMAL = """
 slug = "test-form"
@@ -83,3 +86,21 @@ def test_bad_profile_says_what_is_wrong(text: str, complaint: str) -> None:
     with pytest.raises(InvalidInput) as err:
         profile_from_toml(text)
     assert complaint in str(err.value)
+
+
+def _strip(*words: str) -> Strip:
+    ws = tuple(Word(t, 100 * i, 0, 100 * i + 90, 40, 95.0, 0) for i, t in enumerate(words))
+    return Strip(Box(0, 0, 100 * len(words), 40), ws)
+
+
+@pytest.mark.parametrize(
+    ("runs", "slug"),
+    [
+        # a title in wide letters falls apart into runs of one word each
+        ((("Avsiktsförklaring",), ("Jämställd",), ("industri",)), "jamstalld-industri"),
+        ((("CEMR-deklarationen", "för", "jämställdhet"),), "cemr-charter"),
+        ((("Organisation",), ("Län",), ("Befattning",)), None),  # labels only: say so
+    ],
+)
+def test_identify_joins_runs(runs: tuple[tuple[str, ...], ...], slug: str | None) -> None:
+    assert identify([_strip(*r) for r in runs], load_profiles()) == slug
