@@ -21,7 +21,7 @@ from ocr.batch import PageFacts, split
 from ocr.block import PageScan, scan_page
 from ocr.fields import Reading, Region, collect, locate, read_region
 from ocr.interpret import apply_lexicon, parse_readings, plausibility
-from ocr.layout import Box, Layout, analyse
+from ocr.layout import Layout, analyse
 from ocr.limits import DEFAULT_LIMITS, Limits
 from ocr.model import DeclarationResult, Extraction, FieldValue, SignatureFinding
 from ocr.pages import PageImage, page_image, page_images
@@ -138,9 +138,12 @@ def analyse_page(page: PageImage, profiles: Sequence[FormProfile], engine_name: 
     if sig_region is None:
         signature = no_label(page.number)
     else:
-        blank: list[Box] = [lab.segment for lab in scan.labels]
         # values read as print (handwriting reads as weak junk and stays)
-        blank += [r.box for r in readings.values() if r.box is not None and r.conf >= PRINT_CONF]
+        printed = [
+            (r.box, r.label.box)
+            for r in readings.values()
+            if r.box is not None and r.conf >= PRINT_CONF
+        ]
         col_end = min(
             (
                 lab.box.x0
@@ -151,7 +154,14 @@ def analyse_page(page: PageImage, profiles: Sequence[FormProfile], engine_name: 
             default=w,
         )
         signature = detect_signature(
-            sig_region, grey, page.dpi, th, page_number=page.number, col_end=col_end, blank=blank
+            sig_region,
+            grey,
+            page.dpi,
+            th,
+            page_number=page.number,
+            col_end=col_end,
+            labels=[lab.box for lab in scan.labels],
+            values=printed,
         )
     return PageResult(
         page.number, True, scan.profile, scan.continues, fields, signature, tuple(flags)

@@ -9,7 +9,7 @@ and, on colour scans, is often blue. Nothing there means unsigned (``present: fa
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -34,6 +34,20 @@ def signature_box(region: Region, th: float, page_w: int, page_h: int, col_end: 
         col_end,
         min(page_h, int(lab.y1 + max(2.0 * th, reach - 2.5 * th))),
     )
+
+
+def fenced(box: Box, region: Region, labels: Sequence[Box], th: float) -> Box:
+    """The region cut at the nearest other labels above and below it in its column: the
+    signing row only, not the rows where the name or the title are written by hand."""
+    lab = region.label.box
+    column = [
+        b for b in labels if b != lab and (abs(b.x0 - lab.x0) <= 3 * th or b.h_overlap(box) > 0)
+    ]
+    y0 = max([box.y0, *(b.y1 + 1 for b in column if b.y1 <= lab.y0 + 0.3 * lab.h)])
+    y1 = min([box.y1, *(b.y0 - 1 for b in column if b.y0 >= lab.y1 - 0.3 * lab.h)])
+    if y1 - y0 < 1.5 * th:  # a fence on the label's own row: a misread, keep the region
+        return box
+    return Box(box.x0, y0, box.x1, y1)
 
 
 def _stroke_stats(mask: np.ndarray, th: float) -> tuple[int, int, int, int]:
@@ -80,16 +94,32 @@ def detect_signature(
     *,
     page_number: int,
     col_end: int,
-    blank: Iterable[Box],
+    labels: Sequence[Box],
+    values: Sequence[tuple[Box, Box]],
 ) -> SignatureFinding:
-    """Signature present or not in the region of the signature label (full resolution)."""
+    """Signature present or not in the region of the signature label (full resolution).
+
+    ``labels`` are the page's label boxes, ``values`` the (value box, label box) pairs of
+    the values read as print. Labels and values are blanked out, except a value claimed
+    across a fence (written in the signing row, paired with the label of another row: a
+    signature in print letters). Where a value read as print fills the signing row,
+    "unsigned" is never sure.
+    """
     page_h, page_w = grey.shape[:2]
-    full = signature_box(region, th, page_w, page_h, col_end)
+    full = fenced(signature_box(region, th, page_w, page_h, col_end), region, labels, th)
     crop = grey[max(0, full.y0) : max(0, full.y1), max(0, full.x0) : max(0, full.x1)]
     if crop.size == 0:
         return SignatureFinding(present=False, confidence=0.6, page=page_number, bbox=None)
     mask = _ink(crop, dpi)
     pad = int(th * 0.2)
+    blank = list(labels)
+    occupied = False
+    for value, label in values:
+        inside = full.y0 <= (value.y0 + value.y1) / 2 <= full.y1
+        if inside and not full.y0 <= (label.y0 + label.y1) / 2 <= full.y1:
+            continue  # claimed across the fence: maybe the signature itself
+        occupied |= inside and value.h_overlap(full) > 0
+        blank.append(value)
     for b in blank:
         mask[
             max(0, b.y0 - pad - full.y0) : max(0, b.y1 + pad - full.y0),
@@ -110,7 +140,8 @@ def detect_signature(
         )
         bbox = _fraction(bx, page_w, page_h)
     else:
-        conf = 0.99 if size < 0.03 else 0.6  # a small scribble is a hurried signature
+        # a small scribble is a hurried signature; print in the signing row may be one
+        conf = 0.99 if size < 0.03 and not occupied else 0.6
         bbox = _fraction(full, page_w, page_h)
     return SignatureFinding(present=present, confidence=conf, page=page_number, bbox=bbox)
 

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from PIL import Image, ImageDraw, ImageFont
 
 import ocr
+from ocr.block import Label
+from ocr.fields import Region
+from ocr.layout import Box
+from ocr.signature import detect_signature
 
 
 @pytest.mark.parametrize(("seed", "index"), [(2, 3), (2, 5), (2, 0)])
@@ -28,3 +34,51 @@ def test_batch_split_gives_one_declaration_per_form(dev_sample) -> None:
     ]
     for got, want in zip(result.declarations, truth["declarations"], strict=True):
         assert got.fields["organisation_number"].value == want["fields"]["organisation_number"]
+
+
+# A signing row drawn by hand: "Underskrift" with its rule, and under it the row of
+# "Namnförtydligande" (full resolution, 300 dpi, text height about 40 px).
+_TH = 40.0
+_SIG_LABEL = Box(300, 300, 560, 340)
+_NAME_LABEL = Box(300, 520, 720, 560)
+
+
+def _row_page(writing: str, at: tuple[int, int], font: str) -> np.ndarray:
+    img = Image.new("L", (2480, 900), 255)
+    draw = ImageDraw.Draw(img)
+    draw.line((600, 345, 2000, 345), fill=0, width=3)  # the rule signed on
+    draw.line((760, 565, 2000, 565), fill=0, width=3)  # the rule the name is written on
+    draw.text(at, writing, fill=20, font=ImageFont.truetype(font, 52))
+    return np.asarray(img)
+
+
+def _find(grey: np.ndarray, values: list[tuple[Box, Box]]):
+    label = Label("signature", _SIG_LABEL, _SIG_LABEL, 1.0, False)
+    region = Region(label, None, "right", reach=300.0)  # a wide row pitch reaches far
+    return detect_signature(
+        region,
+        grey,
+        300.0,
+        _TH,
+        page_number=1,
+        col_end=2480,
+        labels=[_SIG_LABEL, _NAME_LABEL],
+        values=values,
+    )
+
+
+def test_name_written_by_hand_in_the_row_below_is_not_a_signature() -> None:
+    grey = _row_page("Sofia Enqvist", (800, 500), "/usr/share/fonts/truetype/tlwg/Purisa.ttf")
+    finding = _find(grey, [])  # handwriting reads weakly: not among the values read as print
+    assert finding.present is False
+
+
+def test_print_letters_in_the_signing_row_are_never_a_sure_absence() -> None:
+    """A signature in print letters ("Öberg") read as the value of the name label below
+    (its own row left empty) is still what signs the form."""
+    grey = _row_page(
+        "Öberg", (800, 270), "/usr/share/fonts/opentype/comic-neue/ComicNeue-Italic.otf"
+    )
+    read_as_name = (Box(800, 280, 960, 335), _NAME_LABEL)
+    finding = _find(grey, [read_as_name])
+    assert finding.present or finding.confidence < 0.9
