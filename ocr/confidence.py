@@ -26,6 +26,7 @@ import numpy as np
 
 SURE = 0.9
 UNCHECKED_CAP = 0.75  # raw score of an unchecked value (a name) read only once
+CORRECTED_CAP = 0.7  # raw score of a value corrected to a known name (never sure)
 REREAD_BELOW = 85.0  # weakest word confidence under which a value is read again
 
 # (raw score, calibrated confidence) knots, piecewise linear, monotone.
@@ -52,6 +53,7 @@ class Evidence:
     certainty: float  # parser's own certainty 0..1
     label_score: float  # 0..1
     agrees: bool | None = None  # a second read gave the same value (None: not tried)
+    corrected: bool = False  # a list of known names or another field changed what was read
 
 
 def raw_score(e: Evidence) -> float:
@@ -67,6 +69,8 @@ def raw_score(e: Evidence) -> float:
         base *= 0.6
     if e.field not in CHECKED and e.agrees is not True:
         base = min(base, UNCHECKED_CAP)  # a name nothing can check needs two reads agreeing
+    if e.corrected:
+        base = min(base, CORRECTED_CAP)  # a repaired read is a good guess for a person to confirm
     return float(np.clip(base, 0.0, 1.0))
 
 

@@ -37,6 +37,8 @@ _PARSERS: dict[str, Callable[[str], Parsed]] = {
 }
 
 
+STRONG_READ = 90.0  # weakest word confidence of a read that no list overrules
+
 # an e-mail without the shape of one is another field's text, not a bad address
 _VOID_UNLESS_VALID = frozenset({"email"})
 
@@ -75,6 +77,9 @@ def _value(
 ) -> FieldValue:
     if parsed.value is None or (field in _VOID_UNLESS_VALID and not parsed.valid):
         return FieldValue.missing()
+    if parsed.read is not None and field not in CHECKED and reading.conf >= STRONG_READ:
+        # read clearly: a village or a title the lists do not know, not a misread
+        parsed = replace(parsed, value=parsed.read)
     ev = Evidence(
         field=field,
         word_conf=reading.conf,
@@ -82,6 +87,7 @@ def _value(
         certainty=parsed.certainty,
         label_score=reading.label.score,
         agrees=agrees,
+        corrected=parsed.read is not None,
     )
     return FieldValue(parsed.value, confidence(ev), page, _fraction(reading.box, size))
 

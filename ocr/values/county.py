@@ -1,7 +1,8 @@
 """Swedish counties (län): ``Norrbottens län`` → ``Norrbotten``.
 
 All 21 counties are known, so that a valid other county is recognised as itself and
-not forced into one of the two a declaration is about; OCR slips are matched fuzzily.
+not forced into one of the two a declaration is about; OCR slips are matched fuzzily,
+handwriting misreads by the shape of the word (unsure).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import unicodedata
 
 from rapidfuzz import fuzz, process
 
+from ocr.values.lexicon import closest
 from ocr.values.parsed import Parsed
 
 COUNTIES: tuple[str, ...] = (
@@ -65,7 +67,11 @@ def parse_county(text: str) -> Parsed:
             return Parsed(value=name, valid=True, certainty=1.0, raw=text)
     matches = process.extract(key, _KEYS, scorer=fuzz.ratio, limit=2)
     if not matches or matches[0][1] < _FUZZY_THRESHOLD:
-        return Parsed.invalid(text)
+        # handwriting: "Nambatlen" has the shape of "Norrbotten"; a person confirms it
+        shaped = closest(key, COUNTIES, threshold=_FUZZY_THRESHOLD, shape_threshold=85.0)
+        if shaped is None or shaped.how != "shape":
+            return Parsed.invalid(text)
+        return Parsed(value=shaped.name, valid=True, certainty=0.6, raw=text, read=key)
     (_, score, best), *rest = matches
     margin = score - rest[0][1] if rest else 100.0
     certainty = min(0.9, score / 100.0) * (1.0 if margin >= 15 else 0.7)

@@ -17,6 +17,8 @@ _LETTER = "A-Za-zÅÄÖåäö"
 _CANDIDATE = re.compile(rf"(?<![{_LETTER}0-9]){_C}(?:[ \-]?{_C}){{9,11}}(?![{_LETTER}0-9])")
 _DASHES = str.maketrans({"–": "-", "—": "-", "‐": "-", "‑": "-", "−": "-", "_": "-"})
 _CENTURY_PREFIXES = ("16", "19", "20")
+# a hand-drawn dash is read as two ("—-"): one dash, possibly with spaces around it
+_DASH_RUN = re.compile(r"\s*-{2,}\s*|\s+-\s*|-\s+")
 
 
 def luhn_ok(digits: str) -> bool:
@@ -36,7 +38,7 @@ def luhn_ok(digits: str) -> bool:
 
 def parse_orgnr(text: str) -> Parsed:
     """The first organisation number in ``text`` as ``NNNNNN-NNNN``."""
-    cleaned = text.translate(_DASHES)
+    cleaned = _DASH_RUN.sub("-", text.translate(_DASHES))
     best: Parsed | None = None
     for match in _CANDIDATE.finditer(cleaned):
         parsed = _judge(match.group(0), text)

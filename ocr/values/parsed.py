@@ -11,13 +11,15 @@ class Parsed:
 
     ``valid`` says the value has the right shape (and check digit, where there is one);
     ``certainty`` (0–1) is lowered when the parser had to repair OCR slips or guess;
-    ``raw`` is the text it was given.
+    ``raw`` is the text it was given; ``read`` is what was read when a list of known
+    names (or another field) corrected it to ``value``, else None.
     """
 
     value: str | None
     valid: bool
     certainty: float
     raw: str
+    read: str | None = None
 
     @classmethod
     def invalid(cls, raw: str) -> Parsed:

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+from ocr.values.county import COUNTIES
 from ocr.values.kinds import (
     has_label_word,
     has_organisation_word,
@@ -18,8 +19,9 @@ from ocr.values.kinds import (
     is_county_name,
     looks_like_person,
 )
+from ocr.values.lexicon import closest, load
 from ocr.values.parsed import Parsed
-from ocr.values.places import known_place
+from ocr.values.places import municipalities, place_match
 
 KNOWN_LABELS: tuple[str, ...] = (
     "Organisationens namn",
@@ -48,6 +50,8 @@ KNOWN_LABELS: tuple[str, ...] = (
 _LEADERS = re.compile(r"_{1,}|\.{2,}|…+|·{2,}|-{3,}|[|¦]+")
 _EDGE = " \t\r\n:;,.-–—|/\\\"'`´~*()[]{}<>=+_°§"
 _SPACES = re.compile(r"\s+")
+# a hand-drawn hyphen read as a dash or two ("HR—-chef"): one hyphen
+_HYPHEN = re.compile(r"(?<=\w)[-–—‐‑]{1,3}(?=\w)")
 _NAME_OK = re.compile(r"^[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’\-. ]*[A-Za-zÀ-ÖØ-öø-ÿ.]$")
 _TITLE_OK = re.compile(r"^[A-Za-zÀ-ÖØ-öø-ÿ0-9][A-Za-zÀ-ÖØ-öø-ÿ0-9&/,.'’\- ()]*$")
 _ORG_OK = re.compile(r"^[A-Za-zÀ-ÖØ-öø-ÿ0-9][A-Za-zÀ-ÖØ-öø-ÿ0-9&/,.:'’\- ()+]*$")
@@ -57,6 +61,7 @@ _PLACE_OK = re.compile(r"^[A-ZÅÄÖÉÜ][A-Za-zÀ-ÖØ-öø-ÿ\- ]*[a-zåäöé
 def clean_text(text: str, labels: Sequence[str] = ()) -> str:
     """``text`` without label remnants, leaders, border bars and edge punctuation."""
     text = unicodedata.normalize("NFC", text)
+    text = _HYPHEN.sub("-", text)
     text = _LEADERS.sub(" ", text)
     text = _SPACES.sub(" ", text).strip(_EDGE)
     given = {label.lower() for label in labels}
@@ -94,6 +99,9 @@ def clean_title(text: str, labels: Sequence[str] = ()) -> Parsed:
         return Parsed.invalid(text)
     if not _TITLE_OK.match(value) or sum(ch.isalpha() for ch in value) < 2:
         return Parsed(value=value, valid=False, certainty=0.4, raw=text)
+    known = closest(value, load("titles"), threshold=82.0, margin=8.0, shape_threshold=101.0)
+    if known is not None and known.how != "exact":  # "HR-ckef": a known title misread
+        return Parsed(value=known.name, valid=True, certainty=0.7, raw=text, read=value)
     if has_title_word(value):
         certainty = 0.95
     elif looks_like_person(value) or has_organisation_word(value) or has_label_word(value):
@@ -114,14 +122,50 @@ def clean_organisation(text: str, labels: Sequence[str] = ()) -> Parsed:
         return Parsed(value=value, valid=False, certainty=0.3, raw=text)
     if value[0].islower():  # "av behörig företrädare …": running text, not a name
         return Parsed(value=value, valid=False, certainty=0.4, raw=text)
+    public = _public_body(value)
+    if public is not None and public != value:  # "Gällkvare kommun": a known name misread
+        return Parsed(value=public, valid=True, certainty=0.7, raw=text, read=value)
     return Parsed(value=value, valid=True, certainty=0.95, raw=text)
+
+
+_KOMMUN = re.compile(r"^(?P<name>\S.*?)\s+kommun$", re.IGNORECASE)
+_REGION = re.compile(r"^region\s+(?P<name>\S.*)$", re.IGNORECASE)
+
+
+def _public_body(value: str) -> str | None:
+    """``<municipality> kommun`` or ``Region <county>`` spelt right, when ``value`` reads as one."""
+    m = _KOMMUN.match(value)
+    if m:
+        part = m.group("name")
+        found = closest(part, municipalities(), min_len=4)
+        if found is None and part.endswith("s"):
+            found = closest(part[:-1], municipalities(), min_len=4)
+        if found is None:
+            return None
+        spelt = {found.name.casefold(), _genitive(found.name).casefold()}
+        if found.how == "exact" and part.casefold() in spelt:
+            return value
+        return f"{_genitive(found.name)} kommun"
+    m = _REGION.match(value)
+    if m:
+        found = closest(m.group("name"), COUNTIES, min_len=4)
+        if found is None:
+            return None
+        return value if found.how == "exact" else f"Region {found.name}"
+    return None
+
+
+def _genitive(name: str) -> str:
+    """``Arvidsjaur`` → ``Arvidsjaurs`` (``Arvidsjaurs kommun``); ``Kalix``, ``Luleå`` stay."""
+    last = name[-1].casefold()
+    return name if last in "aeiouyåäösxz" else f"{name}s"
 
 
 def clean_place(text: str, labels: Sequence[str] = ()) -> Parsed:
     """A place name (``Skellefteå``, ``Övertorneå``, ``Piteå``), capitalised, letters only.
 
-    A municipality of the two counties read exactly is surest; one read a letter off is
-    corrected to the real name but with a low certainty, so a person confirms it.
+    A municipality read exactly is surest; one read a little off is corrected to the real
+    name but with a low certainty, so a person confirms it.
     """
     value = clean_text(text, labels)
     value = re.sub(r"\s+den$", "", value, flags=re.IGNORECASE).strip(_EDGE)
@@ -129,9 +173,10 @@ def clean_place(text: str, labels: Sequence[str] = ()) -> Parsed:
         return Parsed.invalid(text)
     if is_county_name(value) or has_label_word(value):
         return Parsed(value=value, valid=False, certainty=0.2, raw=text)  # a county: no place
-    known = known_place(value)
+    known = place_match(value)
     if known is not None:
-        name, score = known
-        return Parsed(value=name, valid=True, certainty=0.98 if score == 1.0 else 0.7, raw=text)
+        if known.how == "exact":
+            return Parsed(value=known.name, valid=True, certainty=0.98, raw=text)
+        return Parsed(value=known.name, valid=True, certainty=0.7, raw=text, read=value)
     shaped = bool(_PLACE_OK.match(value)) and len(value) <= 40
     return Parsed(value=value, valid=shaped, certainty=0.9 if shaped else 0.4, raw=text)

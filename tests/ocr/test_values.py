@@ -356,8 +356,10 @@ def test_given_labels_are_stripped() -> None:
         ("Arjepiog", "Arjeplog", False),
         ("Vindein", "Vindeln", False),
         ("Överkalíx", "Överkalix", False),
-        ("Stockholm", "Stockholm", False),
-        ("Sundsvall", "Sundsvall", False),
+        ("Stockholm", "Stockholm", True),
+        ("Sundsvall", "Sundsvall", True),
+        ("Reberlsfors", "Robertsfors", False),
+        ("Ariepleq", "Arjeplog", False),
     ],
 )
 def test_place_checked_against_the_counties_municipalities(
@@ -372,6 +374,58 @@ def test_place_checked_against_the_counties_municipalities(
 def test_place_not_forced_into_a_municipality() -> None:
     assert clean_place("Bodem").value == "Bodem"  # too short to correct safely
     assert clean_place("Umeå universitet").value == "Umeå universitet"
+    assert clean_place("Kallax").read == "Kallax"  # a village: kept when read clearly
+
+
+def test_lexicons_hold_the_public_lists() -> None:
+    from ocr.values.lexicon import load
+
+    names = load("municipalities")
+    assert len(names) == len(set(names)) == 290
+    assert {"Luleå", "Upplands Väsby", "Malung-Sälen", "Östra Göinge"} <= set(names)
+    assert "VD" in load("titles")
+
+
+@pytest.mark.parametrize(
+    "text, county",
+    [
+        ("Nambatlen", "Norrbotten"),
+        ("Nerrbatlen län", "Norrbotten"),
+        ("Väslerbollen", "Västerbotten"),
+    ],
+)
+def test_county_handwriting_misreads_matched_unsurely(text: str, county: str) -> None:
+    parsed = parse_county(text)
+    assert parsed.value == county
+    assert parsed.certainty < 0.9
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("Gällkvare kommun", "Gällivare kommun"),
+        ("Arvidsiaurs kommun", "Arvidsjaurs kommun"),
+        ("Region Väslerbollen", "Region Västerbotten"),
+    ],
+)
+def test_public_body_names_corrected_unsurely(text: str, value: str) -> None:
+    parsed = clean_organisation(text)
+    assert (parsed.value, parsed.read) == (value, text)
+    assert parsed.certainty < 0.9
+    assert clean_organisation("Kalix kommun").read is None
+    assert clean_organisation("Robertsfors kommun").read is None
+
+
+@pytest.mark.parametrize(
+    "text, title", [("HR—-chef", "HR-chef"), ("HR-ckef", "HR-chef"), ("orkörande", "Ordförande")]
+)
+def test_title_dashes_and_known_titles(text: str, title: str) -> None:
+    assert clean_title(text).value == title
+    assert clean_title("Verksamhetsutvecklare").read is None  # unknown, not forced
+
+
+def test_orgnr_with_a_doubled_hand_dash() -> None:
+    assert parse_orgnr("556036—-0793").value == "556036-0793"
 
 
 @pytest.mark.parametrize(
