@@ -80,11 +80,25 @@ def upside_down_ratio(mask: np.ndarray, dpi: float) -> float:
     return above / below
 
 
+def _without_edges(mask: np.ndarray) -> np.ndarray:
+    """The mask without ink touching the image border (a scanner's edge shadow, a
+    page border): a dark band down one side is as striped as a sideways page."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    h, w = mask.shape
+    x0, y0 = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    x1, y1 = x0 + stats[:, cv2.CC_STAT_WIDTH], y0 + stats[:, cv2.CC_STAT_HEIGHT]
+    edge = (x0 <= 0) | (y0 <= 0) | (x1 >= w) | (y1 >= h)
+    edge[0] = False  # the background
+    if n <= 1 or not edge.any():
+        return mask
+    return np.where(edge[labels], 0, mask).astype(np.uint8)
+
+
 def detect(grey: np.ndarray, dpi: float) -> Orientation:
     """Orientation of a page image (grey, full resolution at ``dpi``)."""
     f = ORIENT_DPI / dpi
     small = cv2.resize(grey, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
-    mask = ink_mask(small).astype(np.uint8)
+    mask = _without_edges(ink_mask(small).astype(np.uint8))
     rows, cols = _stripedness(mask)
     quarter = 0
     if cols > rows * 1.15:

@@ -44,3 +44,22 @@ def test_apply_restores_the_page(upright) -> None:
     small = [cv2.resize(a, None, fx=0.1, fy=0.1, interpolation=cv2.INTER_AREA) for a in (img, back)]
     corr = np.corrcoef(small[0].ravel().astype(float), small[1].ravel().astype(float))[0, 1]
     assert corr > 0.8
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_edge_shadow_does_not_turn_an_upright_page(upright, side: str) -> None:
+    """A scanner's dark band fading in from one edge is not a sideways page, even on a
+    page with little text (the signing block alone)."""
+    img, dpi = upright
+    h, w = img.shape
+    sparse = img.copy()
+    sparse[: int(h * 0.7)] = 255
+    band = int(dpi * 6 / 25.4)
+    ramp = 255 - np.linspace(1.0, 0.0, band) ** 2 * 200
+    if side == "right":
+        ramp = ramp[::-1]
+    cols = slice(0, band) if side == "left" else slice(w - band, w)
+    sparse[:, cols] = np.minimum(sparse[:, cols], ramp[None, :].astype(np.uint8))
+    o = orient.detect(sparse, dpi)
+    assert o.quarter % 2 == 0  # not sideways
+    assert o.quarter == 0 or not o.certain  # upside down only as a doubt OCR settles
