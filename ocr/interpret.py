@@ -41,6 +41,9 @@ STRONG_READ = 90.0  # weakest word confidence of a read that no list overrules
 
 # an e-mail without the shape of one is another field's text, not a bad address
 _VOID_UNLESS_VALID = frozenset({"email"})
+# a number that fails its check digit is not handed on (a registry must not take it);
+# where it stands is kept, and the flag tells the reviewer a number was there
+_INVALID_FLAGS = {"organisation_number": "invalid_orgnr"}
 
 
 def _fraction(b: Box | None, size: tuple[int, int]) -> BBox | None:
@@ -77,6 +80,8 @@ def _value(
 ) -> FieldValue:
     if parsed.value is None or (field in _VOID_UNLESS_VALID and not parsed.valid):
         return FieldValue.missing()
+    if field in _INVALID_FLAGS and not parsed.valid:
+        return FieldValue(None, 0.0, page, _fraction(reading.box, size))
     if parsed.read is not None and field not in CHECKED and reading.conf >= STRONG_READ:
         # read clearly: a village or a title the lists do not know, not a misread
         parsed = replace(parsed, value=parsed.read)
@@ -109,6 +114,7 @@ def parse_readings(
     time from its region alone; agreement raises confidence, disagreement lowers it.
     """
     fields: dict[str, FieldValue] = {name: FieldValue.missing() for name in FIELD_NAMES}
+    invalid: list[str] = []
     for key, reading in readings.items():
         parsed = _parse(key, reading.text)
         agrees: dict[str, bool | None] = {name: None for name, _ in parsed}
@@ -130,9 +136,12 @@ def parse_readings(
                 parsed, reading = parsed2, second
         for name, p in parsed:
             fields[name] = _value(name, p, reading, agrees[name], page, size)
+            if name in _INVALID_FLAGS and p.value is not None and not p.valid:
+                invalid.append(_INVALID_FLAGS[name])
     flags = [
         low_flag(name) for name, v in fields.items() if v.value is not None and v.confidence < SURE
     ]
+    flags += invalid
     return fields, flags
 
 

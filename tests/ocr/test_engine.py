@@ -109,3 +109,15 @@ def test_hidden_first_label_does_not_shift_values(dev_sample) -> None:
     assert decl.fields["email"].value is None  # left blank, not borrowed
     for name in ("organisation_number", "county", "signed_date", "signatory_name"):
         assert decl.fields[name].value == want[name], name
+
+
+def test_number_failing_its_check_digit_is_flagged_not_given(dev_sample) -> None:
+    """The form carries a mistyped organisation number (the check digit is wrong): the
+    engine hands on no number, says a number failed its check, and keeps where it is."""
+    data, truth = dev_sample(1, 24)
+    assert truth["declarations"][0]["fields"]["organisation_number"] is None
+    decl = ocr.extract(data).declarations[0]
+    number = decl.fields["organisation_number"]
+    assert number.value is None
+    assert "invalid_orgnr" in decl.flags
+    assert number.bbox is not None
