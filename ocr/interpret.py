@@ -26,6 +26,7 @@ from ocr.values import (
     parse_orgnr,
     parse_place_date,
 )
+from ocr.values.email import add_name_dot, matches_signer, repair_with_name
 
 _PARSERS: dict[str, Callable[[str], Parsed]] = {
     "organisation": clean_organisation,
@@ -115,6 +116,8 @@ def parse_readings(
     """
     fields: dict[str, FieldValue] = {name: FieldValue.missing() for name in FIELD_NAMES}
     invalid: list[str] = []
+    chosen: dict[str, tuple[Parsed, Reading, bool | None]] = {}
+    texts: dict[str, list[str]] = {}
     for key, reading in readings.items():
         parsed = _parse(key, reading.text)
         agrees: dict[str, bool | None] = {name: None for name, _ in parsed}
@@ -135,14 +138,50 @@ def parse_readings(
             if _score(parsed2, second) > _score(parsed, reading):
                 parsed, reading = parsed2, second
         for name, p in parsed:
-            fields[name] = _value(name, p, reading, agrees[name], page, size)
+            chosen[name] = (p, reading, agrees[name])
             if name in _INVALID_FLAGS and p.value is not None and not p.valid:
                 invalid.append(_INVALID_FLAGS[name])
+            texts[name] = [reading.text] + (
+                [witnesses[key].text] if witnesses and key in witnesses else []
+            )
+    _cross_check(chosen, texts)
+    for name, (p, reading, agree) in chosen.items():
+        fields[name] = _value(name, p, reading, agree, page, size)
     flags = [
         low_flag(name) for name, v in fields.items() if v.value is not None and v.confidence < SURE
     ]
     flags += invalid
     return fields, flags
+
+
+def _cross_check(
+    chosen: dict[str, tuple[Parsed, Reading, bool | None]], texts: Mapping[str, list[str]]
+) -> None:
+    """The e-mail against the signer's name and the organisation, read elsewhere on the form.
+
+    An address that does not parse is put right from the name (its ``@`` or a dot misread:
+    a repair, never sure); a valid one that is exactly ``firstname.lastname@`` the
+    organisation's own domain counts as read twice.
+    """
+    name = chosen.get("signatory_name")
+    if "email" not in chosen or name is None or name[0].value is None:
+        return
+    parsed, reading, agree = chosen["email"]
+    org = chosen.get("organisation")
+    org_name = org[0].value if org is not None and org[0].valid else None
+    if parsed.valid and parsed.value is not None:
+        if agree is not False and matches_signer(parsed.value, name[0].value, org_name):
+            chosen["email"] = (parsed, reading, True)
+        else:
+            dotted = add_name_dot(parsed.value, name[0].value)  # "parnilsson@": a dot lost
+            if dotted is not None:
+                chosen["email"] = (replace(parsed, value=dotted, read=parsed.value), reading, None)
+        return
+    for text in texts.get("email", []):
+        repaired = repair_with_name(text, name[0].value)
+        if repaired is not None:
+            chosen["email"] = (repaired, reading, None)
+            return
 
 
 def plausibility(readings: Mapping[str, Reading]) -> int:

@@ -509,3 +509,36 @@ def test_place_read_when_the_date_is_not(text: str, place: str) -> None:
     assert parsed_date.value is None
     assert parsed_place.value == place
     assert parsed_place.certainty < 0.9
+
+
+@pytest.mark.parametrize(
+    "text, name, value",
+    [
+        (
+            "anna. marklundearvidsjaurskommun.se",
+            "Anna Marklund",
+            "anna.marklund@arvidsjaurskommun.se",
+        ),
+        ("agneta.enqvistQsubstorm.se", "Agneta Enqvist", "agneta.enqvist@substorm.se"),
+        ("hakan.enqvist@lkabse", "Håkan Enqvist", "hakan.enqvist@lkab.se"),
+        ("goranlindhekaunisiron.se", "Göran Lindh Wikblad", "goran.lindh@kaunisiron.se"),
+    ],
+)
+def test_email_repaired_from_the_signers_name(text: str, name: str, value: str) -> None:
+    from ocr.values.email import repair_with_name
+
+    repaired = repair_with_name(text, name)
+    assert repaired is not None and repaired.value == value and repaired.read == text
+    assert repair_with_name(text, "Kjell Forsman") is None  # another person's address
+
+
+def test_email_checked_against_name_and_organisation() -> None:
+    from ocr.values.email import add_name_dot, matches_signer
+
+    assert matches_signer(
+        "anna.marklund@arvidsjaurskommun.se", "Anna Marklund", "Arvidsjaurs kommun"
+    )
+    assert not matches_signer("anna.marklund@arvidsjaur.se", "Anna Marklund", "Arvidsjaurs kommun")
+    assert not matches_signer("anna.marklund@substorm.se", "Anna Marklund", None)
+    assert add_name_dot("parnilsson@ornvik.se", "Pär Nilsson") == "par.nilsson@ornvik.se"
+    assert add_name_dot("pnilsson@ornvik.se", "Pär Nilsson") is None

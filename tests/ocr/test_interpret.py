@@ -1,0 +1,42 @@
+"""Cross-field checks in ocr.interpret: values read elsewhere on the form as evidence."""
+
+from __future__ import annotations
+
+from ocr.block import Label
+from ocr.fields import Reading
+from ocr.interpret import parse_readings
+from ocr.layout import Box
+from ocr.tesseract import Word
+
+
+def _reading(key: str, text: str, conf: float = 60.0) -> Reading:
+    box = Box(0, 0, 10, 10)
+    label = Label(key, box, box, 1.0, False)
+    words = tuple(Word(w, 0, 0, 10, 10, conf=conf, line=1) for w in text.split())
+    return Reading(label, text, words, box, "right")
+
+
+def test_email_with_a_misread_at_is_repaired_from_the_name_unsurely() -> None:
+    readings = {
+        "signatory_name": _reading("signatory_name", "Anna Marklund", 95.0),
+        "email": _reading("email", "anna. marklundearvidsjaurskommun.se"),
+    }
+    fields, _ = parse_readings(readings, 1, (100, 100))
+    assert fields["email"].value == "anna.marklund@arvidsjaurskommun.se"
+    assert fields["email"].confidence < 0.9
+
+
+def test_email_of_another_person_is_not_repaired() -> None:
+    readings = {
+        "signatory_name": _reading("signatory_name", "Kjell Forsman", 95.0),
+        "email": _reading("email", "anna. marklundearvidsjaurskommun.se"),
+    }
+    fields, _ = parse_readings(readings, 1, (100, 100))
+    assert fields["email"].value is None
+
+
+def test_corrected_place_is_never_sure() -> None:
+    readings = {"place_date": _reading("place_date", "Reberlsfors 2023-05-11", 70.0)}
+    fields, _ = parse_readings(readings, 1, (100, 100))
+    assert fields["place"].value == "Robertsfors"
+    assert fields["place"].confidence < 0.9
