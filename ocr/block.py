@@ -220,6 +220,17 @@ def _read_alone(grey: np.ndarray, crop: Box, dpi: float, engine: Engine, line: i
     ]
 
 
+_DIGIT_AS_LETTER = str.maketrans({"1": "l", "0": "o", "|": "l"})
+
+
+def _as_letters(word: str) -> str:
+    """Labels hold no digits: in a word of letters, a digit is a misread letter
+    ("Ro11:" is "Roll:"). A word of digits alone stays as it is."""
+    if any(ch.isalpha() for ch in word):
+        return word.translate(_DIGIT_AS_LETTER)
+    return word
+
+
 def match_label(strip: Strip, variants: Sequence[tuple[str, str]]) -> Label | None:
     """The best label variant at the start of a strip, or None."""
     words = strip.words
@@ -227,7 +238,7 @@ def match_label(strip: Strip, variants: Sequence[tuple[str, str]]) -> Label | No
         words = words[1:]  # a table's left border read as a letter: "I Län"
     best: tuple[float, int, str] | None = None
     for k in range(1, min(4, len(words)) + 1):
-        cand = norm("".join(w.text for w in words[:k]))
+        cand = norm("".join(_as_letters(w.text) for w in words[:k]))
         if not cand:
             continue
         for key, variant in variants:

@@ -184,9 +184,15 @@ def _gap(region: Region) -> float:
     return float(dx + dy)
 
 
+def _claim(region: Region) -> tuple[bool, float]:
+    """How strongly a label claims its value box: on its own line first (a value right
+    of its label is that label's, even far right in a wide label column), then near."""
+    return region.where not in ("inline", "right"), _gap(region)
+
+
 def _one_owner(regions: dict[str, Region]) -> dict[str, Region]:
-    """A value region claimed by two labels belongs to the nearer one (an empty field
-    must not borrow its neighbour's value)."""
+    """A value region claimed by two labels belongs to the one on its line, else the
+    nearer one (an empty field must not borrow its neighbour's value)."""
     out = dict(regions)
     keys = [k for k, r in regions.items() if r.box is not None and k != "signature"]
     for i, a in enumerate(keys):
@@ -198,7 +204,7 @@ def _one_owner(regions: dict[str, Region]) -> dict[str, Region]:
                 ra.box.w, rb.box.w
             ):
                 continue
-            loser = b if _gap(ra) <= _gap(rb) else a
+            loser = b if _claim(ra) <= _claim(rb) else a
             out[loser] = Region(out[loser].label, None, out[loser].where, out[loser].reach)
     return out
 

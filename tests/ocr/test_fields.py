@@ -1,0 +1,52 @@
+"""Pairing labels with their values, by geometry (no OCR)."""
+
+from __future__ import annotations
+
+from ocr.block import Label, Strip, match_label
+from ocr.fields import Region, _one_owner
+from ocr.layout import Box
+from ocr.profile import load_profiles
+from ocr.tesseract import Word
+
+
+def _label(key: str, box: Box) -> Label:
+    return Label(key=key, box=box, segment=box, score=1.0, trailing=False)
+
+
+def test_value_on_the_label_line_beats_a_claim_from_the_next_row() -> None:
+    """A wide label column: the organisation's value stands far right of its label, and
+    the empty number field below looks up and sees it nearer than that."""
+    value = Box(728, 1436, 1360, 1508)
+    organisation = _label("organisation", Box(287, 1462, 483, 1497))
+    number = _label("organisation_number", Box(287, 1564, 636, 1599))
+    owners = _one_owner(
+        {
+            "organisation": Region(organisation, value, "right"),
+            "organisation_number": Region(number, value, "above"),
+        }
+    )
+    assert owners["organisation"].box == value
+    assert owners["organisation_number"].box is None
+
+
+def test_of_two_claims_from_other_rows_the_nearer_wins() -> None:
+    value = Box(300, 1000, 900, 1040)
+    above = _label("organisation", Box(300, 940, 500, 975))
+    below = _label("organisation_number", Box(300, 1150, 600, 1185))
+    owners = _one_owner(
+        {
+            "organisation": Region(above, value, "below"),
+            "organisation_number": Region(below, value, "above"),
+        }
+    )
+    assert owners["organisation"].box == value
+    assert owners["organisation_number"].box is None
+
+
+def test_a_digit_misread_in_a_label_word_is_a_letter() -> None:
+    variants = sorted({pair for p in load_profiles() for pair in p.all_labels})
+    strip = Strip(Box(0, 0, 200, 40), (Word("Ro11:", 0, 0, 150, 40, 60.0, 0),))
+    label = match_label(strip, variants)
+    assert label is not None and label.key == "signatory_title"
+    digits = Strip(Box(0, 0, 200, 40), (Word("2021", 0, 0, 150, 40, 90.0, 0),))
+    assert match_label(digits, variants) is None
