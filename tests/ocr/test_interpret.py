@@ -40,3 +40,11 @@ def test_corrected_place_is_never_sure() -> None:
     fields, _ = parse_readings(readings, 1, (100, 100))
     assert fields["place"].value == "Robertsfors"
     assert fields["place"].confidence < 0.9
+
+
+def test_a_date_read_with_weak_digits_is_not_sure_even_when_two_reads_agree() -> None:
+    from ocr.confidence import Evidence, confidence
+
+    weak = Evidence("signed_date", 77.0, True, 0.95, 1.0, agrees=True)
+    strong = Evidence("signed_date", 95.0, True, 0.95, 1.0, agrees=True)
+    assert confidence(weak) < 0.9 <= confidence(strong)
