@@ -27,9 +27,9 @@ import numpy as np
 SURE = 0.9
 UNCHECKED_CAP = 0.75  # raw score of an unchecked value (a name) read only once
 CORRECTED_CAP = 0.7  # raw score of a value corrected to a known name (never sure)
-REREAD_BELOW = 85.0
+REREAD_BELOW = 85.0  # weakest word confidence under which a value is read again
 WEAK_DIGITS = 85.0  # weakest word under which digits nothing checks (a date) are not sure
-UNCHECKED_DIGITS = frozenset({"signed_date"})  # weakest word confidence under which a value is read again
+UNCHECKED_DIGITS = frozenset({"signed_date"})
 
 # (raw score, calibrated confidence) knots, piecewise linear, monotone.
 # raw >= 0.80 was right in every case seen on the dev split; below 0.55 often wrong.
