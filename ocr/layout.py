@@ -77,29 +77,53 @@ def ink_mask(grey: np.ndarray) -> np.ndarray:
     return blur < thr
 
 
-def find_rules(mask: np.ndarray, dpi: float) -> list[Box]:
-    """Horizontal rules at least ~0.6 inch long and thin."""
+def components(m: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """``cv2.connectedComponentsWithStats`` (8-connected): 16-bit labels when they fit,
+    three times quicker than 32-bit ones, the same labels and stats."""
+    try:
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8, ltype=cv2.CV_16U)
+    except cv2.error:  # more than 65 534 components
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
+    return n, labels, stats
+
+
+def component_boxes(m: np.ndarray) -> list[Box]:
+    """Bounding boxes of the 8-connected components of a 0/255 image, from their outer
+    contours (no label image: a tenth of the cost), sorted top to bottom, left to right."""
+    contours, hierarchy = cv2.findContours(m, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    if hierarchy is None:
+        return []
+    found = []
+    for contour, (_next, _prev, _child, parent) in zip(contours, hierarchy[0], strict=True):
+        if parent == -1:  # an outer boundary (the second level holds the holes)
+            x, y, w, h = cv2.boundingRect(contour)
+            # a contour starts at its component's first pixel in raster order: boxes with
+            # the same corner stay in the order connectedComponents numbers them
+            found.append((y, x, int(contour[0, 0, 0]), Box(x, y, x + w, y + h)))
+    found.sort(key=lambda f: f[:3])
+    return [f[3] for f in found]
+
+
+def _horizontal_lines(m: np.ndarray, dpi: float) -> np.ndarray:
     length = max(10, int(dpi * 0.6))
-    m = mask.astype(np.uint8) * 255
-    opened = cv2.morphologyEx(
+    return cv2.morphologyEx(
         m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
     )
-    n, _, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
+
+
+def find_rules(mask: np.ndarray, dpi: float, horiz: np.ndarray | None = None) -> list[Box]:
+    """Horizontal rules at least ~0.6 inch long and thin."""
+    if horiz is None:
+        horiz = _horizontal_lines(mask.astype(np.uint8) * 255, dpi)
     max_h = max(3, int(dpi * 0.04))
-    rules = []
-    for x, y, w, h, _a in stats[1:]:
-        if h <= max_h:
-            rules.append(Box(int(x), int(y), int(x + w), int(y + h)))
-    return rules
+    return [b for b in component_boxes(horiz) if b.h <= max_h]
 
 
-def remove_rules(mask: np.ndarray, dpi: float) -> np.ndarray:
+def remove_rules(mask: np.ndarray, dpi: float, horiz: np.ndarray | None = None) -> np.ndarray:
     """The mask without horizontal and vertical lines (rules, table borders)."""
     m = mask.astype(np.uint8) * 255
-    length = max(10, int(dpi * 0.6))
-    horiz = cv2.morphologyEx(
-        m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
-    )
+    if horiz is None:
+        horiz = _horizontal_lines(m, dpi)
     tall = max(8, int(dpi * 0.3))  # cell borders of short table rows, taller than letters
     vert = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, tall)))
     lines = cv2.dilate(cv2.bitwise_or(horiz, vert), np.ones((3, 3), np.uint8))
@@ -110,11 +134,11 @@ def find_segments(mask: np.ndarray, dpi: float) -> list[Box]:
     """Text runs: components joined across gaps narrower than ~1.6 letter heights."""
     m = mask.astype(np.uint8) * 255
     # drop speckle before joining
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
+    n, labels, stats = components(m)
     min_area = max(2, int((dpi / 150) ** 2 * 3))
     keep = np.zeros(n, dtype=bool)
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= min_area
-    m = (keep[labels]).astype(np.uint8) * 255
+    m = np.take(np.where(keep, 255, 0).astype(np.uint8), labels)
     # join across word spaces, not across the wider gap between a label and its value:
     # about 1.6 letter heights (median component), within 2-5 mm
     hs = stats[1:, cv2.CC_STAT_HEIGHT][keep[1:]]
@@ -124,22 +148,17 @@ def find_segments(mask: np.ndarray, dpi: float) -> list[Box]:
     joined = cv2.dilate(
         m, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, max(1, int(dpi * 0.01))))
     )
-    n, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     min_h = max(3, int(dpi * 0.03))
     max_h = int(dpi * 1.2)
-    segs = []
-    for x, y, w, h, _a in stats[1:]:
-        if min_h <= h <= max_h and w >= min_h:
-            segs.append(Box(int(x), int(y), int(x + w), int(y + h)))
-    segs.sort(key=lambda b: (b.y0, b.x0))
-    return segs
+    return [b for b in component_boxes(joined) if min_h <= b.h <= max_h and b.w >= min_h]
 
 
 def analyse(grey_small: np.ndarray, dpi: float, scale: float) -> Layout:
     """Layout of a page image already downscaled to ``dpi`` (``scale`` = small/full)."""
     mask = ink_mask(grey_small)
-    rules = find_rules(mask, dpi)
-    text = remove_rules(mask, dpi)
+    horiz = _horizontal_lines(mask.astype(np.uint8) * 255, dpi)
+    rules = find_rules(mask, dpi, horiz)
+    text = remove_rules(mask, dpi, horiz)
     segs = find_segments(text, dpi)
     th = float(np.median([s.h for s in segs])) if segs else dpi * 0.1
     return Layout(scale=scale, mask=text, rules=tuple(rules), segments=tuple(segs), text_height=th)
