@@ -77,11 +77,21 @@ def body_text(layout: Layout) -> set[Box]:
     right = max(s.x1 for s in segs)
     column = max(1, right - left, int(layout.mask.shape[1] * 0.7))  # narrow blocks: the page
     th = layout.text_height
+    wide = [s for s in segs if s.h < th * 1.45 and s.w >= 0.5 * column]
+
+    def in_paragraph(s: Box) -> bool:
+        """A line of prose has a wide line just above or below it; a lone wide line
+        ("E-post: a.long.address@organisation.se") is a field."""
+        return any(
+            o is not s and (0 <= s.y0 - o.y1 <= th * 1.6 or 0 <= o.y0 - s.y1 <= th * 1.6)
+            for o in wide
+        )
+
     body: set[Box] = set()
     for s in segs:  # top to bottom
         if s.h >= th * 1.45:
             continue
-        if s.w >= 0.6 * column:
+        if s.w >= 0.85 * column or (s.w >= 0.6 * column and in_paragraph(s)):
             body.add(s)
             continue
         above = [b for b in body if 0 <= s.y0 - b.y1 <= th * 1.2 and abs(b.x0 - s.x0) <= th]
@@ -330,7 +340,7 @@ def scan_page(
     variants = sorted({pair for p in profiles for pair in p.all_labels})
     labels = [lab for s in strips if (lab := match_label(s, variants)) is not None]
     profile = identify(strips, profiles)
-    if profile is None and len({lab.key for lab in labels}) >= 3:
+    if profile is None and title_runs(layout):
         profile = identify(read_title(grey, dpi, layout, engine), profiles)
     return PageScan(
         continues=_continues(strips),

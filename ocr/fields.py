@@ -72,6 +72,7 @@ def _neighbour_line(
         s
         for s in segs
         if s.h_overlap(Box(x0, 0, x1, 1)) > 0
+        and s.h >= lab.h * 0.35  # a sliver (what is left of a rule, speckle) is no line
         and (s.y1 <= lab.y0 + lab.h * 0.3 if up else s.y0 >= lab.y1 - lab.h * 0.3)
         and s.v_overlap(lab) < 0.5
     ]
@@ -275,7 +276,10 @@ def read_region(
     b = region.box
     m = int(th * 0.35)
     h_img, w_img = grey.shape[:2]
-    box = Box(max(0, b.x0 - m), max(0, b.y0 - m), min(w_img, b.x1 + m), min(h_img, b.y1 + m))
+    # after a label on the same line, no margin to the left: a colon cut in half there
+    # is read joined to the value's first word
+    x0 = b.x0 + 1 if region.where == "inline" else b.x0 - m
+    box = Box(max(0, x0), max(0, b.y0 - m), min(w_img, b.x1 + m), min(h_img, b.y1 + m))
     crop = grey[box.y0 : box.y1, box.x0 : box.x1]
     f = min(1.0, READ_DPI / dpi)
     if f < 1.0:
@@ -297,7 +301,7 @@ def read_region(
         for w in words
     )
     if region.where == "inline":
-        mapped = tuple(w for w in mapped if w.left >= region.label.box.x1 - 2)
+        mapped = tuple(w for w in mapped if (w.left + w.right) / 2 >= region.label.box.x1)
     text = " ".join(w.text for w in mapped)
     tight = None
     if mapped:
