@@ -138,10 +138,15 @@ def _figures(
     run: dict[str, Any], truths: dict[str, Any], pages: int, bad: dict[str, Any]
 ) -> dict[str, Any]:
     score = Score()
+    by_hand = {False: Score(), True: Score()}
     for line in run["lines"]:
-        score.add_file(line, truths[line["file"]])
+        truth = truths[line["file"]]
+        score.add_file(line, truth)
+        by_hand[truth["variant"]["value_font"] != "typed"].add_file(line, truth)
     return {
         **score.summary(),
+        "typed": by_hand[False].summary(),
+        "hand_printed": by_hand[True].summary(),
         "bad_rejected": bad["rejected"] / max(1, bad["should_reject"]),
         "bad_right_reason": (
             None
@@ -205,6 +210,15 @@ def _print_table(f: dict[str, Any]) -> None:
             "0",
         ),
         ("values given with conf ≥ 0.9", pct(e["sure_share"]), "n/a", "≥ 90 %"),
+        *(
+            (
+                f"  {label}: right / sure",
+                f"{pct(e[key]['value_accuracy'])} / {pct(e[key]['sure_share'])}",
+                pct(b[key]["value_accuracy"]) if b else "-",
+                f"{e[key]['truth_values']} values",
+            )
+            for key, label in (("typed", "typed values"), ("hand_printed", "hand-printed values"))
+        ),
         ("files that failed", str(e["file_errors"]), str(b["file_errors"]) if b else "-", "0"),
         (
             f"pages/s ({f['workers']} workers)",
@@ -221,10 +235,10 @@ def _print_table(f: dict[str, Any]) -> None:
         ),
     ]
     print(f"\n{f['count']} held-out files, {f['pages']} pages, seed {f['seed']}\n")
-    print(f"{'figure':<36} {'engine':>12} {'baseline':>16} {'target':>10}")
-    print("-" * 77)
+    print(f"{'figure':<36} {'engine':>15} {'baseline':>14} {'target':>11}")
+    print("-" * 79)
     for name, ours, theirs, target in rows:
-        print(f"{name:<36} {ours:>12} {theirs:>16} {target:>10}")
+        print(f"{name:<36} {ours:>15} {theirs:>14} {target:>11}")
     silent = [m for m in e["mistakes"] if m["silent"]]
     for m in silent[:20]:
         print(
