@@ -28,6 +28,9 @@ from ocr.tesseract import LANG, PSM_BLOCK, PSM_LINE, Engine, Word
 READ_DPI = 300.0
 _NEAR = 3.2  # how far (in text heights) a value line may be from its label
 _PROSE = 50  # a run longer than this (letters) is a sentence, not a value
+_SMALL_TEXT = 20.0  # letter height (px) of the "small" variant
+# other ways to prepare a value's pixels, tried in this order on values still unparsed
+VARIANTS = ("small", "thin", "binary")
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,8 +272,13 @@ def read_region(
     th: float,
     engine: Engine,
     lang: str = LANG,
+    variant: str | None = None,
 ) -> Reading:
-    """OCR one value region (tightened to its ink) as one line."""
+    """OCR one value region (tightened to its ink) as one line.
+
+    ``variant`` (one of :data:`VARIANTS`) prepares the pixels differently, for another
+    look at a value the plain reads could not parse (handwriting).
+    """
     if region.box is None:
         return Reading(region.label, "", (), None, region.where)
     b = region.box
@@ -282,8 +290,15 @@ def read_region(
     box = Box(max(0, x0), max(0, b.y0 - m), min(w_img, b.x1 + m), min(h_img, b.y1 + m))
     crop = grey[box.y0 : box.y1, box.x0 : box.x1]
     f = min(1.0, READ_DPI / dpi)
+    if variant == "small":  # letters about 20 px high, as Tesseract's models were trained
+        f = min(f, _SMALL_TEXT / max(th, 1.0))
     if f < 1.0:
         crop = cv2.resize(crop, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+    if variant in ("binary", "thin"):
+        _, ink = cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+        if variant == "thin":  # a broad pen's strokes run together
+            ink = cv2.erode(ink, np.ones((2, 2), np.uint8))
+        crop = 255 - ink
     pad = int(th * f * 0.5) + 4
     crop = cv2.copyMakeBorder(crop, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
     psm = PSM_BLOCK if b.h > th * 2.2 else PSM_LINE

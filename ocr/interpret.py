@@ -13,7 +13,7 @@ from dataclasses import replace
 from rapidfuzz import fuzz
 
 from ocr.confidence import CHECKED, REREAD_BELOW, SURE, Evidence, confidence, low_flag
-from ocr.fields import Reading
+from ocr.fields import VARIANTS, Reading
 from ocr.layout import Box
 from ocr.model import FIELD_NAMES, BBox, FieldValue
 from ocr.values import (
@@ -38,6 +38,9 @@ _PARSERS: dict[str, Callable[[str], Parsed]] = {
 }
 
 
+# checked values read again from other preparations of the pixels when still unparsed
+# (not the e-mail: one misread in handwriting is put right from the signer's name)
+_LOOK_AGAIN = CHECKED - {"email"}
 STRONG_READ = 90.0  # weakest word confidence of a read that no list overrules
 
 # an e-mail without the shape of one is another field's text, not a bad address
@@ -106,13 +109,16 @@ def parse_readings(
     readings: Mapping[str, Reading],
     page: int,
     size: tuple[int, int],
-    reread: Callable[[str], Reading] | None = None,
+    reread: Callable[..., Reading] | None = None,
     witnesses: Mapping[str, Reading] | None = None,
+    variants: bool = False,
 ) -> tuple[dict[str, FieldValue], list[str]]:
     """Field values (every field key present) and flags for one signing block.
 
     A value that does not parse cleanly or was read with a weak word is read a second
     time from its region alone; agreement raises confidence, disagreement lowers it.
+    With ``variants``, a checked value that still does not parse is read again from
+    differently prepared pixels (``reread(key, variant)``) until one read parses.
     """
     fields: dict[str, FieldValue] = {name: FieldValue.missing() for name in FIELD_NAMES}
     invalid: list[str] = []
@@ -137,7 +143,11 @@ def parse_readings(
             }
             if _score(parsed2, second) > _score(parsed, reading):
                 parsed, reading = parsed2, second
+        read_by = {name: reading for name, _ in parsed}
+        if reread is not None and variants:
+            parsed = _other_looks(key, parsed, read_by, agrees, reread)
         for name, p in parsed:
+            reading = read_by[name]
             chosen[name] = (p, reading, agrees[name])
             if name in _INVALID_FLAGS and p.value is not None and not p.valid:
                 invalid.append(_INVALID_FLAGS[name])
@@ -152,6 +162,32 @@ def parse_readings(
     ]
     flags += invalid
     return fields, flags
+
+
+def _other_looks(
+    key: str,
+    parsed: list[tuple[str, Parsed]],
+    read_by: dict[str, Reading],
+    agrees: dict[str, bool | None],
+    reread: Callable[..., Reading],
+) -> list[tuple[str, Parsed]]:
+    """Checked parts still unparsed, read from other preparations of the pixels (a
+    handwritten value the plain reads miss); the first read that parses is kept, never
+    sure: the plain reads disagree with it."""
+    out = list(parsed)
+    for variant in VARIANTS:
+        todo = [i for i, (name, p) in enumerate(out) if name in _LOOK_AGAIN and not p.valid]
+        if not todo:
+            break
+        other = reread(key, variant)
+        found = _parse(key, other.text)
+        for i in todo:
+            name, p = found[i]
+            if p.valid:
+                out[i] = (name, p)
+                read_by[name] = other
+                agrees[name] = False  # the plain reads saw something else
+    return out
 
 
 def _cross_check(

@@ -130,10 +130,11 @@ def analyse_page(page: PageImage, profiles: Sequence[FormProfile], engine_name: 
     }
     witnesses = {key: collected[key] for key in readings if key in LANG_FOR}
 
-    def reread(key: str) -> Reading:
-        return read_region(grey, page.dpi, regions[key], th, engine, LANG_FOR.get(key, LANG))
+    def reread(key: str, variant: str | None = None) -> Reading:
+        lang = LANG_FOR.get(key, LANG)
+        return read_region(grey, page.dpi, regions[key], th, engine, lang, variant)
 
-    fields, flags = parse_readings(readings, page.number, (w, h), reread, witnesses)
+    fields, flags = parse_readings(readings, page.number, (w, h), reread, witnesses, variants=True)
     sig_region = regions.get("signature")
     if sig_region is None:
         signature = no_label(page.number)

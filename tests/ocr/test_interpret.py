@@ -48,3 +48,21 @@ def test_a_date_read_with_weak_digits_is_not_sure_even_when_two_reads_agree() ->
     weak = Evidence("signed_date", 77.0, True, 0.95, 1.0, agrees=True)
     strong = Evidence("signed_date", 95.0, True, 0.95, 1.0, agrees=True)
     assert confidence(weak) < 0.9 <= confidence(strong)
+
+
+def test_an_unparsed_checked_value_is_read_again_from_other_preparations() -> None:
+    calls: list[str | None] = []
+
+    def reread(key: str, variant: str | None = None) -> Reading:
+        calls.append(variant)
+        if variant == "thin":
+            return _reading(key, "212087-1781", 70.0)
+        return _reading(key, "212081—-1181", 40.0)
+
+    readings = {"organisation_number": _reading("organisation_number", "212081—-1181", 40.0)}
+    fields, _ = parse_readings(readings, 1, (100, 100), reread, variants=True)
+    assert fields["organisation_number"].value == "212087-1781"
+    assert fields["organisation_number"].confidence < 0.9  # one read only
+    assert calls == [None, "small", "thin"]  # stops at the first read that parses
+    plain, _ = parse_readings(readings, 1, (100, 100), reread)
+    assert plain["organisation_number"].value is None
