@@ -47,7 +47,60 @@ def parse_orgnr(text: str) -> Parsed:
         if parsed.valid:
             return parsed
         best = best or parsed
-    return best or Parsed.invalid(text)
+    return _completed(cleaned, text) or best or Parsed.invalid(text)
+
+
+# a run that may be a number with one character misread as no digit at all ("H56426-…")
+# or one character too many ("5S56426-…")
+_LOOSE = re.compile(rf"(?<![{_LETTER}0-9])[0-9{_LETTER}|!](?:[ \-]?[0-9{_LETTER}|!]){{9,10}}")
+COMPLETED_CERTAINTY = 0.5  # the check digit chose one reading: never sure on its own
+
+
+def _completed(cleaned: str, raw: str) -> Parsed | None:
+    """The one number the check digit allows where one character was misread as a
+    letter or read twice; None when no reading, or more than one, passes the check."""
+    found: set[str] = set()
+    for match in _LOOSE.finditer(cleaned):
+        run = match.group(0)
+        if sum(ch.isdigit() for ch in run) < 8:
+            continue
+        dash = run.find("-")
+        chars = [(ch, i) for i, ch in enumerate(run) if ch not in " -"]
+        if len(chars) == 10:
+            found |= _solve_one(chars, dash)
+        elif len(chars) == 11:
+            for k, (ch, _) in enumerate(chars):
+                if not ch.isdigit():
+                    found |= _exact(chars[:k] + chars[k + 1 :], dash)
+    if len(found) != 1:
+        return None
+    value = found.pop()
+    return Parsed(value=value, valid=True, certainty=COMPLETED_CERTAINTY, raw=raw, read=raw)
+
+
+def _dash_fits(chars: list[tuple[str, int]], dash: int) -> bool:
+    return dash < 0 or sum(i < dash for _, i in chars) == 6
+
+
+def _exact(chars: list[tuple[str, int]], dash: int) -> set[str]:
+    digits, _ = to_digits("".join(ch for ch, _ in chars))
+    if not _dash_fits(chars, dash) or not digits.isdigit() or not luhn_ok(digits):
+        return set()
+    return {f"{digits[:6]}-{digits[6:]}"}
+
+
+def _solve_one(chars: list[tuple[str, int]], dash: int) -> set[str]:
+    digits, _ = to_digits("".join(ch for ch, _ in chars))
+    unknown = [i for i, ch in enumerate(digits) if not ch.isdigit()]
+    if len(unknown) != 1 or not _dash_fits(chars, dash):
+        return set()
+    i = unknown[0]
+    fits = [d for d in "0123456789" if luhn_ok(digits[:i] + d + digits[i + 1 :])]
+    return (
+        {f"{(s := digits[:i] + fits[0] + digits[i + 1 :])[:6]}-{s[6:]}"}
+        if len(fits) == 1
+        else set()
+    )
 
 
 def _judge(candidate: str, raw: str) -> Parsed | None:

@@ -542,3 +542,22 @@ def test_email_checked_against_name_and_organisation() -> None:
     assert not matches_signer("anna.marklund@substorm.se", "Anna Marklund", None)
     assert add_name_dot("parnilsson@ornvik.se", "Pär Nilsson") == "par.nilsson@ornvik.se"
     assert add_name_dot("pnilsson@ornvik.se", "Pär Nilsson") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("H56426-6566", "556426-6566"),  # a digit read as a letter: the check digit decides
+        ("5S56426-6566", "556426-6566"),  # one digit read twice
+        ("Org.nr: 21205X-5916", "212052-5916"),
+    ],
+)
+def test_orgnr_completed_by_its_check_digit_is_never_sure(text: str, value: str) -> None:
+    parsed = parse_orgnr(text)
+    assert parsed.valid and parsed.value == value
+    assert parsed.certainty <= 0.5 and parsed.read == text
+
+
+@pytest.mark.parametrize("text", ["HH6426-6566", "55S56426-6566", "556426-656", "Kalix 2021-02-03"])
+def test_orgnr_not_completed_when_more_is_missing(text: str) -> None:
+    assert not parse_orgnr(text).valid
