@@ -6,8 +6,11 @@ getting a page. The cases scanners write are decoded here directly instead:
 
 - ``/DCTDecode`` grey or RGB: Pillow opens the JPEG as stored, and libjpeg's DCT
   scaling (``draft``) decodes a 600 dpi scan at 1/2 or 1/4 size when less is needed;
+  when only grey is wanted, a colour JPEG's luma alone is decoded (no chroma at all);
 - ``/FlateDecode`` 8-bit grey or RGB, and 1-bit grey: the stream (pypdf applies the
-  predictor and its output limits) read into an array;
+  predictor and its output limits) read into an array; a stream with PNG row filters
+  (``/Predictor`` ≥ 10, what img2pdf and most scanners write) is a PNG's image data, so
+  it is wrapped in a PNG header and Pillow undoes the filters in C;
 - ``/CCITTFaxDecode`` (G3/G4): pypdf's TIFF wrapping of the fax data, opened by Pillow.
 
 Anything else (JBIG2, CMYK, indexed colours, ``/Decode`` arrays, masks) returns
@@ -16,6 +19,7 @@ None and the caller falls back to pypdf's path or to rendering.
 
 from __future__ import annotations
 
+import struct
 import zlib
 from io import BytesIO
 from typing import Any
@@ -27,8 +31,9 @@ _GREY = {"/DeviceGray", "/CalGray"}
 _RGB = {"/DeviceRGB", "/CalRGB"}
 
 
-def decode_image(xobj: Any, *, scale: float = 1.0) -> Image.Image | None:
-    """The image as Pillow ``L`` or ``RGB``, at ≥ ``scale`` of its size; None: not handled."""
+def decode_image(xobj: Any, *, scale: float = 1.0, grey: bool = False) -> Image.Image | None:
+    """The image as Pillow ``L``, ``1`` or ``RGB``, at ≥ ``scale`` of its size; None: not
+    handled. ``grey``: a colour JPEG may come back as ``L`` (its luma, decoded alone)."""
     if any(key in xobj for key in ("/Decode", "/SMask", "/Mask", "/ImageMask")):
         return None
     filters = xobj.get("/Filter")
@@ -39,10 +44,13 @@ def decode_image(xobj: Any, *, scale: float = 1.0) -> Image.Image | None:
     width, height = int(xobj["/Width"]), int(xobj["/Height"])
     bits = int(xobj.get("/BitsPerComponent", 8))
     if filters == ["/DCTDecode"]:
-        return _jpeg(xobj._data, width, height, components, scale)
+        return _jpeg(xobj._data, width, height, components, scale, grey)
     if filters == ["/CCITTFaxDecode"]:
         return _ccitt(xobj.get_data(), width, height)  # pypdf wraps the fax data in a TIFF
     if filters == ["/FlateDecode"]:
+        png = _png(xobj, width, height, components, bits)
+        if png is not None:
+            return png
         if bits < 8:  # pypdf mis-applies PNG predictors to sub-byte rows: undo them here
             return _flate(_inflate_bits(xobj, width, height, bits), width, height, 1, bits)
         return _flate(xobj.get_data(), width, height, components, bits)
@@ -103,17 +111,57 @@ def _components(space: Any) -> int | None:
 
 
 def _jpeg(
-    data: bytes, width: int, height: int, components: int, scale: float
+    data: bytes, width: int, height: int, components: int, scale: float, grey: bool = False
 ) -> Image.Image | None:
     image = Image.open(BytesIO(data))
     if image.size != (width, height) or image.mode not in ("L", "RGB"):
         return None
     if (image.mode == "L") != (components == 1):
         return None
-    if scale < 0.99:
-        image.draft(image.mode, (max(1, int(width * scale)), max(1, int(height * scale))))
+    mode = "L" if grey else image.mode
+    if scale < 0.99 or mode != image.mode:
+        size = (max(1, int(width * scale)), max(1, int(height * scale)))
+        image.draft(mode, size if scale < 0.99 else None)
     image.load()
     return image
+
+
+_PNG_COLOUR_TYPE = {1: 0, 3: 2}  # grey, RGB
+
+
+def _png(xobj: Any, width: int, height: int, components: int, bits: int) -> Image.Image | None:
+    """A Flate image with PNG row filters, decoded as the PNG it is (None: not one)."""
+    parms = xobj.get("/DecodeParms") or {}
+    parms = parms[0] if isinstance(parms, list) else parms
+    if not hasattr(parms, "get") or int(parms.get("/Predictor", 1)) < 10:
+        return None
+    if int(parms.get("/Colors", 1)) != components or int(parms.get("/Columns", 1)) != width:
+        return None
+    if bits not in (1, 8) or (bits == 1 and components != 1):
+        return None
+    if int(parms.get("/BitsPerComponent", 8)) != bits and bits != 1:
+        return None
+    header = struct.pack(">IIBBBBB", width, height, bits, _PNG_COLOUR_TYPE[components], 0, 0, 0)
+    png = b"".join(
+        (
+            b"\x89PNG\r\n\x1a\n",
+            _chunk(b"IHDR", header),
+            _chunk(b"IDAT", xobj._data),
+            _chunk(b"IEND", b""),
+        )
+    )
+    try:
+        image = Image.open(BytesIO(png))
+        image.load()
+    except (OSError, ValueError, SyntaxError, zlib.error):
+        return None  # damaged or short: the slower paths say what is wrong
+    if image.size != (width, height):
+        return None
+    return image
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
 def _ccitt(tiff: bytes, width: int, height: int) -> Image.Image | None:

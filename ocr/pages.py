@@ -61,21 +61,31 @@ class PageImage:
         return self.index + 1
 
 
-def page_images(doc: PdfDocument, *, target_dpi: float | None = None) -> Iterator[PageImage]:
-    """Every page of ``doc`` in order (see :func:`render_page` for one)."""
+def page_images(
+    doc: PdfDocument, *, target_dpi: float | None = None, colour: bool = True
+) -> Iterator[PageImage]:
+    """Every page of ``doc`` in order (see :func:`render_page` for one).
+
+    ``colour=False``: greyscale only, quicker (a colour JPEG's luma is decoded alone);
+    the pages then say ``colour=False`` and carry no RGB array."""
     reader = _Reader(doc)
     for info in doc.pages:
-        yield _page(doc, info, target_dpi, reader)
+        yield _page(doc, info, target_dpi, reader, colour)
 
 
 def page_image(
-    data: bytes, index: int, target_dpi: float | None = None, limits: Limits = DEFAULT_LIMITS
+    data: bytes,
+    index: int,
+    target_dpi: float | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    colour: bool = True,
 ) -> PageImage:
     """One page from the raw PDF bytes alone: what a worker process calls."""
     doc = open_pdf(data, limits)
     if not 0 <= index < doc.page_count:
         raise IndexError(f"page index {index} outside 0..{doc.page_count - 1}")
-    return _page(doc, doc.pages[index], target_dpi, _Reader(doc))
+    return _page(doc, doc.pages[index], target_dpi, _Reader(doc), colour)
 
 
 def render_page(doc: PdfDocument, index: int, dpi: float) -> PageImage:
@@ -98,16 +108,26 @@ class _Reader:
         return self._reader.pages[index]
 
 
-def _page(doc: PdfDocument, info: PageInfo, target_dpi: float | None, reader: _Reader) -> PageImage:
+def _page(
+    doc: PdfDocument,
+    info: PageInfo,
+    target_dpi: float | None,
+    reader: _Reader,
+    colour: bool = True,
+) -> PageImage:
     if doc.backend == "pypdf" and len(info.images) == 1:
-        page = _embedded(doc, info, target_dpi, reader)
+        page = _embedded(doc, info, target_dpi, reader, colour)
         if page is not None:
             return _downscale(page, target_dpi)
-    return _render(doc, info, target_dpi or doc.limits.render_dpi)
+    return _render(doc, info, target_dpi or doc.limits.render_dpi, colour)
 
 
 def _embedded(
-    doc: PdfDocument, info: PageInfo, target_dpi: float | None, reader: _Reader
+    doc: PdfDocument,
+    info: PageInfo,
+    target_dpi: float | None,
+    reader: _Reader,
+    colour: bool = True,
 ) -> PageImage | None:
     """The page's one full-page image as stored, or None when the page is not that."""
     declared = info.images[0]
@@ -121,7 +141,7 @@ def _embedded(
             scale = min(1.0, target_dpi / stored_dpi) if target_dpi else 1.0
             resources: Any = pobj["/Resources"]
             xobj = resources["/XObject"][declared.name].get_object()
-            pil = decode_image(xobj, scale=scale) or pobj.images[0].image
+            pil = decode_image(xobj, scale=scale, grey=not colour) or pobj.images[0].image
         except _DECODE_ERRORS:
             return None
     if pil is None or pil.width * pil.height > doc.limits.max_page_pixels:
@@ -130,16 +150,18 @@ def _embedded(
     if abs(fx - fy) > 0.01 or fx > 1.0:
         return None  # something odd (a mask applied, a crop): let pdfium draw it
     dpi = (pil.width / (placed[0] / 72.0) + pil.height / (placed[1] / 72.0)) / 2.0
-    grey, rgb = _to_arrays(pil)
+    grey, rgb = _to_arrays(pil, colour)
     return _rotated(info.index, grey, rgb, dpi, info.rotate)
 
 
-def _to_arrays(pil: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
+def _to_arrays(pil: Image.Image, colour: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     if pil.mode == "L":
         return np.asarray(pil, dtype=np.uint8), None
     if pil.mode in ("1", "I;16", "I", "F", "LA"):
         return np.asarray(pil.convert("L"), dtype=np.uint8), None
     rgb = np.asarray(pil if pil.mode == "RGB" else pil.convert("RGB"), dtype=np.uint8)
+    if not colour:
+        return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), None
     return _split_colour(rgb)
 
 
@@ -178,7 +200,7 @@ def _downscale(page: PageImage, target_dpi: float | None) -> PageImage:
     return PageImage(index=page.index, image=grey, dpi=target_dpi, colour=page.colour, rgb=rgb)
 
 
-def _render(doc: PdfDocument, info: PageInfo, dpi: float) -> PageImage:
+def _render(doc: PdfDocument, info: PageInfo, dpi: float, colour: bool = True) -> PageImage:
     pixels_at_1dpi = (info.width_pt / 72.0) * (info.height_pt / 72.0)
     max_dpi = (doc.limits.max_page_pixels / pixels_at_1dpi) ** 0.5
     dpi = min(dpi, max_dpi)
@@ -203,6 +225,9 @@ def _render(doc: PdfDocument, info: PageInfo, dpi: float) -> PageImage:
         raise NoPageImage(f"page {info.index + 1} cannot be rendered ({e})") from e
     finally:
         pdf.close()
+    if not colour:
+        grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        return PageImage(index=info.index, image=grey, dpi=dpi, colour=False)
     grey, colour_rgb = _split_colour(rgb)
     return PageImage(
         index=info.index, image=grey, dpi=dpi, colour=colour_rgb is not None, rgb=colour_rgb

@@ -170,7 +170,7 @@ def analyse_page(page: PageImage, profiles: Sequence[FormProfile], engine_name: 
 
 
 def process_page(job: PageJob) -> PageResult:
-    page = page_image(job.data, job.index, MAX_DPI, job.limits)
+    page = page_image(job.data, job.index, MAX_DPI, job.limits, colour=False)
     return analyse_page(page, job.profiles, job.engine)
 
 
@@ -188,7 +188,10 @@ def extract(
     get_engine(engine) if workers <= 1 else None  # fail fast on an unknown engine name
     doc = open_pdf(pdf_bytes, limits)
     if workers <= 1 or doc.page_count == 1:
-        results = [analyse_page(p, profs, engine) for p in page_images(doc, target_dpi=MAX_DPI)]
+        results = [
+            analyse_page(p, profs, engine)
+            for p in page_images(doc, target_dpi=MAX_DPI, colour=False)
+        ]
     else:
         jobs = [PageJob(pdf_bytes, i, profs, engine, limits) for i in range(doc.page_count)]
         with ProcessPoolExecutor(max_workers=workers) as pool:

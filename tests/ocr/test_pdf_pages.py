@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import random
 
+import img2pdf
 import numpy as np
 import pytest
+from PIL import Image
 
 from ocr.pages import PageImage, page_image, page_images, render_page
 from ocr.pdf import open_pdf
@@ -44,6 +47,35 @@ def test_colour_scan_keeps_rgb_for_blue_ink() -> None:
     assert page.rgb is not None and page.rgb.shape == (H, W, 3)
     r, g, b = page.rgb[H // 2 + 10, W // 2 + 10]
     assert b > 150 and r < 80
+
+
+@pytest.mark.parametrize("kind", ["flate", "flate-1bit", "jpeg", "jpeg-grey", "g4"])
+def test_grey_only_pages_are_the_same_page(kind: str) -> None:
+    """``colour=False`` (what the pipeline asks for) decodes less, not differently."""
+    data = make.scan_pdf(kind, dpi=200)
+    full = next(page_images(open_pdf(data)))
+    grey = next(page_images(open_pdf(data), colour=False))
+    assert not grey.colour and grey.rgb is None
+    assert grey.image.shape == full.image.shape and grey.dpi == full.dpi
+    diff = np.abs(grey.image.astype(int) - full.image.astype(int))
+    assert diff.mean() < 0.5 and diff.max() <= 16  # a colour JPEG's luma vs RGB -> grey
+
+
+@pytest.mark.parametrize("mode", ["L", "1", "RGB"])
+def test_png_filtered_flate_decoded_exactly(mode: str) -> None:
+    """Flate images with PNG row filters (every filter type, as in noisy scans) come out
+    pixel for pixel as stored."""
+    rng = np.random.default_rng(7)
+    noise = rng.integers(0, 256, (301, 203, 3) if mode == "RGB" else (301, 203), dtype=np.uint8)
+    picture = Image.fromarray(noise).convert(mode) if mode == "1" else Image.fromarray(noise)
+    buf = io.BytesIO()
+    picture.save(buf, "PNG")
+    data = img2pdf.convert([buf.getvalue()])
+    page = next(page_images(open_pdf(data)))
+    want = np.asarray(picture.convert("L"))
+    assert np.array_equal(page.image, want) if mode != "RGB" else page.image.shape == want.shape
+    if mode == "RGB":
+        assert page.rgb is not None and np.array_equal(page.rgb, noise)
 
 
 @pytest.mark.parametrize("kind", ["flate", "flate-1bit", "jpeg-grey", "g4"])
