@@ -56,20 +56,22 @@ class Evidence:
     label_score: float  # 0..1
     agrees: bool | None = None  # a second read gave the same value (None: not tried)
     corrected: bool = False  # a list of known names or another field changed what was read
+    known: bool = False  # read exactly as a name of a closed list (a municipality, a title)
 
 
 def raw_score(e: Evidence) -> float:
     if not e.valid:
         return min(0.3, e.word_conf / 100 * 0.3)
     ocr = float(np.clip((e.word_conf - 40.0) / 55.0, 0.0, 1.0))
-    base = 0.55 + 0.45 * ocr if e.field in CHECKED else ocr
+    checked = e.field in CHECKED or e.known  # a closed list checks a name as a parser does
+    base = 0.55 + 0.45 * ocr if checked else ocr
     base *= e.certainty
     base *= 0.7 + 0.3 * e.label_score
     if e.agrees is True:
         base = min(1.0, base + 0.1)
     elif e.agrees is False:
         base *= 0.6
-    if e.field not in CHECKED and e.agrees is not True:
+    if not checked and e.agrees is not True:
         base = min(base, UNCHECKED_CAP)  # a name nothing can check needs two reads agreeing
     if e.field in UNCHECKED_DIGITS and e.word_conf < WEAK_DIGITS:
         # handwritten digits: a 9 read as 3 twice is still a valid date; nothing checks it

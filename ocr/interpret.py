@@ -27,6 +27,7 @@ from ocr.values import (
     parse_place_date,
 )
 from ocr.values.email import add_name_dot, matches_signer, repair_with_name
+from ocr.values.lexicon import load
 
 _PARSERS: dict[str, Callable[[str], Parsed]] = {
     "organisation": clean_organisation,
@@ -97,8 +98,15 @@ def _value(
         label_score=reading.label.score,
         agrees=agrees,
         corrected=parsed.read is not None,
+        known=parsed.read is None and _known(field, parsed.value),
     )
     return FieldValue(parsed.value, confidence(ev), page, _fraction(reading.box, size))
+
+
+def _known(field: str, value: str) -> bool:
+    """``value`` is exactly a name of the closed list for ``field``."""
+    lists = {"place": "municipalities", "signatory_title": "titles"}
+    return field in lists and value in load(lists[field])
 
 
 def _score(parsed: list[tuple[str, Parsed]], reading: Reading) -> tuple[int, float]:

@@ -50,6 +50,7 @@ KNOWN_LABELS: tuple[str, ...] = (
 _LEADERS = re.compile(r"_{1,}|\.{2,}|…+|·{2,}|-{3,}|[|¦]+")
 _EDGE = " \t\r\n:;,.-–—|/\\\"'`´~*()[]{}<>=+_°§"
 _SPACES = re.compile(r"\s+")
+_LONE_Q = re.compile(r"(?<=[A-Za-zÅÄÖåäö])q(?![uvw])")
 # a hand-drawn hyphen read as a dash or two ("HR—-chef"): one hyphen
 _HYPHEN = re.compile(r"(?<=\w)[-–—‐‑]{1,3}(?=\w)")
 _NAME_OK = re.compile(r"^[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’\-. ]*[A-Za-zÀ-ÖØ-öø-ÿ.]$")
@@ -89,6 +90,8 @@ def clean_name(text: str, labels: Sequence[str] = ()) -> Parsed:
     if has_organisation_word(value) or has_title_word(value) or has_label_word(value):
         return Parsed(value=value, valid=False, certainty=0.3, raw=text)  # another field's
     certainty = 0.95 if looks_like_person(value) else 0.6  # "ke Wikström": a letter lost
+    if _LONE_Q.search(value):  # "Aqneta": a q not before u or v is a handwritten g
+        return Parsed(_LONE_Q.sub("g", value), valid=True, certainty=0.6, raw=text, read=value)
     return Parsed(value=value, valid=True, certainty=certainty, raw=text)
 
 

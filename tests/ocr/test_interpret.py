@@ -66,3 +66,20 @@ def test_an_unparsed_checked_value_is_read_again_from_other_preparations() -> No
     assert calls == [None, "small", "thin"]  # stops at the first read that parses
     plain, _ = parse_readings(readings, 1, (100, 100), reread)
     assert plain["organisation_number"].value is None
+
+
+def test_a_name_of_a_closed_list_is_checked_like_a_parsed_value() -> None:
+    from ocr.confidence import Evidence, confidence
+
+    place = Evidence("place", 65.0, True, 0.98, 1.0, agrees=True, known=True)
+    unknown = Evidence("place", 65.0, True, 0.9, 1.0, agrees=True)
+    assert confidence(unknown) < 0.9 <= confidence(place)
+    assert confidence(Evidence("place", 65.0, True, 0.98, 1.0, agrees=False, known=True)) < 0.9
+
+
+def test_a_handwritten_g_read_as_q_in_a_name_is_not_sure() -> None:
+    from ocr.values import clean_name
+
+    parsed = clean_name("Aqneta Lundström")
+    assert (parsed.value, parsed.read) == ("Agneta Lundström", "Aqneta Lundström")
+    assert clean_name("Mikael Lindqvist").read is None
