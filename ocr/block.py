@@ -79,10 +79,11 @@ def body_text(layout: Layout) -> set[Box]:
     th = layout.text_height
     wide = [s for s in segs if s.h < th * 1.45 and s.w >= 0.5 * column]
 
-    def in_paragraph(s: Box) -> bool:
-        """A line of prose has a wide line just above or below it; a lone wide line
-        ("E-post: a.long.address@organisation.se") is a field."""
-        return any(
+    def prose(s: Box) -> bool:
+        """A line of prose has a wide line just above or below it, or many words; a
+        lone wide line of a few words ("E-post: a.long.address@organisation.se") is a
+        field."""
+        return _words(layout.mask, s, th) >= 6 or any(
             o is not s and (0 <= s.y0 - o.y1 <= th * 1.6 or 0 <= o.y0 - s.y1 <= th * 1.6)
             for o in wide
         )
@@ -91,7 +92,7 @@ def body_text(layout: Layout) -> set[Box]:
     for s in segs:  # top to bottom
         if s.h >= th * 1.45:
             continue
-        if s.w >= 0.85 * column or (s.w >= 0.6 * column and in_paragraph(s)):
+        if s.w >= 0.85 * column or (s.w >= 0.6 * column and prose(s)):
             body.add(s)
             continue
         above = [b for b in body if 0 <= s.y0 - b.y1 <= th * 1.2 and abs(b.x0 - s.x0) <= th]
@@ -99,6 +100,15 @@ def body_text(layout: Layout) -> set[Box]:
         if above and (s.w >= 0.25 * column or tight):
             body.add(s)
     return body
+
+
+def _words(mask: np.ndarray, s: Box, th: float) -> int:
+    """Words in a run: stretches of ink split by gaps wider than a third of a letter."""
+    cols = mask[s.y0 : s.y1, s.x0 : s.x1].any(axis=0)
+    ink = np.flatnonzero(cols)
+    if ink.size == 0:
+        return 0
+    return 1 + int((np.diff(ink) > max(2.0, th * 0.3)).sum())
 
 
 def _strip_crops(grey: np.ndarray, layout: Layout) -> list[tuple[Box, Box]]:
