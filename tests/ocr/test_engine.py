@@ -121,3 +121,13 @@ def test_number_failing_its_check_digit_is_flagged_not_given(dev_sample) -> None
     assert number.value is None
     assert "invalid_orgnr" in decl.flags
     assert number.bbox is not None
+
+
+@pytest.mark.parametrize(("seed", "index"), [(7, 0), (7, 13)])
+def test_label_the_stacked_read_garbles_is_read_again(dev_sample, seed: int, index: int) -> None:
+    """'Org nr:' read 'Odin' and 'Org.nr' read 'Organ' in the stacked read: the short
+    runs in the labels' column are read again alone, and the number is found."""
+    data, truth = dev_sample(seed, index)
+    want = truth["declarations"][0]["fields"]["organisation_number"]
+    decl = ocr.extract(data).declarations[0]
+    assert decl.fields["organisation_number"].value == want
