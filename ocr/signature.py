@@ -101,8 +101,8 @@ def detect_signature(
 
     ``labels`` are the page's label boxes, ``values`` the (value box, label box) pairs of
     the values read as print. Labels and values are blanked out, except a value claimed
-    across a fence (written in the signing row, paired with the label of another row: a
-    signature in print letters). Where a value read as print fills the signing row,
+    across a fence (written in the signing row, paired with the label of another row or
+    column: a signature in print letters). Where a value read as print fills the signing row,
     "unsigned" is never sure.
     """
     page_h, page_w = grey.shape[:2]
@@ -114,10 +114,13 @@ def detect_signature(
     pad = int(th * 0.2)
     blank = list(labels)
     occupied = False
+    own = region.label.box
     for value, label in values:
         inside = full.y0 <= (value.y0 + value.y1) / 2 <= full.y1
-        if inside and not full.y0 <= (label.y0 + label.y1) / 2 <= full.y1:
-            continue  # claimed across the fence: maybe the signature itself
+        across = not full.y0 <= (label.y0 + label.y1) / 2 <= full.y1
+        other_column = abs(label.x0 - own.x0) > 3 * th and label.x1 < full.x0
+        if inside and (across or other_column):
+            continue  # claimed from another row or column: maybe the signature itself
         occupied |= inside and value.h_overlap(full) > 0
         blank.append(value)
     for b in blank:

@@ -82,3 +82,14 @@ def test_print_letters_in_the_signing_row_are_never_a_sure_absence() -> None:
     read_as_name = (Box(800, 280, 960, 335), _NAME_LABEL)
     finding = _find(grey, [read_as_name])
     assert finding.present or finding.confidence < 0.9
+
+
+def test_print_letters_claimed_from_another_column_are_the_signature() -> None:
+    """Two columns: a label of the left column, its own value missing, reaches right
+    into the signing row and claims a signature in print-like script as its value."""
+    grey = _row_page(
+        "Lundström", (800, 270), "/usr/share/fonts/opentype/comic-neue/ComicNeue-Bold.otf"
+    )
+    left_column_label = Box(20, 250, 200, 290)
+    finding = _find(grey, [(Box(800, 280, 1080, 335), left_column_label)])
+    assert finding.present is True
