@@ -26,7 +26,12 @@ from ocr.values import (
     parse_orgnr,
     parse_place_date,
 )
-from ocr.values.email import add_name_dot, matches_signer, repair_with_name
+from ocr.values.email import (
+    add_name_dot,
+    domain_from_organisation,
+    matches_signer,
+    repair_with_name,
+)
 from ocr.values.lexicon import load
 
 _PARSERS: dict[str, Callable[[str], Parsed]] = {
@@ -204,7 +209,8 @@ def _cross_check(
     """The e-mail against the signer's name and the organisation, read elsewhere on the form.
 
     An address that does not parse is put right from the name (its ``@`` or a dot misread:
-    a repair, never sure); a valid one that is exactly ``firstname.lastname@`` the
+    a repair, never sure), and a domain a letter or two off the organisation's name is
+    that name (never sure); a valid address that is exactly ``firstname.lastname@`` the
     organisation's own domain counts as read twice.
     """
     name = chosen.get("signatory_name")
@@ -216,14 +222,19 @@ def _cross_check(
     if parsed.valid and parsed.value is not None:
         if agree is not False and matches_signer(parsed.value, name[0].value, org_name):
             chosen["email"] = (parsed, reading, True)
-        else:
-            dotted = add_name_dot(parsed.value, name[0].value)  # "parnilsson@": a dot lost
-            if dotted is not None:
-                chosen["email"] = (replace(parsed, value=dotted, read=parsed.value), reading, None)
+            return
+        value = add_name_dot(parsed.value, name[0].value) or parsed.value  # "parnilsson@"
+        if org_name is not None:  # "@aselecommun.se" for Åsele kommun
+            value = domain_from_organisation(value, org_name) or value
+        if value != parsed.value:
+            chosen["email"] = (replace(parsed, value=value, read=parsed.value), reading, None)
         return
     for text in texts.get("email", []):
         repaired = repair_with_name(text, name[0].value)
-        if repaired is not None:
+        if repaired is not None and repaired.value is not None:
+            if org_name is not None:
+                fixed = domain_from_organisation(repaired.value, org_name)
+                repaired = replace(repaired, value=fixed or repaired.value)
             chosen["email"] = (repaired, reading, None)
             return
 

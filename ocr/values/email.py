@@ -121,3 +121,18 @@ def add_name_dot(value: str, name: str) -> str | None:
         if candidate.replace(".", "") == local:
             return f"{candidate}@{domain}"
     return None
+
+
+def domain_from_organisation(value: str, organisation: str) -> str | None:
+    """``…@aselecommun.se`` → ``…@aselekommun.se`` when the organisation read elsewhere is
+    Åsele kommun: a domain a letter or two off the organisation's name is its name."""
+    local, _, domain = value.partition("@")
+    label, dot, tld = domain.rpartition(".")
+    key = org_key(organisation)
+    if not dot or len(key) < 5 or label == key or "." in label:
+        return None
+    if len(label) != len(key):  # a shortened name ("luleatekniskaunive") is no misread
+        return None
+    if fuzz.ratio(label, key) < 85:
+        return None
+    return f"{local}@{key}.{tld}"

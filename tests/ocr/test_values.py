@@ -561,3 +561,13 @@ def test_orgnr_completed_by_its_check_digit_is_never_sure(text: str, value: str)
 @pytest.mark.parametrize("text", ["HH6426-6566", "55S56426-6566", "556426-656", "Kalix 2021-02-03"])
 def test_orgnr_not_completed_when_more_is_missing(text: str) -> None:
     assert not parse_orgnr(text).valid
+
+
+def test_email_domain_a_letter_off_the_organisation_is_its_name() -> None:
+    from ocr.values.email import domain_from_organisation as fix
+
+    assert fix("bjorn.sjolander@aselecommun.se", "Åsele kommun") == (
+        "bjorn.sjolander@aselekommun.se"
+    )
+    assert fix("a.b@luleatekniskaunive.se", "Luleå tekniska universitet") is None  # shortened
+    assert fix("a.b@lkab.se", "Talga AB") is None
