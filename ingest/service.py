@@ -105,6 +105,12 @@ def build_intake(config: IngestConfig, sessions: sessionmaker[Session]) -> Intak
 
 def worker_process_main(config: WorkerConfig, stop: StopFlag) -> None:
     """Entry point of one spawned worker process."""
+    # one thread per worker for Tesseract (the CLI fallback) and OpenCV: the worker
+    # processes are the parallelism
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    import cv2
+
+    cv2.setNumThreads(1)
     configure_logging()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())

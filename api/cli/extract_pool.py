@@ -194,6 +194,9 @@ def _serve(conn: Connection, spec: tuple[str, str]) -> None:
     """Worker loop: send "ready", then per ``(index, path, inner)`` send ``(index, line, peak)``."""
     # one OCR thread per worker: the workers are the parallelism (set before tesseract loads)
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    import cv2
+
+    cv2.setNumThreads(1)  # OpenCV's thread pool only spins against the other workers
     from ocr.profile import load_profiles
 
     engine, target = spec
