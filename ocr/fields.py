@@ -288,7 +288,7 @@ def read_region(
     # is read joined to the value's first word
     x0 = b.x0 + 1 if region.where == "inline" else b.x0 - m
     box = Box(max(0, x0), max(0, b.y0 - m), min(w_img, b.x1 + m), min(h_img, b.y1 + m))
-    crop = grey[box.y0 : box.y1, box.x0 : box.x1]
+    crop = without_rules(grey[box.y0 : box.y1, box.x0 : box.x1])
     f = min(1.0, READ_DPI / dpi)
     if variant == "small":  # letters about 20 px high, as Tesseract's models were trained
         f = min(f, _SMALL_TEXT / max(th, 1.0))
@@ -327,6 +327,24 @@ def read_region(
             max(w.bottom for w in mapped),
         )
     return Reading(region.label, text, mapped, tight, region.where)
+
+
+def without_rules(crop: np.ndarray) -> np.ndarray:
+    """The crop with the printed rules a value is written on painted over: a line under
+    (or through) a value makes Tesseract read the whole line as noise now and then."""
+    if crop.size == 0 or crop.shape[1] < 40:
+        return crop
+    _, ink = cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    length = max(30, crop.shape[1] // 3)
+    rules = cv2.morphologyEx(
+        ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
+    )
+    if not rules.any():
+        return crop
+    rules = cv2.dilate(rules, np.ones((3, 1), np.uint8))
+    out = crop.copy()
+    out[rules > 0] = int(np.percentile(crop, 90))
+    return out
 
 
 def collect(region: Region, strips: Sequence[Strip]) -> Reading:

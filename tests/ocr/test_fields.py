@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
 from ocr.block import Label, Strip, match_label
-from ocr.fields import Region, _one_owner
+from ocr.fields import Region, _one_owner, without_rules
 from ocr.layout import Box
 from ocr.profile import load_profiles
 from ocr.tesseract import Word
+
+_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 
 def _label(key: str, box: Box) -> Label:
@@ -50,3 +55,16 @@ def test_a_digit_misread_in_a_label_word_is_a_letter() -> None:
     assert label is not None and label.key == "signatory_title"
     digits = Strip(Box(0, 0, 200, 40), (Word("2021", 0, 0, 150, 40, 90.0, 0),))
     assert match_label(digits, variants) is None
+
+
+def test_rules_under_a_value_are_painted_over_and_the_letters_kept() -> None:
+    img = Image.new("L", (600, 80), 245)
+    draw = ImageDraw.Draw(img)
+    draw.text((20, 10), "hakan@ab.se", fill=20, font=ImageFont.truetype(_FONT, 40))
+    draw.line((0, 70, 600, 70), fill=10, width=3)
+    crop = np.asarray(img)
+    clean = without_rules(crop)
+    assert clean[66:75].min() > 200  # the rule is gone
+    assert (clean[10:60] < 128).sum() == (crop[10:60] < 128).sum()  # the letters stay
+    blank = np.full((80, 600), 245, np.uint8)
+    assert without_rules(blank) is blank
