@@ -30,6 +30,7 @@ from ocr.values.email import (
     add_name_dot,
     domain_from_organisation,
     matches_signer,
+    name_locals,
     repair_with_name,
 )
 from ocr.values.lexicon import load
@@ -108,6 +109,19 @@ def _value(
     return FieldValue(parsed.value, confidence(ev), page, _fraction(reading.box, size))
 
 
+def _agree(name: str, p1: Parsed, p2: Parsed) -> bool:
+    """Do two reads show the same value? For an organisation number, a read that fails the
+    check digit by one digit against a read that passes it shows the other nine: one
+    misread digit always fails the check, so the passing read is confirmed."""
+    if p1.value is not None and p1.value == p2.value:
+        return True
+    if name != "organisation_number" or p1.value is None or p2.value is None:
+        return False
+    if p1.valid == p2.valid or len(p1.value) != len(p2.value):
+        return False
+    return sum(a != b for a, b in zip(p1.value, p2.value, strict=True)) == 1
+
+
 def _known(field: str, value: str) -> bool:
     """``value`` is exactly a name of the closed list for ``field``."""
     lists = {"place": "municipalities", "signatory_title": "titles"}
@@ -151,7 +165,7 @@ def parse_readings(
             second = reread(key)
             parsed2 = _parse(key, second.text)
             agrees = {
-                name: (p1.value == p2.value and p1.value is not None)
+                name: _agree(name, p1, p2)
                 for (name, p1), (_, p2) in zip(parsed, parsed2, strict=True)
             }
             if _score(parsed2, second) > _score(parsed, reading):
@@ -219,6 +233,8 @@ def _cross_check(
     parsed, reading, agree = chosen["email"]
     org = chosen.get("organisation")
     org_name = org[0].value if org is not None and org[0].valid else None
+    if _spelt_in_address(name[0], parsed):  # the address spells the name: read twice
+        chosen["signatory_name"] = (name[0], name[1], True)
     if parsed.valid and parsed.value is not None:
         if agree is not False and matches_signer(parsed.value, name[0].value, org_name):
             chosen["email"] = (parsed, reading, True)
@@ -237,6 +253,17 @@ def _cross_check(
                 repaired = replace(repaired, value=fixed or repaired.value)
             chosen["email"] = (repaired, reading, None)
             return
+
+
+def _spelt_in_address(name: Parsed, email: Parsed) -> bool:
+    """The e-mail, as read (not repaired), starts with the name letter for letter: a name
+    of plain letters (no å, ä, ö, é: an address drops them) written a second time."""
+    if not (name.valid and email.valid and email.read is None) or email.value is None:
+        return False
+    if name.value is None or not name.value.isascii():
+        return False
+    local = email.value.split("@", 1)[0]
+    return local in name_locals(name.value)
 
 
 def plausibility(readings: Mapping[str, Reading]) -> int:

@@ -83,3 +83,26 @@ def test_a_handwritten_g_read_as_q_in_a_name_is_not_sure() -> None:
     parsed = clean_name("Aqneta Lundström")
     assert (parsed.value, parsed.read) == ("Agneta Lundström", "Aqneta Lundström")
     assert clean_name("Mikael Lindqvist").read is None
+
+
+def test_an_org_number_one_digit_off_in_the_other_read_confirms_the_passing_one() -> None:
+    from ocr.interpret import _agree
+    from ocr.values import parse_orgnr
+
+    good, one_off = parse_orgnr("212087-1781"), parse_orgnr("212081-1781")
+    assert good.valid and not one_off.valid
+    assert _agree("organisation_number", good, one_off)
+    assert not _agree("organisation_number", good, parse_orgnr("212081-1181"))
+    assert not _agree("signed_date", good, one_off)
+
+
+def test_a_plain_name_spelt_in_the_address_counts_as_read_twice() -> None:
+    readings = {
+        "signatory_name": _reading("signatory_name", "Karin Lund", 80.0),
+        "email": _reading("email", "karin.lund@lkab.se", 95.0),
+    }
+    fields, _ = parse_readings(readings, 1, (100, 100))
+    assert fields["signatory_name"].confidence >= 0.9
+    readings["signatory_name"] = _reading("signatory_name", "Karin Lundén", 80.0)
+    fields, _ = parse_readings(readings, 1, (100, 100))
+    assert fields["signatory_name"].confidence < 0.9  # é: the address cannot show it
