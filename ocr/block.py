@@ -46,6 +46,7 @@ class Label:
     segment: Box  # the whole text run holding the label
     score: float  # 0..1 match quality
     trailing: bool  # more words follow the label in the same run
+    variant: str = ""  # the profile's wording it matched
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ class PageScan:
     profile: str | None  # slug identified by phrases, None when none matched
     mean_conf: float
     continues: bool = False  # the page says it goes on ("Sida 1 av 2")
+    profile_by_labels: bool = False  # named by its label wordings alone, no title read
 
     @property
     def keys(self) -> set[str]:
@@ -308,7 +310,7 @@ def match_label(strip: Strip, variants: Sequence[tuple[str, str]]) -> Label | No
     words = strip.words
     if len(words) > 1 and words[0].text in _BORDER_READS:
         words = words[1:]  # a table's left border read as a letter: "I Län"
-    best: tuple[float, int, str] | None = None
+    best: tuple[float, int, str, str] | None = None
     for k in range(1, min(4, len(words)) + 1):
         cand = norm("".join(_as_letters(w.text) for w in words[:k]))
         if not cand:
@@ -317,10 +319,10 @@ def match_label(strip: Strip, variants: Sequence[tuple[str, str]]) -> Label | No
             v = norm(variant)
             score = (100.0 if cand == v else 0.0) if len(v) <= 4 else fuzz.ratio(cand, v)
             if best is None or score > best[0]:
-                best = (score, k, key)
+                best = (score, k, key, variant)
     if best is None:
         return None
-    score, k, key = best
+    score, k, key, variant = best
     trailing = len(words) > k and words[k].left - words[k - 1].right < strip.segment.h * 1.5
     needed = 96.0 if trailing else 84.0
     if score < needed:
@@ -340,7 +342,7 @@ def match_label(strip: Strip, variants: Sequence[tuple[str, str]]) -> Label | No
         max(w.right for w in lw),
         max(w.bottom for w in lw),
     )
-    return Label(key=key, box=box, segment=strip.segment, score=score / 100.0, trailing=trailing)
+    return Label(key, box, strip.segment, score / 100.0, trailing, variant)
 
 
 def identify(strips: Sequence[Strip], profiles: Sequence[FormProfile]) -> str | None:
@@ -355,6 +357,21 @@ def identify(strips: Sequence[Strip], profiles: Sequence[FormProfile]) -> str | 
             if score >= 88 and (best is None or score > best[0]):
                 best = (score, p.slug)
     return None if best is None else best[1]
+
+
+def identify_by_labels(labels: Sequence[Label], profiles: Sequence[FormProfile]) -> str | None:
+    """The form whose own label wordings were read where no title named one: labels
+    worded as only one profile words them ("Kommun/region", "Företag/organisation"),
+    all pointing to the same form. Weaker evidence than a title (flagged as such)."""
+    owners: set[str] = set()
+    for lab in labels:
+        if lab.score < 0.96 or not lab.variant:
+            continue
+        wording = norm(lab.variant)
+        having = {p.slug for p in profiles if any(norm(v) == wording for _, v in p.all_labels)}
+        if len(having) == 1:
+            owners |= having
+    return owners.pop() if len(owners) == 1 else None
 
 
 def title_runs(layout: Layout) -> list[Box]:
@@ -406,10 +423,14 @@ def scan_page(
     profile = identify(strips, profiles)
     if profile is None and title_runs(layout):
         profile = identify(read_title(grey, dpi, layout, engine), profiles)
+    by_labels = profile is None and len({lab.key for lab in labels}) >= 3
+    if by_labels:
+        profile = identify_by_labels(labels, profiles)
     return PageScan(
         continues=_continues(strips),
         strips=tuple(strips),
         labels=tuple(labels),
         profile=profile,
         mean_conf=conf,
+        profile_by_labels=by_labels and profile is not None,
     )

@@ -164,6 +164,8 @@ def analyse_page(page: PageImage, profiles: Sequence[FormProfile], engine_name: 
             labels=[lab.box for lab in scan.labels],
             values=printed,
         )
+    if scan.profile_by_labels:
+        flags.append("declaration_from_labels")  # no title read: a reviewer confirms
     return PageResult(
         page.number, True, scan.profile, scan.continues, fields, signature, tuple(flags)
     )

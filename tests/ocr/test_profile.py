@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ocr.block import Strip, identify
+from ocr.block import Label, Strip, identify, identify_by_labels
 from ocr.errors import InvalidInput
 from ocr.layout import Box
 from ocr.model import FIELD_NAMES
@@ -104,3 +104,20 @@ def _strip(*words: str) -> Strip:
 )
 def test_identify_joins_runs(runs: tuple[tuple[str, ...], ...], slug: str | None) -> None:
     assert identify([_strip(*r) for r in runs], load_profiles()) == slug
+
+
+def _labelled(*pairs: tuple[str, str]) -> list[Label]:
+    box = Box(0, 0, 100, 40)
+    return [Label(key, box, box, 1.0, False, variant) for key, variant in pairs]
+
+
+def test_identify_by_labels_worded_as_one_form_only() -> None:
+    profiles = load_profiles()
+    cemr = _labelled(("organisation", "Kommun/region"), ("county", "Län"))
+    assert identify_by_labels(cemr, profiles) == "cemr-charter"
+    industry = _labelled(("organisation", "Företag/organisation"), ("signature", "Signatur"))
+    assert identify_by_labels(industry, profiles) == "jamstalld-industri"
+    # worded as both forms word them (a colon or a space apart): no evidence
+    shared = _labelled(("signatory_name", "Namn förtydligande"), ("email", "E-post"))
+    assert identify_by_labels(shared, profiles) is None
+    assert identify_by_labels(cemr + industry, profiles) is None  # evidence both ways
