@@ -26,6 +26,8 @@ from ocr.tesseract import PSM_BLOCK, PSM_LINE, Engine, Word
 
 LABEL_DPI = 200.0  # the stacked read is also the first value read
 _TITLE_WIDTH = 45  # longest run read, in run heights
+_BLOB = 5.0  # a run this many text heights tall is several lines run together
+_BLOB_TOP = 3.5  # how much of such a run is read, in text heights
 _PAD = 12
 _BORDER_READS = frozenset({"I", "l", "|", "[", "]", "!"})
 _MAX_REREAD = 6  # runs read again on their own, per page and kind
@@ -118,13 +120,18 @@ def _strip_crops(grey: np.ndarray, layout: Layout) -> list[tuple[Box, Box]]:
     """(segment box, crop box) pairs in full-resolution coordinates, body text left out."""
     inv = 1.0 / layout.scale
     body = body_text(layout)
+    top = int(_BLOB_TOP * layout.text_height)
     out = []
     for seg in layout.segments:
         if seg in body:
             continue
-        crop = Box(seg.x0, seg.y0, min(seg.x1, seg.x0 + int(_TITLE_WIDTH * seg.h)), seg.y1)
+        # a run many lines tall is lines run together (a stamp over a title and text):
+        # its top lines are read, not the whole block (Tesseract's time goes by letters)
+        y1 = seg.y1 if seg.h < _BLOB * layout.text_height else seg.y0 + top
+        crop = Box(seg.x0, seg.y0, min(seg.x1, seg.x0 + int(_TITLE_WIDTH * seg.h)), y1)
         m = max(1, int(seg.h * 0.15))
         full = Box(seg.x0, seg.y0 - m, seg.x1, seg.y1 + m).scaled(inv)
+        m = min(m, max(1, int(crop.h * 0.15)))
         cropf = Box(crop.x0 - m, crop.y0 - m, crop.x1 + m, crop.y1 + m).scaled(inv)
         out.append((full, cropf))
     return out
