@@ -182,4 +182,10 @@ def clean_place(text: str, labels: Sequence[str] = ()) -> Parsed:
             return Parsed(value=known.name, valid=True, certainty=0.98, raw=text)
         return Parsed(value=known.name, valid=True, certainty=0.7, raw=text, read=value)
     shaped = bool(_PLACE_OK.match(value)) and len(value) <= 40
+    if not shaped:  # "Å rvidsjaur", "Arjepleg, IOM": a gap or junk in a known name
+        parts = value.split()
+        for guess in ("".join(parts), parts[0].strip(_EDGE)):
+            known = place_match(guess)
+            if known is not None and len(parts) > 1:
+                return Parsed(value=known.name, valid=True, certainty=0.7, raw=text, read=value)
     return Parsed(value=value, valid=shaped, certainty=0.9 if shaped else 0.4, raw=text)

@@ -571,3 +571,13 @@ def test_email_domain_a_letter_off_the_organisation_is_its_name() -> None:
     )
     assert fix("a.b@luleatekniskaunive.se", "Luleå tekniska universitet") is None  # shortened
     assert fix("a.b@lkab.se", "Talga AB") is None
+
+
+@pytest.mark.parametrize(
+    "text, place",
+    [("Å rvidsjaur", "Arvidsjaur"), ("Arjepleg, IOM", "Arjeplog"), ("Lule å", "Luleå")],
+)
+def test_place_with_a_gap_or_junk_in_a_known_name(text: str, place: str) -> None:
+    parsed = clean_place(text)
+    assert (parsed.value, parsed.read) == (place, text)
+    assert parsed.certainty < 0.9
