@@ -139,11 +139,11 @@ def analyse_page(page: PageImage, profiles: Sequence[FormProfile], engine_name: 
     if sig_region is None:
         signature = no_label(page.number)
     else:
-        # values read as print (handwriting reads as weak junk and stays)
-        printed = [
-            (r.box, r.label.box)
+        # every value read, and whether it was read as print (handwriting reads weakly)
+        read = [
+            (r.box, r.label.box, r.conf >= PRINT_CONF)
             for r in readings.values()
-            if r.box is not None and r.conf >= PRINT_CONF
+            if r.box is not None
         ]
         col_end = min(
             (
@@ -162,7 +162,7 @@ def analyse_page(page: PageImage, profiles: Sequence[FormProfile], engine_name: 
             page_number=page.number,
             col_end=col_end,
             labels=[lab.box for lab in scan.labels],
-            values=printed,
+            values=read,
         )
     if scan.profile_by_labels:
         flags.append("declaration_from_labels")  # no title read: a reviewer confirms

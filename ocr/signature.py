@@ -95,15 +95,17 @@ def detect_signature(
     page_number: int,
     col_end: int,
     labels: Sequence[Box],
-    values: Sequence[tuple[Box, Box]],
+    values: Sequence[tuple[Box, Box, bool]],
 ) -> SignatureFinding:
     """Signature present or not in the region of the signature label (full resolution).
 
-    ``labels`` are the page's label boxes, ``values`` the (value box, label box) pairs of
-    the values read as print. Labels and values are blanked out, except a value claimed
-    across a fence (written in the signing row, paired with the label of another row or
-    column: a signature in print letters). Where a value read as print fills the signing row,
-    "unsigned" is never sure.
+    ``labels`` are the page's label boxes, ``values`` (value box, label box, read as
+    print) for the values read. Labels are blanked out, and so are values of other rows
+    reaching into the region (handwriting too: the tail of the date written above). In
+    the signing row itself only values read as print and claimed from that row are
+    blanked; a value claimed from another row or column is left in (a signature in print
+    letters may be read as one). Where a value fills the signing row, "unsigned" is never
+    sure.
     """
     page_h, page_w = grey.shape[:2]
     full = fenced(signature_box(region, th, page_w, page_h, col_end), region, labels, th)
@@ -115,13 +117,18 @@ def detect_signature(
     blank = list(labels)
     occupied = False
     own = region.label.box
-    for value, label in values:
+    for value, label, printed in values:
         inside = full.y0 <= (value.y0 + value.y1) / 2 <= full.y1
+        if not inside:  # another row's value, printed or written, reaching in
+            blank.append(value)
+            reach = min(value.y1, full.y1) - max(value.y0, full.y0)
+            occupied |= value.h_overlap(full) > 0 and reach > 0.4 * value.h
+            continue
         across = not full.y0 <= (label.y0 + label.y1) / 2 <= full.y1
         other_column = abs(label.x0 - own.x0) > 3 * th and label.x1 < full.x0
-        if inside and (across or other_column):
+        if not printed or across or other_column:
             continue  # claimed from another row or column: maybe the signature itself
-        occupied |= inside and value.h_overlap(full) > 0
+        occupied |= value.h_overlap(full) > 0
         blank.append(value)
     for b in blank:
         mask[

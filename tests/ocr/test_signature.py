@@ -39,6 +39,7 @@ def test_batch_split_gives_one_declaration_per_form(dev_sample) -> None:
 # A signing row drawn by hand: "Underskrift" with its rule, and under it the row of
 # "Namnförtydligande" (full resolution, 300 dpi, text height about 40 px).
 _TH = 40.0
+_PURISA = "/usr/share/fonts/truetype/tlwg/Purisa.ttf"
 _SIG_LABEL = Box(300, 300, 560, 340)
 _NAME_LABEL = Box(300, 520, 720, 560)
 
@@ -52,7 +53,7 @@ def _row_page(writing: str, at: tuple[int, int], font: str) -> np.ndarray:
     return np.asarray(img)
 
 
-def _find(grey: np.ndarray, values: list[tuple[Box, Box]]):
+def _find(grey: np.ndarray, values: list[tuple[Box, Box, bool]]):
     label = Label("signature", _SIG_LABEL, _SIG_LABEL, 1.0, False)
     region = Region(label, None, "right", reach=300.0)  # a wide row pitch reaches far
     return detect_signature(
@@ -80,7 +81,7 @@ def test_print_letters_in_the_signing_row_are_never_a_sure_absence() -> None:
         "Öberg", (800, 270), "/usr/share/fonts/opentype/comic-neue/ComicNeue-Italic.otf"
     )
     read_as_name = (Box(800, 280, 960, 335), _NAME_LABEL)
-    finding = _find(grey, [read_as_name])
+    finding = _find(grey, [(*read_as_name, True)])
     assert finding.present or finding.confidence < 0.9
 
 
@@ -91,5 +92,21 @@ def test_print_letters_claimed_from_another_column_are_the_signature() -> None:
         "Lundström", (800, 270), "/usr/share/fonts/opentype/comic-neue/ComicNeue-Bold.otf"
     )
     left_column_label = Box(20, 250, 200, 290)
-    finding = _find(grey, [(Box(800, 280, 1080, 335), left_column_label)])
+    finding = _find(grey, [(Box(800, 280, 1080, 335), left_column_label, True)])
     assert finding.present is True
+
+
+def test_the_tail_of_a_value_written_in_the_row_above_is_not_a_signature() -> None:
+    """A table row: the date written by hand in the row above hangs its tails into the
+    empty signing row. It is blanked as the value it was read as, weakly or not."""
+    img = Image.new("L", (2480, 900), 255)
+    draw = ImageDraw.Draw(img)
+    draw.text((800, 95), "Lj 24 juni, gjg", fill=20, font=ImageFont.truetype(_PURISA, 64))
+    grey = np.asarray(img)
+    date_label = Box(300, 130, 560, 170)
+    label = Label("signature", _SIG_LABEL, _SIG_LABEL, 1.0, False)
+    region = Region(label, None, "right", reach=300.0)
+    written = (Box(790, 100, 1400, 200), date_label, False)  # read weakly: handwriting
+    kwargs = dict(page_number=1, col_end=2480, labels=[date_label, _SIG_LABEL, _NAME_LABEL])
+    assert detect_signature(region, grey, 300.0, _TH, values=[written], **kwargs).present is False
+    assert detect_signature(region, grey, 300.0, _TH, values=[], **kwargs).present is True
