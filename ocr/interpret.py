@@ -12,7 +12,16 @@ from dataclasses import replace
 
 from rapidfuzz import fuzz
 
-from ocr.confidence import CHECKED, REREAD_BELOW, SURE, Evidence, confidence, low_flag
+from ocr.confidence import (
+    CHECKED,
+    REREAD_BELOW,
+    SURE,
+    UNCHECKED_DIGITS,
+    WEAK_DIGITS,
+    Evidence,
+    confidence,
+    low_flag,
+)
 from ocr.fields import VARIANTS, Reading
 from ocr.layout import Box
 from ocr.model import FIELD_NAMES, BBox, FieldValue
@@ -88,6 +97,7 @@ def _value(
     agrees: bool | None,
     page: int,
     size: tuple[int, int],
+    word_floor: float | None = None,
 ) -> FieldValue:
     if parsed.value is None or (field in _VOID_UNLESS_VALID and not parsed.valid):
         return FieldValue.missing()
@@ -98,7 +108,7 @@ def _value(
         parsed = replace(parsed, value=parsed.read)
     ev = Evidence(
         field=field,
-        word_conf=reading.conf,
+        word_conf=reading.conf if word_floor is None else min(reading.conf, word_floor),
         valid=parsed.valid,
         certainty=parsed.certainty,
         label_score=reading.label.score,
@@ -151,6 +161,7 @@ def parse_readings(
     invalid: list[str] = []
     chosen: dict[str, tuple[Parsed, Reading, bool | None]] = {}
     texts: dict[str, list[str]] = {}
+    weakest: dict[str, float] = {}
     for key, reading in readings.items():
         parsed = _parse(key, reading.text)
         agrees: dict[str, bool | None] = {name: None for name, _ in parsed}
@@ -168,8 +179,13 @@ def parse_readings(
                 name: _agree(name, p1, p2)
                 for (name, p1), (_, p2) in zip(parsed, parsed2, strict=True)
             }
+            for name, _ in parsed:  # digits nothing checks are as sure as the weaker read
+                if name in UNCHECKED_DIGITS:
+                    weakest[name] = min(reading.conf, second.conf)
             if _score(parsed2, second) > _score(parsed, reading):
                 parsed, reading = parsed2, second
+        if reread is not None and variants:
+            _third_look(key, parsed, agrees, weakest, reread)
         read_by = {name: reading for name, _ in parsed}
         if reread is not None and variants:
             parsed = _other_looks(key, parsed, read_by, agrees, reread)
@@ -183,12 +199,36 @@ def parse_readings(
             )
     _cross_check(chosen, texts)
     for name, (p, reading, agree) in chosen.items():
-        fields[name] = _value(name, p, reading, agree, page, size)
+        fields[name] = _value(name, p, reading, agree, page, size, weakest.get(name))
     flags = [
         low_flag(name) for name, v in fields.items() if v.value is not None and v.confidence < SURE
     ]
     flags += invalid
     return fields, flags
+
+
+def _third_look(
+    key: str,
+    parsed: list[tuple[str, Parsed]],
+    agrees: dict[str, bool | None],
+    weakest: dict[str, float],
+    reread: Callable[..., Reading],
+) -> None:
+    """Digits nothing checks (a date), read alike twice but once with a weak word, are
+    looked at a third time from pixels prepared otherwise: Tesseract misreads a typed
+    "27" as "21" at two resolutions alike. Agreeing, the weak word no longer counts."""
+    doubtful = [
+        i
+        for i, (name, p) in enumerate(parsed)
+        if name in weakest and p.valid and agrees.get(name) and weakest[name] < WEAK_DIGITS
+    ]
+    if not doubtful:
+        return
+    third = _parse(key, reread(key, VARIANTS[0]).text)
+    for i in doubtful:
+        name, p = parsed[i]
+        if third[i][1].value == p.value:
+            del weakest[name]
 
 
 def _other_looks(

@@ -106,3 +106,21 @@ def test_a_plain_name_spelt_in_the_address_counts_as_read_twice() -> None:
     readings["signatory_name"] = _reading("signatory_name", "Karin Lundén", 80.0)
     fields, _ = parse_readings(readings, 1, (100, 100))
     assert fields["signatory_name"].confidence < 0.9  # é: the address cannot show it
+
+
+def test_a_date_read_alike_twice_with_one_weak_read_needs_a_third_look() -> None:
+    def reread(key: str, variant: str | None = None) -> Reading:
+        if variant is None:
+            return _reading(key, "21.9.2024", 89.0)  # strong, and wrong
+        return _reading(key, "27.9.2024", 75.0)
+
+    readings = {"place_date": _reading("place_date", "21.9.2024", 76.0)}
+    fields, _ = parse_readings(readings, 1, (100, 100), reread, variants=True)
+    assert fields["signed_date"].value == "2024-09-21"
+    assert fields["signed_date"].confidence < 0.9  # the third look saw 27
+
+    def agreeing(key: str, variant: str | None = None) -> Reading:
+        return _reading(key, "21.9.2024", 89.0 if variant is None else 75.0)
+
+    fields, _ = parse_readings(readings, 1, (100, 100), agreeing, variants=True)
+    assert fields["signed_date"].confidence >= 0.9
