@@ -33,6 +33,7 @@ _BORDER_READS = frozenset({"I", "l", "|", "[", "]", "!"})
 _MAX_REREAD = 6  # runs read again on their own, per page and kind
 _DOUBT = 80.0  # word confidence below which a label-like first word is read again
 _RECOVER_SCALES = (1.0, 1.5)
+_LOOSE_MATCH = 75.0  # fuzzy score a missing label's run needs in its column
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +263,10 @@ def _recover_labels(
             lab = match_label(again, variants)
             if lab is not None:
                 break
+        if lab is None:  # ink over the label (a signature run down into it): a looser match
+            missing = [(key, v) for key, v in variants if key not in found]
+            lab = match_label(strips[i], missing, loose=True)
+            again = strips[i]
         if lab is not None and lab.key not in found:
             out[i] = again
             more.append(lab)
@@ -312,8 +317,11 @@ def _as_letters(word: str) -> str:
     return word
 
 
-def match_label(strip: Strip, variants: Sequence[tuple[str, str]]) -> Label | None:
-    """The best label variant at the start of a strip, or None."""
+def match_label(
+    strip: Strip, variants: Sequence[tuple[str, str]], loose: bool = False
+) -> Label | None:
+    """The best label variant at the start of a strip, or None. ``loose`` accepts a
+    label read with a slip or two more (one missing from a found block, in its column)."""
     words = strip.words
     if len(words) > 1 and words[0].text in _BORDER_READS:
         words = words[1:]  # a table's left border read as a letter: "I Län"
@@ -331,7 +339,7 @@ def match_label(strip: Strip, variants: Sequence[tuple[str, str]]) -> Label | No
         return None
     score, k, key, variant = best
     trailing = len(words) > k and words[k].left - words[k - 1].right < strip.segment.h * 1.5
-    needed = 96.0 if trailing else 84.0
+    needed = 96.0 if trailing else (_LOOSE_MATCH if loose else 84.0)
     if score < needed:
         return None
     if trailing:  # "Org.nr: 556…" yes; "Region Norrbotten" (a value) no

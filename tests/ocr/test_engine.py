@@ -131,3 +131,14 @@ def test_label_the_stacked_read_garbles_is_read_again(dev_sample, seed: int, ind
     want = truth["declarations"][0]["fields"]["organisation_number"]
     decl = ocr.extract(data).declarations[0]
     assert decl.fields["organisation_number"].value == want
+
+
+def test_signature_label_under_a_signature_run_into_it(dev_sample) -> None:
+    """Label under the line, the signature's strokes run down through the rule into
+    'Underskrift' (read 'Undelbkrift'): the label is still found, so the form is signed
+    and the place is not that label."""
+    data, truth = dev_sample(8, 20)
+    want = truth["declarations"][0]
+    decl = ocr.extract(data).declarations[0]
+    assert decl.signature.present is want["signature"]["present"] is True
+    assert decl.fields["place"].value == want["fields"]["place"]
