@@ -50,6 +50,8 @@ KNOWN_LABELS: tuple[str, ...] = (
 _LEADERS = re.compile(r"_{1,}|\.{2,}|…+|·{2,}|-{3,}|[|¦]+")
 _EDGE = " \t\r\n:;,.-–—|/\\\"'`´~*()[]{}<>=+_°§"
 _SPACES = re.compile(r"\s+")
+# a table's border bar read as a letter before the value ("I Kommunstyrelsens ordförande")
+_BORDER_LEAD = re.compile(r"^[Il|!]\s+(?=[A-ZÅÄÖ][a-zåäö])")
 _LONE_Q = re.compile(r"(?<=[A-Za-zÅÄÖåäö])q(?![uvw])")
 # a hand-drawn hyphen read as a dash or two ("HR—-chef"): one hyphen
 _HYPHEN = re.compile(r"(?<=\w)[-–—‐‑]{1,3}(?=\w)")
@@ -82,7 +84,7 @@ def clean_text(text: str, labels: Sequence[str] = ()) -> str:
 
 def clean_name(text: str, labels: Sequence[str] = ()) -> Parsed:
     """A signer's printed name: capitalised words of letters, two or more."""
-    value = clean_text(text, labels)
+    value = _BORDER_LEAD.sub("", clean_text(text, labels))
     if not value:
         return Parsed.invalid(text)
     if not _NAME_OK.match(value) or len(value.split()) < 2:
@@ -97,7 +99,7 @@ def clean_name(text: str, labels: Sequence[str] = ()) -> Parsed:
 
 def clean_title(text: str, labels: Sequence[str] = ()) -> Parsed:
     """A job title such as ``VD``, ``Kommundirektör``, ``HR-chef``."""
-    value = clean_text(text, labels)
+    value = _BORDER_LEAD.sub("", clean_text(text, labels))
     if not value:
         return Parsed.invalid(text)
     if not _TITLE_OK.match(value) or sum(ch.isalpha() for ch in value) < 2:

@@ -581,3 +581,9 @@ def test_place_with_a_gap_or_junk_in_a_known_name(text: str, place: str) -> None
     parsed = clean_place(text)
     assert (parsed.value, parsed.read) == (place, text)
     assert parsed.certainty < 0.9
+
+
+def test_a_border_bar_before_a_title_or_name_is_dropped() -> None:
+    assert clean_title("I Kommunstyrelsens ordförande").value == "Kommunstyrelsens ordförande"
+    assert clean_name("l Anna Åström").value == "Anna Åström"
+    assert clean_title("IT-chef").value == "IT-chef"
