@@ -227,6 +227,27 @@ def _doubtful_leads(buckets: Sequence[list[Word]]) -> list[int]:
     return out[:_MAX_REREAD]
 
 
+def best_labels(found: Sequence[Label]) -> list[Label]:
+    """One label per key: the best match, and of equals the one standing in a column
+    with other labels (a value word such as "kommun" in "Bodens kommun" matches the
+    label "Kommun" as well as the real one does)."""
+
+    def aligned(lab: Label) -> float:
+        others = [o.box.x0 for o in found if o.key != lab.key]
+        return -min((abs(lab.box.x0 - x) for x in others), default=0.0)
+
+    best: dict[str, Label] = {}
+    for lab in found:
+        old = best.get(lab.key)
+        if old is None or (lab.score, not lab.trailing, aligned(lab)) > (
+            old.score,
+            not old.trailing,
+            aligned(old),
+        ):
+            best[lab.key] = lab
+    return list(best.values())
+
+
 def _recover_labels(
     grey: np.ndarray,
     dpi: float,
@@ -345,7 +366,8 @@ def match_label(
     if trailing:  # "Org.nr: 556…" yes; "Region Norrbotten" (a value) no
         nxt = words[k].text
         said = words[k - 1].text.endswith(":") or nxt.startswith(":")
-        if not (said or any(ch.isdigit() for ch in nxt) or len(norm(words[k - 1].text)) >= 8):
+        wording = norm("".join(w.text for w in words[:k]))  # "Organisationens namn" too
+        if not (said or any(ch.isdigit() for ch in nxt) or len(wording) >= 8):
             return None
         rest = " ".join(w.text for w in words[k:])
         if len(rest.split()) >= 5 and not any(ch.isdigit() or ch == "@" for ch in rest):
@@ -432,7 +454,7 @@ def scan_page(
     """Read the label strips of an upright page and find labels and the form."""
     strips, conf = read_strips(grey, dpi, layout, engine)
     variants = sorted({pair for p in profiles for pair in p.all_labels})
-    labels = [lab for s in strips if (lab := match_label(s, variants)) is not None]
+    labels = best_labels([lab for s in strips if (lab := match_label(s, variants)) is not None])
     if len({lab.key for lab in labels}) >= 3:
         strips, labels = _recover_labels(grey, dpi, strips, labels, variants, engine)
     profile = identify(strips, profiles)

@@ -117,14 +117,7 @@ def locate(
     nothing is beside them; ``None`` lets the labels vote (:func:`_vote_up`).
     """
     inv = 1.0 / layout.scale
-    best: dict[str, Label] = {}
-    for lab in scan.labels:
-        if lab.key not in best or (lab.score, not lab.trailing) > (
-            best[lab.key].score,
-            not best[lab.key].trailing,
-        ):
-            best[lab.key] = lab
-    labels = list(best.values())
+    labels = list(scan.labels)  # one per key (ocr.block.best_labels)
     label_segs = {lab.segment for lab in scan.labels}
     body = body_text(layout)
     segs = [s.scaled(inv) for s in layout.segments if s not in body]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from ocr.block import Label, Strip, match_label
+from ocr.block import Label, Strip, best_labels, match_label
 from ocr.fields import Region, _one_owner, without_rules
 from ocr.layout import Box
 from ocr.profile import load_profiles
@@ -68,3 +68,18 @@ def test_rules_under_a_value_are_painted_over_and_the_letters_kept() -> None:
     assert (clean[10:60] < 128).sum() == (crop[10:60] < 128).sum()  # the letters stay
     blank = np.full((80, 600), 245, np.uint8)
     assert without_rules(blank) is blank
+
+
+def test_of_two_matches_for_one_label_the_one_in_the_labels_column_is_kept() -> None:
+    """'Bodens kommun' written as two runs: 'kommun' matches the label 'Kommun' as well
+    as 'Organisation' does; the label is the one standing in the column of labels."""
+    stray = Label("organisation", Box(782, 1184, 980, 1230), Box(782, 1184, 980, 1230), 1.0, False)
+    real = _label("organisation", Box(153, 1189, 506, 1240))
+    others = [
+        _label("organisation_number", Box(152, 1359, 534, 1394)),
+        _label("county", Box(156, 1508, 252, 1546)),
+    ]
+    for found in ([stray, real, *others], [real, stray, *others]):
+        kept = best_labels(found)
+        assert [lab for lab in kept if lab.key == "organisation"] == [real]
+        assert len(kept) == 3
