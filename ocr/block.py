@@ -413,10 +413,14 @@ def identify_by_labels(labels: Sequence[Label], profiles: Sequence[FormProfile])
 
 def title_runs(layout: Layout) -> list[Box]:
     """Runs taken for body text that may be the form's title: the tallest two in the
-    upper half of the page, taller than the text around them (layout scale)."""
+    upper half of the page, taller than the text around them, else the first of them
+    (layout scale)."""
     th = layout.text_height
     half = layout.mask.shape[0] / 2
-    tall = [s for s in body_text(layout) if s.y1 <= half and s.h >= th * 1.15]
+    upper = [s for s in body_text(layout) if s.y1 <= half and s.h >= th]
+    tall = [s for s in upper if s.h >= th * 1.15]
+    if not tall:  # a title set barely larger than the text: the first line of the page
+        tall = sorted(upper, key=lambda s: s.y0)[:1]
     return sorted(tall, key=lambda s: -s.h)[:2]
 
 

@@ -160,8 +160,17 @@ def analyse(grey_small: np.ndarray, dpi: float, scale: float) -> Layout:
     rules = find_rules(mask, dpi, horiz)
     text = remove_rules(mask, dpi, horiz)
     segs = find_segments(text, dpi)
-    th = float(np.median([s.h for s in segs])) if segs else dpi * 0.1
+    th = _text_height(segs, dpi)
     return Layout(scale=scale, mask=text, rules=tuple(rules), segments=tuple(segs), text_height=th)
+
+
+def _text_height(segs: list[Box], dpi: float) -> float:
+    """Median height of the runs that look like words (wider than tall, taller than a
+    sliver): a page of speckle or cut table borders must not make text look small, or
+    lines of body text count as headings and are read."""
+    words = [s.h for s in segs if s.h >= dpi * 0.05 and s.w >= 1.5 * s.h]
+    heights = words if len(words) >= 3 else [s.h for s in segs]
+    return float(np.median(heights)) if heights else dpi * 0.1
 
 
 def same_band(a: Box, b: Box) -> bool:
