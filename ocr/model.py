@@ -79,8 +79,7 @@ class DeclarationResult:
             "pages": list(self.pages),
             "declaration": self.declaration,
             "fields": {
-                name: self.fields.get(name, FieldValue.missing()).to_dict()
-                for name in FIELD_NAMES
+                name: self.fields.get(name, FieldValue.missing()).to_dict() for name in FIELD_NAMES
             },
             "signature": self.signature.to_dict(),
             "flags": list(self.flags),
