@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ocr.layout import find_segments, ink_mask, remove_rules
+from ocr.layout import components, find_segments, ink_mask, remove_rules
 
 ORIENT_DPI = 60.0
 
@@ -83,7 +83,7 @@ def upside_down_ratio(mask: np.ndarray, dpi: float) -> float:
 def _without_edges(mask: np.ndarray) -> np.ndarray:
     """The mask without ink touching the image border (a scanner's edge shadow, a
     page border): a dark band down one side is as striped as a sideways page."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    n, labels, stats = components(mask)
     h, w = mask.shape
     x0, y0 = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
     x1, y1 = x0 + stats[:, cv2.CC_STAT_WIDTH], y0 + stats[:, cv2.CC_STAT_HEIGHT]
