@@ -67,7 +67,12 @@ class PageScan:
 
     @property
     def has_block(self) -> bool:
-        return len(self.keys) >= 3
+        return is_block(self.labels)
+
+
+def is_block(labels: Sequence[Label]) -> bool:
+    """Three different labels or more make a signing block."""
+    return len({lab.key for lab in labels}) >= 3
 
 
 def norm(text: str) -> str:
@@ -424,13 +429,15 @@ def title_runs(layout: Layout) -> list[Box]:
     return sorted(tall, key=lambda s: -s.h)[:2]
 
 
-def read_title(grey: np.ndarray, dpi: float, layout: Layout, engine: Engine) -> list[Strip]:
-    """The title runs read one by one at the label resolution (only where the stacked
-    read named no form: a long title set like a line of text)."""
+def read_title(
+    grey: np.ndarray, dpi: float, layout: Layout, runs: Sequence[Box], engine: Engine
+) -> list[Strip]:
+    """The title runs (:func:`title_runs`) read one by one at the label resolution (only
+    where the stacked read named no form: a long title set like a line of text)."""
     f = min(1.0, LABEL_DPI / dpi)
     small = grey if f == 1.0 else cv2.resize(grey, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
     out = []
-    for i, seg in enumerate(title_runs(layout)):
+    for i, seg in enumerate(runs):
         m = max(1, int(seg.h * 0.15))
         crop = Box(seg.x0 - m, seg.y0 - m, seg.x1 + m, seg.y1 + m).scaled(f / layout.scale)
         out.append(
@@ -459,12 +466,12 @@ def scan_page(
     strips, conf = read_strips(grey, dpi, layout, engine)
     variants = sorted({pair for p in profiles for pair in p.all_labels})
     labels = best_labels([lab for s in strips if (lab := match_label(s, variants)) is not None])
-    if len({lab.key for lab in labels}) >= 3:
+    if is_block(labels):
         strips, labels = _recover_labels(grey, dpi, strips, labels, variants, engine)
     profile = identify(strips, profiles)
-    if profile is None and title_runs(layout):
-        profile = identify(read_title(grey, dpi, layout, engine), profiles)
-    by_labels = profile is None and len({lab.key for lab in labels}) >= 3
+    if profile is None and (runs := title_runs(layout)):
+        profile = identify(read_title(grey, dpi, layout, runs, engine), profiles)
+    by_labels = profile is None and is_block(labels)
     if by_labels:
         profile = identify_by_labels(labels, profiles)
     return PageScan(
