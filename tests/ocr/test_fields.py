@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from ocr.block import Label, Strip, best_labels, match_label
@@ -18,30 +19,33 @@ def _label(key: str, box: Box) -> Label:
     return Label(key=key, box=box, segment=box, score=1.0, trailing=False)
 
 
-def test_value_on_the_label_line_beats_a_claim_from_the_next_row() -> None:
-    """A wide label column: the organisation's value stands far right of its label, and
-    the empty number field below looks up and sees it nearer than that."""
-    value = Box(728, 1436, 1360, 1508)
-    organisation = _label("organisation", Box(287, 1462, 483, 1497))
-    number = _label("organisation_number", Box(287, 1564, 636, 1599))
+@pytest.mark.parametrize(
+    ("value", "organisation", "number"),
+    [
+        # a wide label column: the organisation's value stands far right of its label,
+        # and the empty number field below looks up and sees it nearer than that
+        (
+            Box(728, 1436, 1360, 1508),
+            (Box(287, 1462, 483, 1497), "right"),
+            (Box(287, 1564, 636, 1599), "above"),
+        ),
+        # of two claims from other rows, the nearer wins
+        (
+            Box(300, 1000, 900, 1040),
+            (Box(300, 940, 500, 975), "below"),
+            (Box(300, 1150, 600, 1185), "above"),
+        ),
+    ],
+)
+def test_a_value_claimed_twice_has_one_owner(
+    value: Box, organisation: tuple[Box, str], number: tuple[Box, str]
+) -> None:
     owners = _one_owner(
         {
-            "organisation": Region(organisation, value, "right"),
-            "organisation_number": Region(number, value, "above"),
-        }
-    )
-    assert owners["organisation"].box == value
-    assert owners["organisation_number"].box is None
-
-
-def test_of_two_claims_from_other_rows_the_nearer_wins() -> None:
-    value = Box(300, 1000, 900, 1040)
-    above = _label("organisation", Box(300, 940, 500, 975))
-    below = _label("organisation_number", Box(300, 1150, 600, 1185))
-    owners = _one_owner(
-        {
-            "organisation": Region(above, value, "below"),
-            "organisation_number": Region(below, value, "above"),
+            "organisation": Region(_label("organisation", organisation[0]), value, organisation[1]),
+            "organisation_number": Region(
+                _label("organisation_number", number[0]), value, number[1]
+            ),
         }
     )
     assert owners["organisation"].box == value
