@@ -15,11 +15,5 @@ def municipalities() -> tuple[str, ...]:
     return load("municipalities")
 
 
-def known_place(text: str) -> tuple[str, float] | None:
-    """``(name, score 0–1)`` of the municipality ``text`` names, exactly or nearly."""
-    found = place_match(text)
-    return None if found is None else (found.name, found.score)
-
-
 def place_match(text: str) -> Match | None:
     return closest(text, municipalities(), threshold=80.0, margin=8.0, min_len=6)
