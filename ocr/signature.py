@@ -19,11 +19,39 @@ from ocr.layout import Box
 from ocr.model import BBox, SignatureFinding
 
 _REACH = 4.5  # how far the region extends from the label, in text heights
+_ROW_REACH = 4.0  # how far the next label may be (in value reaches) to bound a tall row
+_BLOB_MM = 2.0  # ink farther than this from paper on every side is no pen stroke
 
 
-def signature_box(region: Region, th: float, page_w: int, page_h: int, col_end: int) -> Box:
+def _in_column(b: Box, lab: Box, box: Box, th: float) -> bool:
+    return b != lab and (abs(b.x0 - lab.x0) <= 3 * th or b.h_overlap(box) > 0)
+
+
+def signature_box(
+    region: Region,
+    th: float,
+    page_w: int,
+    page_h: int,
+    col_end: int,
+    labels: Sequence[Box] = (),
+) -> Box:
+    """The signing region by the label. Where values sit above or below their labels,
+    a signing row taller than the others (signed on a rule far from its label) reaches
+    to the next label in the column, when that label is not far (:func:`fenced` then
+    cuts the region there)."""
     lab = region.label.box
     reach = max(_REACH * th, 1.5 * region.reach)  # large row pitch: signed further away
+    if region.where in ("above", "below"):
+        up = region.where == "above"
+        band = Box(max(0, lab.x0 - int(th)), 0, col_end, page_h)
+        gaps = [
+            lab.y0 - b.y1 if up else b.y0 - lab.y1
+            for b in labels
+            if _in_column(b, lab, band, th) and (b.y1 <= lab.y0 if up else b.y0 >= lab.y1)
+        ]
+        nearest = min(gaps, default=None)
+        if nearest is not None and nearest <= _ROW_REACH * max(region.reach, th):
+            reach = max(reach, float(nearest))
     if region.where == "above":
         return Box(max(0, lab.x0 - int(th)), max(0, int(lab.y0 - reach)), col_end, lab.y0 - 1)
     if region.where == "below":
@@ -40,9 +68,7 @@ def fenced(box: Box, region: Region, labels: Sequence[Box], th: float) -> Box:
     """The region cut at the nearest other labels above and below it in its column: the
     signing row only, not the rows where the name or the title are written by hand."""
     lab = region.label.box
-    column = [
-        b for b in labels if b != lab and (abs(b.x0 - lab.x0) <= 3 * th or b.h_overlap(box) > 0)
-    ]
+    column = [b for b in labels if _in_column(b, lab, box, th)]
     y0 = max([box.y0, *(b.y1 + 1 for b in column if b.y1 <= lab.y0 + 0.3 * lab.h)])
     y1 = min([box.y1, *(b.y0 - 1 for b in column if b.y0 >= lab.y1 - 0.3 * lab.h)])
     if y1 - y0 < 1.5 * th:  # a fence on the label's own row: a misread, keep the region
@@ -86,6 +112,21 @@ def _ink(crop: np.ndarray, dpi: float) -> np.ndarray:
     return (m > 0) & (rules == 0)
 
 
+def _drop_blobs(mask: np.ndarray, dpi: float) -> np.ndarray:
+    """The mask without filled blobs thicker than any pen stroke: a binder's punch hole
+    (about 6 mm across) in the margin where the signing row begins, a smudge. A brush
+    signature's strokes are at most about 2.5 mm thick."""
+    m = mask.astype(np.uint8)
+    dist = cv2.distanceTransform(m, cv2.DIST_L2, 3)  # the crop's edge is not paper
+    radius = _BLOB_MM * dpi / 25.4
+    core = (dist > radius).astype(np.uint8)
+    if not core.any():
+        return mask
+    r = int(radius) + 3
+    grown = cv2.dilate(core, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+    return mask & (grown == 0)
+
+
 def detect_signature(
     region: Region,
     grey: np.ndarray,
@@ -108,11 +149,12 @@ def detect_signature(
     sure.
     """
     page_h, page_w = grey.shape[:2]
-    full = fenced(signature_box(region, th, page_w, page_h, col_end), region, labels, th)
+    box = signature_box(region, th, page_w, page_h, col_end, labels)
+    full = fenced(box, region, labels, th)
     crop = grey[max(0, full.y0) : max(0, full.y1), max(0, full.x0) : max(0, full.x1)]
     if crop.size == 0:
         return SignatureFinding(present=False, confidence=0.6, page=page_number, bbox=None)
-    mask = _ink(crop, dpi)
+    mask = _drop_blobs(_ink(crop, dpi), dpi)
     pad = int(th * 0.2)
     blank = list(labels)
     occupied = False

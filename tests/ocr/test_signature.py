@@ -110,3 +110,39 @@ def test_the_tail_of_a_value_written_in_the_row_above_is_not_a_signature() -> No
     kwargs = dict(page_number=1, col_end=2480, labels=[date_label, _SIG_LABEL, _NAME_LABEL])
     assert detect_signature(region, grey, 300.0, _TH, values=[written], **kwargs).present is False
     assert detect_signature(region, grey, 300.0, _TH, values=[], **kwargs).present is True
+
+
+def test_a_signing_row_taller_than_the_others_is_looked_at_down_to_the_next_label() -> None:
+    """Labels above their values, a wide row pitch: the form is signed on the rule far
+    below "Underskrift", just above the next label ("Namnförtydligande")."""
+    img = Image.new("L", (2480, 1200), 255)
+    draw = ImageDraw.Draw(img)
+    draw.text((320, 700), "Lundström", fill=20, font=ImageFont.truetype(_PURISA, 64))
+    draw.line((300, 790, 2000, 790), fill=0, width=3)  # the rule signed on
+    grey = np.asarray(img)
+    name_label = Box(300, 820, 720, 860)
+    label = Label("signature", _SIG_LABEL, _SIG_LABEL, 1.0, False)
+    region = Region(label, None, "below", reach=160.0)  # 0.6 of the labels' pitch
+    finding = detect_signature(
+        region,
+        grey,
+        300.0,
+        _TH,
+        page_number=1,
+        col_end=2480,
+        labels=[_SIG_LABEL, name_label],
+        values=[],
+    )
+    assert finding.present is True
+
+
+def test_a_punch_hole_where_the_signing_row_begins_is_not_a_signature() -> None:
+    """A binder's hole (6 mm across, dark where the lid shows through) in the margin,
+    half inside the region of an unsigned form: no pen stroke is that thick."""
+    img = Image.new("L", (2480, 900), 255)
+    draw = ImageDraw.Draw(img)
+    draw.line((600, 345, 2000, 345), fill=0, width=3)
+    r = 35  # 3 mm at 300 dpi
+    draw.ellipse((610 - r, 290 - r, 610 + r, 290 + r), fill=60)
+    finding = _find(np.asarray(img), [])
+    assert finding.present is False
