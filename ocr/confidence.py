@@ -7,7 +7,8 @@ A raw score combines what we know about one value:
   an e-mail shape) and how much it had to repair,
 - how well the label matched its profile variant,
 - whether two reads agree (the stacked page read at 200 dpi and a second read of the
-  value region alone at up to 300 dpi; for e-mail the Swedish and the English read).
+  value region alone at up to 300 dpi; for e-mail the Swedish and the English read),
+- whether the region holds more digit-sized pieces of ink than the digits read there.
 
 The raw score is mapped to a probability of being right by :data:`CALIBRATION`, a
 monotone piecewise-linear table. It was set from measurements on the dev split
@@ -57,6 +58,7 @@ class Evidence:
     agrees: bool | None = None  # a second read gave the same value (None: not tried)
     corrected: bool = False  # a list of known names or another field changed what was read
     known: bool = False  # read exactly as a name of a closed list (a municipality, a title)
+    unread_ink: bool = False  # a read of the region left a digit's worth of ink unread
 
 
 def raw_score(e: Evidence) -> float:
@@ -75,6 +77,9 @@ def raw_score(e: Evidence) -> float:
         base = min(base, UNCHECKED_CAP)  # a name nothing can check needs two reads agreeing
     if e.field in UNCHECKED_DIGITS and e.word_conf < WEAK_DIGITS:
         # handwritten digits: a 9 read as 3 twice is still a valid date; nothing checks it
+        base = min(base, UNCHECKED_CAP)
+    if e.unread_ink:
+        # "11" read as "1" at every resolution alike: the reads agree, the ink does not
         base = min(base, UNCHECKED_CAP)
     if e.corrected:
         base = min(base, CORRECTED_CAP)  # a repaired read is a good guess for a person to confirm

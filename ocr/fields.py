@@ -50,6 +50,7 @@ class Reading:
     words: tuple[Word, ...]
     box: Box | None
     where: str
+    unread: int = 0  # pieces of ink more than the characters read account for
 
     @property
     def conf(self) -> float:
@@ -296,6 +297,7 @@ def read_region(
     crop = cv2.copyMakeBorder(crop, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
     psm = PSM_BLOCK if b.h > th * 2.2 else PSM_LINE
     words = engine.read_words(crop, psm=psm, dpi=int(dpi * f), lang=lang)
+    unread = unread_ink(crop, words)
     mapped = tuple(
         Word(
             w.text,
@@ -319,12 +321,39 @@ def read_region(
             max(w.right for w in mapped),
             max(w.bottom for w in mapped),
         )
-    return Reading(region.label, text, mapped, tight, region.where)
+    return Reading(region.label, text, mapped, tight, region.where, unread)
+
+
+_LOW = frozenset(".,:;-–—_'\"`~ ")  # characters shorter than half a digit
+
+
+def unread_ink(crop: np.ndarray, words: Sequence[Word]) -> int:
+    """How many more digit-sized pieces of ink the boxes of words with digits hold than
+    the digits read from them: a digit Tesseract left out ("11" read as "1")."""
+    numbers = [w for w in words if any(ch.isdigit() for ch in w.text)]
+    if not numbers:
+        return 0
+    _, ink = cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    n, _, stats, centres = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if n <= 1:
+        return 0
+    heights = stats[1:, cv2.CC_STAT_HEIGHT]
+    tall = max(w.bottom - w.top for w in numbers)
+    keep = heights >= 0.5 * tall
+    cx, cy = centres[1:, 0][keep], centres[1:, 1][keep]
+    extra = 0
+    for w in numbers:
+        inside = int(
+            np.count_nonzero((cx >= w.left) & (cx <= w.right) & (cy >= w.top) & (cy <= w.bottom))
+        )
+        extra += max(0, inside - sum(ch not in _LOW for ch in w.text))
+    return extra
 
 
 def without_rules(crop: np.ndarray) -> np.ndarray:
     """The crop with the printed rules a value is written on painted over: a line under
-    (or through) a value makes Tesseract read the whole line as noise now and then."""
+    (or through) a value makes Tesseract read the whole line as noise now and then.
+    Where a stroke crosses the rule (the tail of a g or a j), its pixels stay."""
     if crop.size == 0 or crop.shape[1] < 40:
         return crop
     _, ink = cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
@@ -335,9 +364,19 @@ def without_rules(crop: np.ndarray) -> np.ndarray:
     if not rules.any():
         return crop
     rules = cv2.dilate(rules, np.ones((3, 1), np.uint8))
+    paint = (rules > 0) & ~(_crossing(ink, rules) > 0)
     out = crop.copy()
-    out[rules > 0] = int(np.percentile(crop, 90))
+    out[paint] = int(np.percentile(crop, 90))
     return out
+
+
+def _crossing(ink: np.ndarray, rules: np.ndarray) -> np.ndarray:
+    """The rule pixels a stroke runs through: ink both above and below, bridged."""
+    per_column = np.count_nonzero(rules, axis=0)
+    thickness = int(np.median(per_column[per_column > 0]))
+    rest = cv2.bitwise_and(ink, cv2.bitwise_not(rules))
+    bridge = cv2.getStructuringElement(cv2.MORPH_RECT, (1, thickness + 3))
+    return cv2.bitwise_and(cv2.morphologyEx(rest, cv2.MORPH_CLOSE, bridge), rules)
 
 
 def collect(region: Region, strips: Sequence[Strip]) -> Reading:

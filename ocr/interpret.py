@@ -98,6 +98,7 @@ def _value(
     page: int,
     size: tuple[int, int],
     word_floor: float | None = None,
+    unread_ink: bool = False,
 ) -> FieldValue:
     if parsed.value is None or (field in _VOID_UNLESS_VALID and not parsed.valid):
         return FieldValue.missing()
@@ -115,6 +116,7 @@ def _value(
         agrees=agrees,
         corrected=parsed.read is not None,
         known=parsed.read is None and _known(field, parsed.value),
+        unread_ink=unread_ink,
     )
     return FieldValue(parsed.value, confidence(ev), page, _fraction(reading.box, size))
 
@@ -162,6 +164,7 @@ def parse_readings(
     chosen: dict[str, tuple[Parsed, Reading, bool | None]] = {}
     texts: dict[str, list[str]] = {}
     weakest: dict[str, float] = {}
+    unread: set[str] = set()  # fields whose digits a read left partly unread
     for key, reading in readings.items():
         parsed = _parse(key, reading.text)
         agrees: dict[str, bool | None] = {name: None for name, _ in parsed}
@@ -182,6 +185,8 @@ def parse_readings(
             for name, _ in parsed:  # digits nothing checks are as sure as the weaker read
                 if name in UNCHECKED_DIGITS:
                     weakest[name] = min(reading.conf, second.conf)
+                    if second.unread > 0:
+                        unread.add(name)
             if _score(parsed2, second) > _score(parsed, reading):
                 parsed, reading = parsed2, second
         if reread is not None and variants:
@@ -199,7 +204,9 @@ def parse_readings(
             )
     _cross_check(chosen, texts)
     for name, (p, reading, agree) in chosen.items():
-        fields[name] = _value(name, p, reading, agree, page, size, weakest.get(name))
+        fields[name] = _value(
+            name, p, reading, agree, page, size, weakest.get(name), name in unread
+        )
     flags = [
         low_flag(name) for name, v in fields.items() if v.value is not None and v.confidence < SURE
     ]

@@ -107,6 +107,8 @@ def clean_title(text: str, labels: Sequence[str] = ()) -> Parsed:
     known = closest(value, load("titles"), threshold=82.0, margin=8.0, shape_threshold=101.0)
     if known is not None and known.how != "exact":  # "HR-ckef": a known title misread
         return Parsed(value=known.name, valid=True, certainty=0.7, raw=text, read=value)
+    if known is not None:  # a hand's "o" and "O" differ in size only: the list's spelling
+        value = known.name
     if has_title_word(value):
         certainty = 0.95
     elif looks_like_person(value) or has_organisation_word(value) or has_label_word(value):

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from ocr.block import Label, Strip, best_labels, match_label
-from ocr.fields import Region, _one_owner, without_rules
+from ocr.fields import Region, _one_owner, unread_ink, without_rules
 from ocr.layout import Box
 from ocr.profile import load_profiles
 from ocr.tesseract import Word
@@ -72,6 +72,39 @@ def test_rules_under_a_value_are_painted_over_and_the_letters_kept() -> None:
     assert (clean[10:60] < 128).sum() == (crop[10:60] < 128).sum()  # the letters stay
     blank = np.full((80, 600), 245, np.uint8)
     assert without_rules(blank) is blank
+
+
+def test_a_stroke_crossing_the_rule_keeps_its_pixels_there() -> None:
+    """The tail of a handwritten g runs through the rule: cut there, Tesseract reads 'a'."""
+    img = Image.new("L", (600, 100), 245)
+    draw = ImageDraw.Draw(img)
+    draw.line((0, 70, 600, 70), fill=10, width=4)
+    draw.line((300, 30, 300, 95), fill=10, width=6)  # a tail from above to below the rule
+    clean = without_rules(np.asarray(img))
+    assert clean[70, 299:302].max() < 128  # the crossing stays ink
+    assert clean[66:75, 100].min() > 200 and clean[66:75, 500].min() > 200  # the rule goes
+
+
+def _bars(n: int) -> np.ndarray:
+    crop = np.full((80, 300), 245, np.uint8)
+    for i in range(n):
+        crop[15:65, 100 + 30 * i : 108 + 30 * i] = 10
+    return crop
+
+
+@pytest.mark.parametrize(("bars", "read", "unread"), [(2, "11", 0), (2, "1", 1), (1, "1", 0)])
+def test_digit_sized_ink_the_words_read_do_not_account_for(
+    bars: int, read: str, unread: int
+) -> None:
+    word = Word(read, 95, 12, 100 + 30 * bars + 5, 68, 89.0, 1)  # one box over every bar
+    assert unread_ink(_bars(bars), [word]) == unread
+
+
+def test_letters_and_short_marks_are_not_counted_as_unread_digits() -> None:
+    crop = _bars(2)
+    crop[60:64, 60:70] = 10  # a full stop, lower than half a digit
+    assert unread_ink(crop, [Word("abc", 0, 0, 300, 80, 90.0, 1)]) == 0
+    assert unread_ink(crop, [Word("1.1", 50, 12, 170, 68, 90.0, 1)]) == 0
 
 
 def test_of_two_matches_for_one_label_the_one_in_the_labels_column_is_kept() -> None:

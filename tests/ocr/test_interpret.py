@@ -124,3 +124,23 @@ def test_a_date_read_alike_twice_with_one_weak_read_needs_a_third_look() -> None
 
     fields, _ = parse_readings(readings, 1, (100, 100), agreeing, variants=True)
     assert fields["signed_date"].confidence >= 0.9
+
+
+def test_a_date_whose_region_holds_an_unread_digit_is_not_sure() -> None:
+    """'11 maj' in a hand read as '1 maj' by both reads: they agree, the ink does not."""
+    readings = {"place_date": _reading("place_date", "Boden, 1 maj 2022", 95.0)}
+
+    def reread(unread: int):
+        def read(key: str, variant: str | None = None) -> Reading:
+            r = _reading(key, "Boden, 1 maj 2022", 95.0)
+            return Reading(r.label, r.text, r.words, r.box, r.where, unread=unread)
+
+        return read
+
+    fields, flags = parse_readings(readings, 1, (100, 100), reread(0), variants=True)
+    assert fields["signed_date"].confidence >= 0.9
+    fields, flags = parse_readings(readings, 1, (100, 100), reread(1), variants=True)
+    assert fields["signed_date"].value == "2022-05-01"
+    assert fields["signed_date"].confidence < 0.9
+    assert "low_confidence:signed_date" in flags
+    assert fields["place"].confidence >= 0.9  # the place's letters are all accounted for

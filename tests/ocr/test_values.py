@@ -422,6 +422,7 @@ def test_public_body_names_corrected_unsurely(text: str, value: str) -> None:
 def test_title_dashes_and_known_titles(text: str, title: str) -> None:
     assert clean_title(text).value == title
     assert clean_title("Verksamhetsutvecklare").read is None  # unknown, not forced
+    assert clean_title("ordförande").value == "Ordförande"  # a hand's o and O: the list's
 
 
 def test_orgnr_with_a_doubled_hand_dash() -> None:
