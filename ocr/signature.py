@@ -21,6 +21,7 @@ from ocr.model import BBox, SignatureFinding
 _REACH = 4.5  # how far the region extends from the label, in text heights
 _ROW_REACH = 4.0  # how far the next label may be (in value reaches) to bound a tall row
 _BLOB_MM = 2.0  # ink farther than this from paper on every side is no pen stroke
+_TRAIL = 8  # ink specks in a stretch 4 text heights long and 1 high: a broken-up stroke
 
 
 def _in_column(b: Box, lab: Box, box: Box, th: float) -> bool:
@@ -127,6 +128,25 @@ def _drop_blobs(mask: np.ndarray, dpi: float) -> np.ndarray:
     return mask & (grown == 0)
 
 
+def _trail(mask: np.ndarray, th: float) -> Box | None:
+    """Where :data:`_TRAIL` or more bits of ink lie in a row, 4 text heights long and
+    one high: a thin, light signature the scanner's black-and-white threshold broke up
+    into specks, each too small to count. Speckle is strewn over the whole region (at
+    most 6 in such a stretch, in the densest seen)."""
+    n, _, stats, centres = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    if n - 1 < _TRAIL:
+        return None
+    pts = centres[1:]
+    for x, y in pts:
+        near = (np.abs(pts[:, 0] - x) <= 2 * th) & (np.abs(pts[:, 1] - y) <= 0.5 * th)
+        if near.sum() >= _TRAIL:
+            s = stats[1:][near]
+            x0, y0 = int(s[:, 0].min()), int(s[:, 1].min())
+            x1, y1 = int((s[:, 0] + s[:, 2]).max()), int((s[:, 1] + s[:, 3]).max())
+            return Box(x0, y0, x1, y1)
+    return None
+
+
 def detect_signature(
     region: Region,
     grey: np.ndarray,
@@ -191,6 +211,13 @@ def detect_signature(
             full.y0 + int(ys.max()) + 1,
         )
         bbox = _fraction(bx, page_w, page_h)
+    elif (trail := _trail(mask, th)) is not None:
+        present, conf = True, 0.6  # what is left of a faint signature; a reviewer looks
+        bbox = _fraction(
+            Box(full.x0 + trail.x0, full.y0 + trail.y0, full.x0 + trail.x1, full.y0 + trail.y1),
+            page_w,
+            page_h,
+        )
     else:
         # a small scribble is a hurried signature; print in the signing row may be one
         conf = 0.99 if size < 0.03 and not occupied else 0.6

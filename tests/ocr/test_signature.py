@@ -146,3 +146,28 @@ def test_a_punch_hole_where_the_signing_row_begins_is_not_a_signature() -> None:
     draw.ellipse((610 - r, 290 - r, 610 + r, 290 + r), fill=60)
     finding = _find(np.asarray(img), [])
     assert finding.present is False
+
+
+def _dotted(points: list[tuple[int, int]]) -> np.ndarray:
+    img = Image.new("L", (2480, 900), 255)
+    draw = ImageDraw.Draw(img)
+    draw.line((600, 345, 2000, 345), fill=0, width=3)
+    for x, y in points:
+        draw.rectangle((x, y, x + 2, y + 2), fill=30)  # 9 px: each far below speckle size
+    return np.asarray(img)
+
+
+def test_a_faint_signature_broken_into_specks_is_not_a_sure_absence() -> None:
+    """A thin, light signature a black-and-white scan broke up: a row of specks along
+    the rule, each too small to count. It is there, for a reviewer to confirm."""
+    grey = _dotted([(800 + 18 * i, 300 + (7 * i) % 15) for i in range(25)])
+    finding = _find(grey, [])
+    assert finding.present or finding.confidence < 0.9
+
+
+def test_speckle_strewn_over_an_unsigned_row_is_no_signature() -> None:
+    rng = np.random.default_rng(3)
+    xs, ys = rng.uniform(620, 2400, 60), rng.uniform(180, 470, 60)
+    points = [(int(x), int(y)) for x, y in zip(xs, ys, strict=True)]
+    finding = _find(_dotted(points), [])
+    assert finding.present is False and finding.confidence >= 0.9
