@@ -7,6 +7,7 @@ organisations (organisation number → name) confirms or questions the name read
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
@@ -58,6 +59,10 @@ _PARSERS: dict[str, Callable[[str], Parsed]] = {
 # (not the e-mail: one misread in handwriting is put right from the signer's name)
 _LOOK_AGAIN = CHECKED - {"email"}
 STRONG_READ = 90.0  # weakest word confidence of a read that no list overrules
+# names nothing checks; read alike twice with a word weaker than WEAK_WORD, a third look
+UNCHECKED_TEXT = frozenset({"organisation", "signatory_name", "signatory_title", "place"})
+WEAK_WORD = 90.0
+_WORD = re.compile(r"[\w-]+")
 
 # an e-mail without the shape of one is another field's text, not a bad address
 _VOID_UNLESS_VALID = frozenset({"email"})
@@ -175,8 +180,10 @@ def parse_readings(
                 # only the first read parses (an italic "@" the other language misses)
                 parsed, reading = fallback, witnesses[key]
                 agrees = {name: None for name, _ in parsed}
+        read_weakest = reading.conf
         if reread is not None and key not in (witnesses or {}) and not _good(parsed, reading):
             second = reread(key)
+            read_weakest = min(reading.conf, second.conf)
             parsed2 = _parse(key, second.text)
             agrees = {
                 name: _agree(name, p1, p2)
@@ -184,13 +191,13 @@ def parse_readings(
             }
             for name, _ in parsed:  # digits nothing checks are as sure as the weaker read
                 if name in UNCHECKED_DIGITS:
-                    weakest[name] = min(reading.conf, second.conf)
+                    weakest[name] = read_weakest
                     if second.unread > 0:
                         unread.add(name)
             if _score(parsed2, second) > _score(parsed, reading):
                 parsed, reading = parsed2, second
         if reread is not None and variants:
-            _third_look(key, parsed, agrees, weakest, reread)
+            _third_look(key, parsed, agrees, weakest, reread, read_weakest)
         read_by = {name: reading for name, _ in parsed}
         if reread is not None and variants:
             parsed = _other_looks(key, parsed, read_by, agrees, reread)
@@ -220,22 +227,46 @@ def _third_look(
     agrees: dict[str, bool | None],
     weakest: dict[str, float],
     reread: Callable[..., Reading],
+    read_weakest: float,
 ) -> None:
-    """Digits nothing checks (a date), read alike twice but once with a weak word, are
+    """Values read alike twice, once with a weak word, and that nothing else checks, are
     looked at a third time from pixels prepared otherwise: Tesseract misreads a typed
-    "27" as "21" at two resolutions alike. Agreeing, the weak word no longer counts."""
-    doubtful = [
+    "27" as "21", or a hand's "Wikblad" as "Wikblod", at two resolutions alike.
+    Agreeing, a date's weak word no longer counts; disagreeing, a name's agreement is void."""
+    dates = [
         i
         for i, (name, p) in enumerate(parsed)
         if name in weakest and p.valid and agrees.get(name) and weakest[name] < WEAK_DIGITS
     ]
-    if not doubtful:
+    names = [
+        i
+        for i, (name, p) in enumerate(parsed)
+        if name in UNCHECKED_TEXT
+        and p.valid
+        and agrees.get(name)
+        and read_weakest < WEAK_WORD
+        and p.value is not None
+        and not _known(name, p.value)
+    ]
+    if not dates and not names:
         return
     third = _parse(key, reread(key, VARIANTS[0]).text)
-    for i in doubtful:
+    for i in dates:
         name, p = parsed[i]
         if third[i][1].value == p.value:
             del weakest[name]
+    for i in names:
+        name, p = parsed[i]
+        if not _words_within(p.value, third[i][1].raw):
+            agrees[name] = None
+
+
+def _words_within(value: str | None, text: str) -> bool:
+    """``value``'s words stand in ``text`` in a row (a form's border read as "I" aside)."""
+    if value is None:
+        return False
+    want, seen = _WORD.findall(value), _WORD.findall(text)
+    return any(seen[i : i + len(want)] == want for i in range(len(seen) - len(want) + 1))
 
 
 def _other_looks(

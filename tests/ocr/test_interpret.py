@@ -144,3 +144,25 @@ def test_a_date_whose_region_holds_an_unread_digit_is_not_sure() -> None:
     assert fields["signed_date"].confidence < 0.9
     assert "low_confidence:signed_date" in flags
     assert fields["place"].confidence >= 0.9  # the place's letters are all accounted for
+
+
+def test_a_name_read_alike_twice_with_a_weak_word_is_looked_at_a_third_time() -> None:
+    """A hand's 'Wikblad' read 'Wikblod' at both resolutions; pixels prepared otherwise
+    read 'Wikblad': the two reads' agreement is no evidence then."""
+    readings = {"signatory_name": _reading("signatory_name", "Örjan Lindh Wikblod", 87.0)}
+
+    def third_says(text: str):
+        def read(key: str, variant: str | None = None) -> Reading:
+            return _reading(key, "Örjan Lindh Wikblod" if variant is None else text, 87.0)
+
+        return read
+
+    fields, _ = parse_readings(
+        readings, 1, (100, 100), third_says("Örjan Lindh Wikblad"), variants=True
+    )
+    assert fields["signatory_name"].confidence < 0.9
+    # the third look saw the same words (a form's border read as "I" before them)
+    fields, _ = parse_readings(
+        readings, 1, (100, 100), third_says("I Örjan Lindh Wikblod"), variants=True
+    )
+    assert fields["signatory_name"].confidence >= 0.9
