@@ -422,7 +422,12 @@ def test_public_body_names_corrected_unsurely(text: str, value: str) -> None:
 def test_title_dashes_and_known_titles(text: str, title: str) -> None:
     assert clean_title(text).value == title
     assert clean_title("Verksamhetsutvecklare").read is None  # unknown, not forced
-    assert clean_title("ordförande").value == "Ordförande"  # a hand's o and O: the list's
+    assert clean_title("ordförande").value == "Ordförande"
+    guess = clean_title("Personaleled")  # a hand's "chef" read "eled": a guess, never sure
+    assert (guess.value, guess.read, guess.certainty) == ("Personalchef", "Personaleled", 0.7)
+    assert (
+        clean_title("Vice VD, ekonomichef").value == "Vice VD, ekonomichef"
+    )  # a hand's o and O: the list's
 
 
 def test_orgnr_with_a_doubled_hand_dash() -> None:
