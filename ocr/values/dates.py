@@ -45,6 +45,9 @@ MONTHS: dict[str, int] = {
 }
 EARLIEST_YEAR = 2015
 _MONTH_WORDS = "|".join(sorted(MONTHS, key=len, reverse=True))
+_WORD = r"[A-Za-zÅÄÖåäö]{3,10}"  # a month name misread: "janvari", "nevember", "waj"
+# letters a hand's month name is misread with, each read as the letter a month name has
+_MONTH_SLIPS = str.maketrans({"w": "m", "v": "u", "e": "o"})
 _SEP = r"\s*[-–./]\s*"
 _PATTERNS: tuple[tuple[re.Pattern[str], str, float], ...] = (
     (
@@ -54,7 +57,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str, float], ...] = (
     ),
     (
         re.compile(
-            rf"(?<!\d)(?P<d>\d{{1,2}})\s*\.?\s*(?P<m>{_MONTH_WORDS})\b\.?\s*,?\s*"
+            rf"(?<!\d)(?P<d>\d{{1,2}})\s*\.?\s*(?P<m>{_MONTH_WORDS}|{_WORD})\b\.?\s*,?\s*"
             rf"(?P<y>\d{{4}}|\d{{2}})(?!\d)",
             re.IGNORECASE,
         ),
@@ -80,6 +83,7 @@ class DateMatch:
     certainty: float
     start: int
     end: int
+    guessed: bool = False  # a month name read with a slip, taken for the nearest one
 
 
 def parse_date(text: str, *, today: dt.date | None = None) -> Parsed:
@@ -87,7 +91,15 @@ def parse_date(text: str, *, today: dt.date | None = None) -> Parsed:
     found = find_date(text, today=today)
     if found is None:
         return Parsed.invalid(text)
-    return Parsed(value=found.iso, valid=found.valid, certainty=found.certainty, raw=text)
+    return _parsed(found, text)
+
+
+def _parsed(found: DateMatch, text: str) -> Parsed:
+    """A guessed month is a correction (never sure): what was read stays beside it."""
+    read = text if found.guessed else None
+    return Parsed(
+        value=found.iso, valid=found.valid, certainty=found.certainty, raw=text, read=read
+    )
 
 
 def parse_place_date(text: str, *, today: dt.date | None = None) -> tuple[Parsed, Parsed]:
@@ -99,7 +111,7 @@ def parse_place_date(text: str, *, today: dt.date | None = None) -> tuple[Parsed
         if head != text and place.value is not None:
             place = replace(place, certainty=place.certainty * 0.8, raw=text)
         return place, Parsed.invalid(text)
-    date = Parsed(value=found.iso, valid=found.valid, certainty=found.certainty, raw=text)
+    date = _parsed(found, text)
     repaired, _ = repair_digit_runs(text)
     before, after = repaired[: found.start], repaired[found.end :]
     before = re.sub(r"\bden\s*$", "", before.strip(), flags=re.IGNORECASE)
@@ -114,36 +126,60 @@ def find_date(text: str, *, today: dt.date | None = None) -> DateMatch | None:
     candidates: list[DateMatch] = []
     for pattern, order, certainty in _PATTERNS:
         for m in pattern.finditer(repaired):
-            date = _make_date(m, order)
+            date, guessed = _make_date(m, order)
             if date is None:
                 continue
             valid = dt.date(EARLIEST_YEAR, 1, 1) <= date <= today + dt.timedelta(days=366)
             sure = certainty * (0.85 if slips else 1.0) * (1.0 if valid else 0.3)
             if len(m.group("y")) == 2:
                 sure *= 0.95
-            candidates.append(DateMatch(date.isoformat(), valid, sure, m.start(), m.end()))
+            candidates.append(DateMatch(date.isoformat(), valid, sure, m.start(), m.end(), guessed))
     if not candidates:
         return None
     candidates.sort(key=lambda c: (not c.valid, c.start))
     best = candidates[0]
     others = {c.iso for c in candidates if c.valid and not _overlaps(c, best)}
     if others - {best.iso}:  # two different dates on one line: say we are unsure
-        return DateMatch(best.iso, best.valid, best.certainty * 0.6, best.start, best.end)
+        return replace(best, certainty=best.certainty * 0.6)
     return best
 
 
-def _make_date(m: re.Match[str], order: str) -> dt.date | None:
+def _make_date(m: re.Match[str], order: str) -> tuple[dt.date | None, bool]:
+    """The date a match spells, and whether its month name was guessed from a slip."""
     year = int(m.group("y"))
     if year < 100:
         year += 2000
     month_text = m.group("m")
-    month = MONTHS.get(month_text.lower()) if order == "dMy" else int(month_text)
+    guessed = False
+    if order == "dMy":
+        month = MONTHS.get(month_text.lower())
+        if month is None:
+            month, guessed = _month_from_slip(month_text), True
+    else:
+        month = int(month_text)
     if month is None:
-        return None
+        return None, False
     try:
-        return dt.date(year, month, int(m.group("d")))
+        return dt.date(year, month, int(m.group("d"))), guessed
     except ValueError:
-        return None
+        return None, False
+
+
+def _month_from_slip(word: str) -> int | None:
+    """The month a misread full month name stands for: one letter off ("janvari",
+    "nevember"), or a hand's look-alike letters ("waj", "wars"); None when unclear."""
+    key = word.lower()
+    full = {name: n for name, n in MONTHS.items() if len(name) >= 4 or name == "maj"}
+    slipped = key.translate(_MONTH_SLIPS)
+    found = {n for name, n in full.items() if name == slipped}
+    if len(key) >= 5:
+        found |= {n for name, n in full.items() if len(name) >= 5 and _one_off(key, name)}
+    return found.pop() if len(found) == 1 else None
+
+
+def _one_off(a: str, b: str) -> bool:
+    """``a`` and ``b`` differ by one letter changed."""
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
 
 
 def _overlaps(a: DateMatch, b: DateMatch) -> bool:

@@ -164,6 +164,27 @@ def test_repaired_date_is_less_certain() -> None:
     assert clean.certainty >= 0.95
 
 
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("4 janvari 2024", "2024-01-04"),  # one letter off a month name
+        ("3 nevember 2022", "2022-11-03"),
+        ("20 waj 2024", "2024-05-20"),  # a hand's m read as w
+        ("21 wars. 2023", "2023-03-21"),
+    ],
+)
+def test_a_month_name_read_with_a_slip_is_a_guess(text: str, iso: str) -> None:
+    parsed = parse_date(text, today=TODAY)
+    assert parsed.value == iso and parsed.read == text  # a correction: never sure
+
+
+@pytest.mark.parametrize("text", ["5 jani 2023", "4 Kommun 2024", "2 dec 2023"])
+def test_unclear_or_plain_month_names_are_not_guessed(text: str) -> None:
+    parsed = parse_date(text, today=TODAY)
+    assert parsed.read is None
+    assert parsed.value in (None, "2023-12-02")
+
+
 def test_two_different_dates_lower_certainty() -> None:
     assert parse_date("2023-05-11 eller 2023-06-01", today=TODAY).certainty < 0.7
 
