@@ -64,7 +64,9 @@ def looks_like_person(text: str) -> bool:
     if not 2 <= len(parts) <= 4:
         return False
     named = [p for p in parts if p.casefold() not in NAME_PARTICLES]
-    return (
-        all(p[:1].isupper() and p[1:].replace("-", "").isalpha() and not p.isupper() for p in named)
-        and len(named) >= 2
-    )
+    return all(_capitalised(p) for p in named) and len(named) >= 2
+
+
+def _capitalised(word: str) -> bool:
+    """``Öhman``, ``Anna-Karin``: a capital, then small letters (``ÖRman`` is a misread)."""
+    return all(s[:1].isupper() and s[1:].isalpha() and s[1:].islower() for s in word.split("-"))

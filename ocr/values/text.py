@@ -122,6 +122,8 @@ def clean_title(text: str, labels: Sequence[str] = ()) -> Parsed:
         certainty = 0.95
     elif looks_like_person(value) or has_organisation_word(value) or has_label_word(value):
         certainty = 0.4  # a name or an organisation where the title should be
+    elif sum(ch.isalpha() for ch in value) < 4:
+        certainty = 0.6  # an unlisted short title: a listed one misread ("vp" for "VD")
     else:
         certainty = 0.85  # a title we do not know the words of
     return Parsed(value=value, valid=certainty > 0.5, certainty=certainty, raw=text)

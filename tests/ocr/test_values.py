@@ -185,6 +185,17 @@ def test_unclear_or_plain_month_names_are_not_guessed(text: str) -> None:
     assert parsed.value in (None, "2023-12-02")
 
 
+@pytest.mark.parametrize("name", ["Ingrid ÖRman", "Pär ÖRmMan", "HÅKAN NILSSON"])
+def test_a_name_with_capitals_inside_a_word_is_a_misread_not_a_sure_name(name: str) -> None:
+    assert clean_name(name).certainty < 0.9  # a hand's "h" read as "R"
+    assert clean_name("Anna-Karin Öhman").certainty >= 0.95
+
+
+def test_an_unlisted_title_of_few_letters_is_not_sure() -> None:
+    assert clean_title("vp").certainty < 0.9  # "VD" in a slanted hand
+    assert clean_title("VD").certainty >= 0.95
+
+
 def test_two_different_dates_lower_certainty() -> None:
     assert parse_date("2023-05-11 eller 2023-06-01", today=TODAY).certainty < 0.7
 
