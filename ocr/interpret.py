@@ -145,8 +145,14 @@ def _known(field: str, value: str) -> bool:
     return field in lists and value in load(lists[field])
 
 
-def _score(parsed: list[tuple[str, Parsed]], reading: Reading) -> tuple[int, float]:
-    return sum(p.valid for _, p in parsed), reading.conf
+def _score(parsed: list[tuple[str, Parsed]], reading: Reading) -> tuple[int, int, float]:
+    """Which of two reads to keep: more parts valid, then more parts that look right
+    ("Sofia Öhman" over "Sofia ÖRmMan"), then the stronger weakest word."""
+    return (
+        sum(p.valid for _, p in parsed),
+        sum(p.certainty >= 0.9 for _, p in parsed),
+        reading.conf,
+    )
 
 
 def parse_readings(
