@@ -70,9 +70,19 @@ def parse_county(text: str) -> Parsed:
         # handwriting: "Nambatlen" has the shape of "Norrbotten"; a person confirms it
         shaped = closest(key, COUNTIES, threshold=_FUZZY_THRESHOLD, shape_threshold=85.0)
         if shaped is None or shaped.how != "shape":
-            return Parsed.invalid(text)
+            return _named_within(text)
         return Parsed(value=shaped.name, valid=True, certainty=0.6, raw=text, read=key)
     (_, score, best), *rest = matches
     margin = score - rest[0][1] if rest else 100.0
     certainty = min(0.9, score / 100.0) * (1.0 if margin >= 15 else 0.7)
     return Parsed(value=best, valid=True, certainty=round(certainty, 3), raw=text)
+
+
+def _named_within(text: str) -> Parsed:
+    """One county named among other words ("Norrbottens län — Ltgvvum", "Linnéa
+    Underskrift: Norrbotten": another field's ink in the region): that county, unsure."""
+    lowered = unicodedata.normalize("NFC", text).lower()
+    named = [name for name, key in _KEYS.items() if re.search(rf"\b{key}s?\b", lowered)]
+    if len(named) != 1:
+        return Parsed.invalid(text)
+    return Parsed(value=named[0], valid=True, certainty=0.7, raw=text, read=text)

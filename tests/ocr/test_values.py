@@ -196,6 +196,23 @@ def test_an_unlisted_title_of_few_letters_is_not_sure() -> None:
     assert clean_title("VD").certainty >= 0.95
 
 
+@pytest.mark.parametrize(
+    ("text", "county"),
+    [
+        ("Norrbottens län — Ltgvvum", "Norrbotten"),
+        ("Linnéa Underskrift: Västerbotten", "Västerbotten"),
+    ],
+)
+def test_one_county_named_among_other_words_is_a_guess(text: str, county: str) -> None:
+    parsed = parse_county(text)  # another field's ink in the county's region
+    assert (parsed.value, parsed.read) == (county, text)  # a correction: never sure
+
+
+@pytest.mark.parametrize("text", ["Norrbotten och Västerbotten", "Norrbottensvägen 3"])
+def test_two_counties_or_a_county_inside_a_word_is_no_county(text: str) -> None:
+    assert parse_county(text).value is None
+
+
 def test_two_different_dates_lower_certainty() -> None:
     assert parse_date("2023-05-11 eller 2023-06-01", today=TODAY).certainty < 0.7
 
