@@ -143,7 +143,12 @@ def clean_organisation(text: str, labels: Sequence[str] = ()) -> Parsed:
     public = _public_body(value)
     if public is not None and public != value:  # "Gällkvare kommun": a known name misread
         return Parsed(value=public, valid=True, certainty=0.7, raw=text, read=value)
+    if _INNER_STOP.search(value):  # "Norrlands. Elteknik AB": a speck read as a full stop
+        return Parsed(value=value, valid=True, certainty=0.6, raw=text)
     return Parsed(value=value, valid=True, certainty=0.95, raw=text)
+
+
+_INNER_STOP = re.compile(r"[^\W\d_]{3}\.\s+\S")
 
 
 _KOMMUN = re.compile(r"^(?P<name>\S.*?)\s+kommun$", re.IGNORECASE)

@@ -213,6 +213,11 @@ def test_two_counties_or_a_county_inside_a_word_is_no_county(text: str) -> None:
     assert parse_county(text).value is None
 
 
+def test_a_full_stop_inside_an_organisation_name_is_not_sure() -> None:
+    assert clean_organisation("Norrlands. Elteknik AB").certainty < 0.9  # a speck
+    assert clean_organisation("Norrlands Elteknik AB").certainty >= 0.95
+
+
 def test_two_different_dates_lower_certainty() -> None:
     assert parse_date("2023-05-11 eller 2023-06-01", today=TODAY).certainty < 0.7
 
