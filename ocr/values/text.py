@@ -143,12 +143,22 @@ def clean_organisation(text: str, labels: Sequence[str] = ()) -> Parsed:
     public = _public_body(value)
     if public is not None and public != value:  # "Gällkvare kommun": a known name misread
         return Parsed(value=public, valid=True, certainty=0.7, raw=text, read=value)
+    small = _small_dotted(value)
+    if small != value:  # "JÄrnvägs Energi AB"
+        return Parsed(value=small, valid=True, certainty=0.7, raw=text, read=value)
     if _INNER_STOP.search(value):  # "Norrlands. Elteknik AB": a speck read as a full stop
         return Parsed(value=value, valid=True, certainty=0.6, raw=text)
     return Parsed(value=value, valid=True, certainty=0.95, raw=text)
 
 
 _INNER_STOP = re.compile(r"[^\W\d_]{3}\.\s+\S")
+# a capital Å, Ä or Ö between small letters of one word is a small one read too tall
+_TALL_DOTTED = re.compile(r"(?<=[A-ZÅÄÖa-zåäö])[ÅÄÖ](?=[a-zåäö]{2})")
+
+
+def _small_dotted(value: str) -> str:
+    """``JÄrnvägs`` → ``Järnvägs``; a word in capitals (``LKAB``, ``SÖDRA``) stays."""
+    return _TALL_DOTTED.sub(lambda m: m.group(0).lower(), value)
 
 
 _KOMMUN = re.compile(r"^(?P<name>\S.*?)\s+kommun$", re.IGNORECASE)

@@ -218,6 +218,12 @@ def test_a_full_stop_inside_an_organisation_name_is_not_sure() -> None:
     assert clean_organisation("Norrlands Elteknik AB").certainty >= 0.95
 
 
+def test_a_capital_dotted_vowel_inside_a_word_is_a_small_one_guessed() -> None:
+    parsed = clean_organisation("JÄrnvägs Energi AB")
+    assert (parsed.value, parsed.read) == ("Järnvägs Energi AB", "JÄrnvägs Energi AB")
+    assert clean_organisation("SÖDRA Skogsägarna").value == "SÖDRA Skogsägarna"
+
+
 def test_two_different_dates_lower_certainty() -> None:
     assert parse_date("2023-05-11 eller 2023-06-01", today=TODAY).certainty < 0.7
 
