@@ -34,12 +34,15 @@ _MAX_REREAD = 6  # runs read again on their own, per page and kind
 _DOUBT = 80.0  # word confidence below which a label-like first word is read again
 _RECOVER_SCALES = (1.0, 1.5)
 _LOOSE_MATCH = 75.0  # fuzzy score a missing label's run needs in its column
+_TITLE_RUN = 8.0  # a title run is at least this many times as wide as it is tall
+_HEADER_END = 0.4  # body text starting above this share of the page height has a header
 
 
 @dataclass(frozen=True, slots=True)
 class Strip:
     segment: Box  # full-resolution box of the text run
     words: tuple[Word, ...]  # page coordinates (full resolution)
+    number: int = 0  # the run's place among the page's runs read (the words' line)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,14 +125,18 @@ def _words(mask: np.ndarray, s: Box, th: float) -> int:
     return 1 + int((np.diff(ink) > max(2.0, th * 0.3)).sum())
 
 
-def _strip_crops(grey: np.ndarray, layout: Layout) -> list[tuple[Box, Box]]:
-    """(segment box, crop box) pairs in full-resolution coordinates, body text left out."""
+def _strip_crops(
+    grey: np.ndarray, layout: Layout, skip: frozenset[Box] = frozenset()
+) -> list[tuple[Box, Box, int]]:
+    """(segment box, crop box, run number) in full-resolution coordinates, body text and
+    the runs in ``skip`` (layout scale) left out. The run number is the run's place
+    among all the page's runs that are read, whichever read it is in."""
     inv = 1.0 / layout.scale
     body = body_text(layout)
     top = int(_BLOB_TOP * layout.text_height)
     out = []
-    for seg in layout.segments:
-        if seg in body:
+    for i, seg in enumerate(s for s in layout.segments if s not in body):
+        if seg in skip:
             continue
         # a run many lines tall is lines run together (a stamp over a title and text):
         # its top lines are read, not the whole block (Tesseract's time goes by letters)
@@ -139,16 +146,37 @@ def _strip_crops(grey: np.ndarray, layout: Layout) -> list[tuple[Box, Box]]:
         full = Box(seg.x0, seg.y0 - m, seg.x1, seg.y1 + m).scaled(inv)
         m = min(m, max(1, int(crop.h * 0.15)))
         cropf = Box(crop.x0 - m, crop.y0 - m, crop.x1 + m, crop.y1 + m).scaled(inv)
-        out.append((full, cropf))
+        out.append((full, cropf, i))
     return out
 
 
+def header_runs(layout: Layout) -> frozenset[Box]:
+    """Runs above the first line of body text, when that line is in the upper part of
+    the page: letterhead, stamps, logos and the title (layout scale). They are read only
+    when the rest of the page leaves the form unnamed or its signing block incomplete."""
+    body = body_text(layout)
+    if not body:
+        return frozenset()
+    first = min(b.y0 for b in body)
+    if first > _HEADER_END * layout.mask.shape[0]:
+        return frozenset()
+    return frozenset(s for s in layout.segments if s.y1 < first and s not in body)
+
+
 def read_strips(
-    grey: np.ndarray, dpi: float, layout: Layout, engine: Engine
-) -> tuple[list[Strip], float]:
-    pairs = _strip_crops(grey, layout)
-    if not pairs:
-        return [], 0.0
+    grey: np.ndarray,
+    dpi: float,
+    layout: Layout,
+    engine: Engine,
+    skip: frozenset[Box] = frozenset(),
+) -> tuple[dict[int, Strip], list[float]]:
+    """The non-body runs less ``skip`` stacked and read in one call: the strips by run
+    number (:func:`_strip_crops`), and the confidences of every word read."""
+    triples = _strip_crops(grey, layout, skip)
+    if not triples:
+        return {}, []
+    pairs = [(seg, crop) for seg, crop, _ in triples]
+    numbers = [n for _, _, n in triples]
     f = min(1.0, LABEL_DPI / dpi)
     h_img, w_img = grey.shape[:2]
     pieces = []
@@ -188,24 +216,23 @@ def read_strips(
                 crop.x0 + int((w.right - _PAD) / f),
                 crop.y0 + int((w.bottom - y0) / f),
                 conf=w.conf,
-                line=i,
+                line=numbers[i],
             )
         )
     for i in _short_unread(pairs, buckets, layout.text_height / layout.scale):
-        buckets[i] = _read_alone(grey, pairs[i][1], dpi, engine, i)
+        buckets[i] = _read_alone(grey, pairs[i][1], dpi, engine, numbers[i])
     for i in _doubtful_leads(buckets):
         first = buckets[i][0]
         again = _read_alone(
-            grey, Box(first.left, first.top, first.right, first.bottom), dpi, engine, i
+            grey, Box(first.left, first.top, first.right, first.bottom), dpi, engine, numbers[i]
         )
         if len(again) == 1 and again[0].conf > first.conf:
             buckets[i][0] = again[0]
-    strips = [
-        Strip(seg, tuple(sorted(b, key=lambda w: w.left)))
-        for (seg, _), b in zip(pairs, buckets, strict=True)
-    ]
-    confs = [w.conf for w in words]
-    return strips, float(np.mean(confs)) if confs else 0.0
+    strips = {
+        n: Strip(seg, tuple(sorted(b, key=lambda w: w.left)), n)
+        for (seg, _), b, n in zip(pairs, buckets, numbers, strict=True)
+    }
+    return strips, [w.conf for w in words]
 
 
 def _short_unread(
@@ -270,22 +297,28 @@ def _recover_labels(
     th = float(np.median([lab.box.h for lab in labels]))
     lefts = [lab.box.x0 for lab in labels]
     held = {lab.segment for lab in labels}
+
+    def weak(s: Strip) -> bool:
+        """Read unsurely, or not at all (a label with a signature run into it)."""
+        if not s.words:
+            return 0.6 * th <= s.segment.h
+        return len(s.words) <= 3 and min(w.conf for w in s.words) < _DOUBT
+
     doubtful = [
         i
         for i, s in enumerate(strips)
         if s.segment not in held
-        and s.words
-        and len(s.words) <= 3
-        and min(w.conf for w in s.words) < _DOUBT
+        and weak(s)
         and s.segment.h <= 2.5 * th
-        and any(abs(s.words[0].left - x) <= 1.5 * th for x in lefts)
+        and any(abs(_left(s) - x) <= 1.5 * th for x in lefts)
     ]
-    doubtful.sort(key=lambda i: min(w.conf for w in strips[i].words))
+    doubtful.sort(key=lambda i: min((w.conf for w in strips[i].words), default=0.0))
     out, more = list(strips), []
     for i in doubtful[:_MAX_REREAD]:
         seg = strips[i].segment
+        n = strips[i].number
         for scale in _RECOVER_SCALES:  # Tesseract misreads some words at one size only
-            again = Strip(seg, tuple(_read_alone(grey, seg, dpi, engine, i, scale)))
+            again = Strip(seg, tuple(_read_alone(grey, seg, dpi, engine, n, scale)), n)
             lab = match_label(again, variants)
             if lab is not None:
                 break
@@ -298,6 +331,10 @@ def _recover_labels(
             more.append(lab)
             found.add(lab.key)
     return out, labels + more
+
+
+def _left(strip: Strip) -> int:
+    return strip.words[0].left if strip.words else strip.segment.x0
 
 
 def _read_alone(
@@ -459,13 +496,50 @@ def _continues(strips: Sequence[Strip]) -> bool:
     return False
 
 
+def _title_candidates(runs: frozenset[Box], th: float) -> frozenset[Box]:
+    """The tallest run of several words among ``runs``: the title, most likely."""
+    long = sorted(
+        (s for s in runs if s.w >= _TITLE_RUN * s.h and s.h < _BLOB * th), key=lambda s: -s.h
+    )
+    return frozenset(long[:1])
+
+
+def _labels(strips: Sequence[Strip], variants: Sequence[tuple[str, str]]) -> list[Label]:
+    return best_labels([lab for s in strips if (lab := match_label(s, variants)) is not None])
+
+
 def scan_page(
     grey: np.ndarray, dpi: float, layout: Layout, profiles: Sequence[FormProfile], engine: Engine
 ) -> PageScan:
-    """Read the label strips of an upright page and find labels and the form."""
-    strips, conf = read_strips(grey, dpi, layout, engine)
+    """Read the label strips of an upright page and find labels and the form.
+
+    The runs above the body text (:func:`header_runs`) are read in a second call, only
+    when the first leaves the form unnamed or finds some labels but not every one."""
     variants = sorted({pair for p in profiles for pair in p.all_labels})
-    labels = best_labels([lab for s in strips if (lab := match_label(s, variants)) is not None])
+    keys = {key for key, _ in variants}
+    later = header_runs(layout)
+    read, confs = read_strips(grey, dpi, layout, engine, skip=later)
+
+    def read_also(runs: frozenset[Box]) -> list[Strip]:
+        more, more_confs = read_strips(
+            grey, dpi, layout, engine, skip=frozenset(layout.segments) - runs
+        )
+        read.update(more)
+        confs.extend(more_confs)
+        return [read[n] for n in sorted(read)]
+
+    strips = [read[n] for n in sorted(read)]
+    labels = _labels(strips, variants)
+    if later and labels and {lab.key for lab in labels} < keys:
+        strips = read_also(later)  # a block in two parts, around the declaration text?
+        labels = _labels(strips, variants)
+    elif later and identify(strips, profiles) is None:
+        first = _title_candidates(later, layout.text_height)
+        strips = read_also(first)
+        if identify(strips, profiles) is None and later - first:
+            strips = read_also(later - first)
+            labels = _labels(strips, variants)
+    conf = float(np.mean(confs)) if confs else 0.0
     if is_block(labels):
         strips, labels = _recover_labels(grey, dpi, strips, labels, variants, engine)
     profile = identify(strips, profiles)
