@@ -59,11 +59,19 @@ class Reading:
 
 
 def _column_end(label: Label, labels: Sequence[Label], page_w: int) -> int:
-    ends = [
-        o.box.x0
-        for o in labels
-        if o is not label and same_band(o.segment, label.segment) and o.box.x0 > label.box.x1
-    ]
+    """Where a value right of ``label`` must stop: at the next label on its line, or at a
+    column of labels to the right whose rows reach above and below it (two columns whose
+    rows do not line up: 'Län' between 'Ort/datum' and 'Underskrift')."""
+    right = [o for o in labels if o is not label and o.box.x0 > label.box.x1]
+    ends = [o.box.x0 for o in right if same_band(o.segment, label.segment)]
+    tol = label.box.h * 2
+    cy = (label.box.y0 + label.box.y1) / 2
+    for o in right:
+        column = [p for p in right if abs(p.box.x0 - o.box.x0) <= tol]
+        if len(column) >= 2 and min(p.box.y0 for p in column) <= cy <= max(
+            p.box.y1 for p in column
+        ):
+            ends.append(min(p.box.x0 for p in column))
     return min(ends, default=page_w)
 
 

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from ocr.block import Label, Strip, best_labels, match_label
-from ocr.fields import Region, _one_owner, unread_ink, without_rules
+from ocr.fields import Region, _column_end, _one_owner, unread_ink, without_rules
 from ocr.layout import Box
 from ocr.profile import load_profiles
 from ocr.tesseract import Word
@@ -120,3 +120,17 @@ def test_of_two_matches_for_one_label_the_one_in_the_labels_column_is_kept() -> 
         kept = best_labels(found)
         assert [lab for lab in kept if lab.key == "organisation"] == [real]
         assert len(kept) == 3
+
+
+def test_a_value_stops_at_a_column_of_labels_whose_rows_do_not_line_up_with_its_own() -> None:
+    """Two columns: 'Län' sits between 'Ort/datum' and 'Underskrift' of the right column
+    and lines up with neither; its value must not run on into the signature."""
+    county = _label("county", Box(194, 818, 223, 834))
+    right = [
+        _label("place_date", Box(868, 698, 950, 715)),
+        _label("signature", Box(867, 832, 958, 849)),
+        _label("signatory_name", Box(867, 892, 1025, 914)),
+    ]
+    assert _column_end(county, [county, *right], 1400) == 867
+    lone = _label("place_date", Box(868, 698, 950, 715))  # one label is no column
+    assert _column_end(county, [county, lone], 1400) == 1400
