@@ -20,6 +20,7 @@ from ocr.model import BBox, SignatureFinding
 
 _REACH = 4.5  # how far the region extends from the label, in text heights
 _ROW_REACH = 4.0  # how far the next label may be (in value reaches) to bound a tall row
+_RISE = 0.5  # how far handwriting beside a label rises above its top, in text heights
 _BLOB_MM = 2.0  # ink farther than this from paper on every side is no pen stroke
 _TRAIL = 8  # ink specks in a stretch 4 text heights long and 1 high: a broken-up stroke
 
@@ -67,11 +68,14 @@ def signature_box(
 
 def fenced(box: Box, region: Region, labels: Sequence[Box], th: float) -> Box:
     """The region cut at the nearest other labels above and below it in its column: the
-    signing row only, not the rows where the name or the title are written by hand."""
+    signing row only, not the rows where the name or the title are written by hand. The
+    cut below is half a text height above the next label: a name written by hand beside
+    it, larger than the label's letters, rises above the label's top."""
     lab = region.label.box
     column = [b for b in labels if _in_column(b, lab, box, th)]
     y0 = max([box.y0, *(b.y1 + 1 for b in column if b.y1 <= lab.y0 + 0.3 * lab.h)])
-    y1 = min([box.y1, *(b.y0 - 1 for b in column if b.y0 >= lab.y1 - 0.3 * lab.h)])
+    below = [b.y0 - int(_RISE * th) for b in column if b.y0 >= lab.y1 - 0.3 * lab.h]
+    y1 = min([box.y1, *below])
     if y1 - y0 < 1.5 * th:  # a fence on the label's own row: a misread, keep the region
         return box
     return Box(box.x0, y0, box.x1, y1)

@@ -171,3 +171,11 @@ def test_speckle_strewn_over_an_unsigned_row_is_no_signature() -> None:
     points = [(int(x), int(y)) for x, y in zip(xs, ys, strict=True)]
     finding = _find(_dotted(points), [])
     assert finding.present is False and finding.confidence >= 0.9
+
+
+def test_a_name_written_large_in_the_row_below_reaching_above_its_label_is_no_signature() -> None:
+    """Tight rows, the name written by hand larger than the labels: its tops rise above
+    the top of "Namnförtydligande", into the empty signing row, and were never read."""
+    grey = _row_page("Sara Lindqvist", (800, 488), _PURISA)
+    finding = _find(grey, [])
+    assert finding.present is False
