@@ -170,8 +170,17 @@ def locate(
             continue
         up, down = near[lab.key]
         box = up if go_up else down
+        if box is not None and _on_a_label_row(box, lab, labels):
+            box = None  # another label's row (a signature beside "Underskrift"): left empty
         regions[lab.key] = Region(lab, box, "above" if go_up else "below", reach)
     return _one_owner(regions)
+
+
+def _on_a_label_row(box: Box, label: Label, labels: Sequence[Label]) -> bool:
+    """The line found above or below ``label`` stands on the row of another label: that
+    label's value (or the signature written beside "Underskrift", over an empty name
+    row), not this label's. A value above or below its label has no label beside it."""
+    return any(o is not label and same_band(o.box, box) for o in labels)
 
 
 def _label_pitch(labels: Sequence[Label]) -> float:

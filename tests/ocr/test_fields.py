@@ -134,3 +134,15 @@ def test_a_value_stops_at_a_column_of_labels_whose_rows_do_not_line_up_with_its_
     assert _column_end(county, [county, *right], 1400) == 867
     lone = _label("place_date", Box(868, 698, 950, 715))  # one label is no column
     assert _column_end(county, [county, lone], 1400) == 1400
+
+
+def test_a_line_on_another_labels_row_is_not_the_value_of_an_empty_field() -> None:
+    """Labels left of their values, the name row left empty: the line above the name
+    label is the signature written beside "Underskrift" (its row), not the name."""
+    from ocr.fields import _on_a_label_row
+
+    signature = _label("signature", Box(1299, 1561, 1530, 1592))
+    name = _label("signatory_name", Box(1299, 1660, 1675, 1699))
+    written = Box(1784, 1532, 2036, 1611)
+    assert _on_a_label_row(written, name, [signature, name])
+    assert not _on_a_label_row(Box(1300, 1720, 1700, 1760), name, [signature, name])
