@@ -146,3 +146,15 @@ def test_a_line_on_another_labels_row_is_not_the_value_of_an_empty_field() -> No
     written = Box(1784, 1532, 2036, 1611)
     assert _on_a_label_row(written, name, [signature, name])
     assert not _on_a_label_row(Box(1300, 1720, 1700, 1760), name, [signature, name])
+
+
+def test_a_value_inline_with_its_label_goes_on_after_a_wide_space() -> None:
+    """Ort och datum: "Kalix,          21 mars 2022". The label's run ends after the
+    place; the date, a run of its own on the same line, belongs to the value too."""
+    from ocr.fields import _right
+
+    label = Label("place_date", Box(243, 1530, 554, 1560), Box(243, 1521, 764, 1568), 1.0, True)
+    date = Box(860, 1522, 1178, 1568)
+    next_column = Box(1300, 1525, 1500, 1565)
+    box = _right(label, [date, next_column], 1290, 40.0)
+    assert box is not None and box.x0 == 554 and box.x1 == 1178
