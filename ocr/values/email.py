@@ -17,12 +17,17 @@ _DOT = re.compile(r"\s*(?:\(dot\)|\[dot\])\s*|\s*\.\s*", re.IGNORECASE)
 _LABEL = re.compile(r"^\s*(?:e-?post(?:adress)?|e-?mail|mail)\s*[:.]?\s*", re.IGNORECASE)
 _TLD_COMMA = re.compile(r",(se|com|nu|org|net|eu|fi|no|dk)$")
 _EDGE = " \t\r\n:;,.!?'\"()[]<>|_-"
+# a capitalised word run on after the top-level domain ("….seNamnförtydligande Solveig")
+_RUN_ON = re.compile(r"(@\S+?\.(?:se|com|nu|org|net|eu))(?:[A-ZÅÄÖ][^@]*)?\s+[A-ZÅÄÖ][^@]*$")
 
 
 def parse_email(text: str) -> Parsed:
     """A lower-case address such as ``anna.svensson@lulea.se``."""
     value = _LABEL.sub("", text.strip())
+    # what follows an address ending in its domain, in capitalised words (the label
+    # and value of the next column run on into the same line), is not part of it
     repaired = value
+    value = _RUN_ON.sub(r"\1", value)
     value = _AT.sub("@", value)
     guessed = "@" not in value and value.count("Q") == 1
     if guessed:  # an italic or handwritten @ is read as a capital Q
