@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
 import cv2
+import numpy as np
 
 from ocr import orient
 from ocr.batch import PageFacts, split
@@ -63,6 +64,63 @@ def _paper_white(page: PageImage) -> PageImage:
     if float(small.mean()) >= 110:
         return page
     return replace(page, image=255 - page.image)
+
+
+_HOLE_DPI = 100.0  # the resolution punch holes are looked for at
+_HOLE_MM = (2.0, 4.5)  # radius of a binder's punch hole (about 6 mm across)
+_HOLE_CORE_MM = 1.5  # how deep inside the ink the hole's core lies
+_HOLE_NEAR_MM = 3.0  # ink this near a hole's rim may be letters it joins
+
+
+def _touches_ink(dark: np.ndarray, cx: float, cy: float, r0: float, r1: float) -> bool:
+    """Is there ink in the ring between radii ``r0`` and ``r1`` around (cx, cy)?"""
+    h, w = dark.shape
+    x0, x1 = max(0, int(cx - r1)), min(w, int(cx + r1) + 1)
+    y0, y1 = max(0, int(cy - r1)), min(h, int(cy + r1) + 1)
+    yy, xx = np.mgrid[y0:y1, x0:x1]
+    d2 = (xx - cx) ** 2 + (yy - cy) ** 2
+    ring = (d2 >= r0 * r0) & (d2 <= r1 * r1)
+    return int(dark[y0:y1, x0:x1][ring].sum()) >= 3
+
+
+def _no_holes(page: PageImage) -> PageImage:
+    """Binder's punch holes (filled dark disks, the lid showing through) painted paper
+    white. Beside a label, a hole joins its letters into one run that no longer reads as
+    the label; in a signing row it is ink. A disk is told from a bar or a block of ink
+    by its core (the ink deeper than 1.5 mm inside), which is as small as the disk."""
+    step = max(1, round(page.dpi / _HOLE_DPI))
+    small = np.ascontiguousarray(page.image[::step, ::step])  # every pixel: cheap
+    f = 1.0 / step
+    paper = float(np.percentile(small[::4, ::4], 75))
+    dark = (small < paper - max(35.0, 0.25 * paper)).astype(np.uint8)
+    mm = page.dpi * f / 25.4  # pixels per millimetre
+    # no square of ink as wide as the core's inner square: no core (most pages, cheaply)
+    k = max(1, int(_HOLE_CORE_MM * mm / np.sqrt(2)) - 1)
+    if not cv2.erode(dark, np.ones((2 * k + 1, 2 * k + 1), np.uint8)).any():
+        return page
+    dist = cv2.distanceTransform(dark, cv2.DIST_L2, 3)
+    core = (dist > _HOLE_CORE_MM * mm).astype(np.uint8)
+    if not core.any():
+        return page
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(core, connectivity=8)
+    holes = []
+    for i in range(1, n):
+        x, y, w, h = (int(v) for v in stats[i, :4])
+        radius = float(dist[y : y + h, x : x + w][labels[y : y + h, x : x + w] == i].max())
+        if not _HOLE_MM[0] * mm <= radius <= _HOLE_MM[1] * mm:
+            continue
+        if max(w, h) > 2 * (radius - _HOLE_CORE_MM * mm) + 3:
+            continue  # a core longer than a disk's: a bar, not a hole
+        cx, cy = x + w / 2, y + h / 2
+        if not _touches_ink(dark, cx, cy, radius + 0.5 * mm, radius + _HOLE_NEAR_MM * mm):
+            continue  # alone in the margin: no letters to part from it, the page is left as is
+        holes.append((cx / f, cy / f, (radius + 0.5 * mm) / f))
+    if not holes:
+        return page
+    image = page.image.copy()
+    for cx, cy, r in holes:
+        cv2.circle(image, (round(cx), round(cy)), round(r), int(paper), thickness=-1)
+    return replace(page, image=image)
 
 
 def _scan(page: PageImage, job_profiles: Sequence[FormProfile], engine_name: str):
@@ -117,7 +175,7 @@ def _locate(
 
 
 def analyse_page(page: PageImage, profiles: Sequence[FormProfile], engine_name: str) -> PageResult:
-    page = _paper_white(page)
+    page = _no_holes(_paper_white(page))
     o, grey, layout, scan = _scan(page, profiles, engine_name)
     if not scan.has_block:
         return PageResult(page.number, False, scan.profile, scan.continues, {}, None, ())
