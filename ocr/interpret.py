@@ -139,10 +139,10 @@ def _agree(name: str, p1: Parsed, p2: Parsed) -> bool:
     return sum(a != b for a, b in zip(p1.value, p2.value, strict=True)) == 1
 
 
-def _known(field: str, value: str) -> bool:
+def _known(field: str, value: str | None) -> bool:
     """``value`` is exactly a name of the closed list for ``field``."""
     lists = {"place": "municipalities", "signatory_title": "titles"}
-    return field in lists and value in load(lists[field])
+    return value is not None and field in lists and value in load(lists[field])
 
 
 def _score(parsed: list[tuple[str, Parsed]], reading: Reading) -> tuple[int, int, float]:
@@ -251,7 +251,6 @@ def _third_look(
         and p.valid
         and agrees.get(name)
         and read_weakest < WEAK_WORD
-        and p.value is not None
         and not _known(name, p.value)
     ]
     if not dates and not names:

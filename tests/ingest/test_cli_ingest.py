@@ -104,6 +104,9 @@ def test_run_serves_healthz_and_watches_the_inbox_until_sigterm(db_url: str, tmp
                 assert time.monotonic() < deadline, (tmp_path / "run.log").read_text()
                 time.sleep(0.2)
         assert response.json() == {"status": "ok"}
+        while not inbox.is_dir():  # the watcher makes the inbox as it starts, maybe later
+            assert time.monotonic() < deadline, (tmp_path / "run.log").read_text()
+            time.sleep(0.2)
         drop_atomic(inbox / "scan.pdf", scan_pdf(1))
         settle(db_url, 1, timeout=120)
     finally:
