@@ -1,13 +1,17 @@
-"""Find the signing block by its labels, with ONE cheap OCR read per page.
+"""Find the signing block by its labels, with one cheap OCR read per page (two or three
+where the form is named only above the declaration text).
 
 The page is mostly declaration text nobody needs. Layout (pixels only) gives the text
 runs; runs of body text (wide lines and the short last lines of their paragraphs) are
 left out, every other run (labels, values, titles that identify the form) is cut
 out, stacked into one narrow image and read by Tesseract in one call. Tesseract's
-cost grows mostly with the letters read, not the pixels, so that one read (at 200
-dpi, as accurate on the dev split as 300 dpi and 12 % cheaper) also serves as the
-first value read. Label words are then matched to
-the profiles' label variants with rapidfuzz; phrases decide which form it is.
+cost grows with the letters read (the width of the lines, about 1.6 ms per line
+height of width), hardly with the pixels, so that one read (at 200 dpi, as accurate
+on the dev split as 300 dpi and 12 % cheaper) also serves as the first value read.
+The runs above the first line of body text (letterhead, stamps, logos, the title) are
+left to a second read, of the title first, made only when the first names no form or
+finds some labels but not all. Label words are then matched to the profiles' label
+variants with rapidfuzz; phrases decide which form it is.
 """
 
 from __future__ import annotations
