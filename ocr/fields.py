@@ -105,7 +105,8 @@ def _right(label: Label, segs: Sequence[Box], x1: int, th: float) -> Box | None:
     if label.trailing:  # the value goes on in the label's run, and maybe after a space
         box = Box(label.box.x1, label.segment.y0, label.segment.x1, label.segment.y1)
         for s in segs:  # words further on the line, not slivers of rules or borders
-            right = s.x0 >= label.segment.x1 - 2 and s.x1 <= x1 + th
+            # (a slanted hand's next word may start a little before the run's end)
+            right = s.x0 >= label.segment.x1 - 0.5 * th and label.segment.x1 < s.x1 <= x1 + th
             word = s.w >= 0.5 * th and s.h >= 0.35 * label.segment.h
             if right and word and same_band(s, label.segment):
                 box = box.union(s)

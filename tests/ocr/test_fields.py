@@ -7,7 +7,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from ocr.block import Label, Strip, best_labels, match_label
-from ocr.fields import Region, _column_end, _one_owner, unread_ink, without_rules
+from ocr.fields import Region, _column_end, _one_owner, _right, unread_ink, without_rules
 from ocr.layout import Box
 from ocr.profile import load_profiles
 from ocr.tesseract import Word
@@ -158,3 +158,12 @@ def test_a_value_inline_with_its_label_goes_on_after_a_wide_space() -> None:
     next_column = Box(1300, 1525, 1500, 1565)
     box = _right(label, [date, next_column], 1290, 40.0)
     assert box is not None and box.x0 == 554 and box.x1 == 1178
+
+
+def test_an_inline_value_takes_in_the_next_word_of_a_slanted_hand() -> None:
+    """'Organisation: Björkö Bygg AB' in a hand: 'Bygg' starts 3 px before the run of
+    label and 'Björkö' ends (the slant), and must not be left out."""
+    label = Label("organisation", Box(150, 1545, 348, 1577), Box(150, 1537, 501, 1577), 1.0, True)
+    runs = [label.segment, Box(498, 1532, 679, 1572), Box(150, 1600, 400, 1640)]
+    box = _right(label, runs, 1400, 31.0)
+    assert box is not None and (box.x0, box.x1) == (348, 679)
