@@ -406,12 +406,14 @@ def match_label(
         return None
     score, k, key, variant = best
     trailing = len(words) > k and words[k].left - words[k - 1].right < strip.segment.h * 1.5
-    needed = 96.0 if trailing else (_LOOSE_MATCH if loose else 84.0)
+    said = len(words) > k and (words[k - 1].text.endswith(":") or words[k].text.startswith(":"))
+    # a value after its label must not be taken for one: unless a colon says it is a label
+    # (")rt/datum: Övertorneå"), a trailing label is matched nearly exactly
+    needed = 96.0 if trailing and not said else (_LOOSE_MATCH if loose else 84.0)
     if score < needed:
         return None
     if trailing:  # "Org.nr: 556…" yes; "Region Norrbotten" (a value) no
         nxt = words[k].text
-        said = words[k - 1].text.endswith(":") or nxt.startswith(":")
         wording = norm("".join(w.text for w in words[:k]))  # "Organisationens namn" too
         if not (said or any(ch.isdigit() for ch in nxt) or len(wording) >= 8):
             return None

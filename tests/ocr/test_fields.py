@@ -167,3 +167,15 @@ def test_an_inline_value_takes_in_the_next_word_of_a_slanted_hand() -> None:
     runs = [label.segment, Box(498, 1532, 679, 1572), Box(150, 1600, 400, 1640)]
     box = _right(label, runs, 1400, 31.0)
     assert box is not None and (box.x0, box.x1) == (348, 679)
+
+
+def test_a_label_with_its_colon_read_before_its_value_may_have_a_slip() -> None:
+    variants = sorted({pair for p in load_profiles() for pair in p.all_labels})
+
+    def strip(first: str) -> Strip:
+        words = (Word(first, 0, 0, 140, 40, 42.0, 0), Word("Övertorneå", 150, 0, 300, 40, 96.0, 0))
+        return Strip(Box(0, 0, 300, 40), words)
+
+    label = match_label(strip(")rt/datum:"), variants)  # the O read as ")"
+    assert label is not None and label.key == "place_date" and label.trailing
+    assert match_label(strip(")rt/datum"), variants) is None  # no colon: maybe a value
