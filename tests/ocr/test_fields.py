@@ -179,3 +179,22 @@ def test_a_label_with_its_colon_read_before_its_value_may_have_a_slip() -> None:
     label = match_label(strip(")rt/datum:"), variants)  # the O read as ")"
     assert label is not None and label.key == "place_date" and label.trailing
     assert match_label(strip(")rt/datum"), variants) is None  # no colon: maybe a value
+
+
+def test_the_one_label_still_missing_is_the_one_unread_colon_run_among_the_labels() -> None:
+    from ocr.block import _last_label
+
+    keys = ["organisation", "county", "signatory_name", "email"]
+    labels = [_label(k, Box(180, 100 + 200 * i, 400, 140 + 200 * i)) for i, k in enumerate(keys)]
+    rome = Strip(Box(180, 500, 300, 540), (Word("ROME:", 180, 500, 300, 540, 36.0, 0),))
+    below = Strip(Box(180, 900, 300, 940), (Word("Xyz:", 180, 900, 300, 940, 30.0, 0),))
+    strips = [rome, below]
+    last = _last_label(strips, labels, [0, 1], {"signatory_title"})
+    assert last is not None and (last.key, last.segment, last.score) == (
+        "signatory_title",
+        rome.segment,
+        0.5,
+    )
+    assert _last_label(strips, labels, [0, 1], {"signatory_title", "email"}) is None  # which?
+    two = Strip(Box(180, 300, 300, 340), (Word("Qwe:", 180, 300, 300, 340, 30.0, 0),))
+    assert _last_label([rome, two], labels, [0, 1], {"signatory_title"}) is None
