@@ -41,6 +41,7 @@ from ocr.values.email import (
     domain_from_organisation,
     matches_signer,
     name_locals,
+    one_letter_off_signer,
     repair_with_name,
 )
 from ocr.values.lexicon import load
@@ -319,6 +320,12 @@ def _cross_check(
     if _spelt_in_address(name[0], parsed):  # the address spells the name: read twice
         chosen["signatory_name"] = (name[0], name[1], True)
     if parsed.valid and parsed.value is not None:
+        if one_letter_off_signer(parsed.value, name[0].value):
+            # one of the two is misread: the address, if its own reads disagree; else either
+            if agree is not False:
+                chosen["signatory_name"] = (name[0], name[1], False)
+            chosen["email"] = (parsed, reading, False)
+            return
         if agree is not False and matches_signer(parsed.value, name[0].value, org_name):
             chosen["email"] = (parsed, reading, True)
             return

@@ -117,6 +117,16 @@ def matches_signer(value: str, name: str, organisation: str | None) -> bool:
     return local in name_locals(name) and label == org_key(organisation) and len(label) >= 4
 
 
+def one_letter_off_signer(value: str, name: str) -> bool:
+    """The address's local part is the signer's name with one letter changed
+    (``ingrid.moestam@`` for "Ingrid Moestom"): one of the two is misread."""
+    local = value.partition("@")[0]
+    return any(
+        len(c) == len(local) and sum(a != b for a, b in zip(c, local, strict=True)) == 1
+        for c in name_locals(name)
+    )
+
+
 def add_name_dot(value: str, name: str) -> str | None:
     """``parnilsson@…`` → ``par.nilsson@…`` when the signer is Pär Nilsson (a dot lost)."""
     local, _, domain = value.partition("@")

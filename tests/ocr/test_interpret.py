@@ -166,3 +166,22 @@ def test_a_name_read_alike_twice_with_a_weak_word_is_looked_at_a_third_time() ->
         readings, 1, (100, 100), third_says("I Örjan Lindh Wikblod"), variants=True
     )
     assert fields["signatory_name"].confidence >= 0.9
+
+
+def test_a_name_and_an_address_one_letter_apart_are_neither_sure() -> None:
+    """'Ingrid Moestom' (a hand's a read as o) against 'ingrid.moestam@…': one of them
+    is misread, and nothing says which."""
+    readings = {
+        "signatory_name": _reading("signatory_name", "Ingrid Moestom", 95.0),
+        "email": _reading("email", "ingrid.moestam@umu.se", 95.0),
+    }
+
+    def reread(key: str, variant: str | None = None) -> Reading:
+        return readings[key]
+
+    fields, _ = parse_readings(readings, 1, (100, 100), reread, variants=True)
+    assert fields["signatory_name"].confidence < 0.9
+    assert fields["email"].confidence < 0.9
+    readings["signatory_name"] = _reading("signatory_name", "Ingrid Moestam", 95.0)
+    fields, _ = parse_readings(readings, 1, (100, 100), reread, variants=True)
+    assert fields["signatory_name"].confidence >= 0.9
