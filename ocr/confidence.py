@@ -8,7 +8,8 @@ A raw score combines what we know about one value:
 - how well the label matched its profile variant,
 - whether two reads agree (the stacked page read at 200 dpi and a second read of the
   value region alone at up to 300 dpi; for e-mail the Swedish and the English read),
-- whether the region holds more digit-sized pieces of ink than the digits read there.
+- whether another look contradicts the reads: the region holds more digit-sized pieces
+  of ink than the digits read there, or pixels prepared otherwise read another date.
 
 The raw score is mapped to a probability of being right by :data:`CALIBRATION`, a
 monotone piecewise-linear table. It was set from measurements on the dev split
@@ -30,6 +31,7 @@ UNCHECKED_CAP = 0.75  # raw score of an unchecked value (a name) read only once
 CORRECTED_CAP = 0.7  # raw score of a value corrected to a known name (never sure)
 REREAD_BELOW = 85.0  # weakest word confidence under which a value is read again
 WEAK_DIGITS = 85.0  # weakest word under which digits nothing checks (a date) are not sure
+LOOK_AGAIN_DIGITS = 90.0  # weakest word under which such digits are looked at again
 UNCHECKED_DIGITS = frozenset({"signed_date"})
 
 # (raw score, calibrated confidence) knots, piecewise linear, monotone.
@@ -58,7 +60,7 @@ class Evidence:
     agrees: bool | None = None  # a second read gave the same value (None: not tried)
     corrected: bool = False  # a list of known names or another field changed what was read
     known: bool = False  # read exactly as a name of a closed list (a municipality, a title)
-    unread_ink: bool = False  # a read of the region left a digit's worth of ink unread
+    doubted: bool = False  # another look contradicts the reads (ink left unread, a prepared read)
 
 
 def raw_score(e: Evidence) -> float:
@@ -78,7 +80,7 @@ def raw_score(e: Evidence) -> float:
     if e.field in UNCHECKED_DIGITS and e.word_conf < WEAK_DIGITS:
         # handwritten digits: a 9 read as 3 twice is still a valid date; nothing checks it
         base = min(base, UNCHECKED_CAP)
-    if e.unread_ink:
+    if e.doubted:
         # "11" read as "1" at every resolution alike: the reads agree, the ink does not
         base = min(base, UNCHECKED_CAP)
     if e.corrected:

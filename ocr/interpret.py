@@ -15,10 +15,10 @@ from rapidfuzz import fuzz
 
 from ocr.confidence import (
     CHECKED,
+    LOOK_AGAIN_DIGITS,
     REREAD_BELOW,
     SURE,
     UNCHECKED_DIGITS,
-    WEAK_DIGITS,
     Evidence,
     confidence,
     low_flag,
@@ -104,7 +104,7 @@ def _value(
     page: int,
     size: tuple[int, int],
     word_floor: float | None = None,
-    unread_ink: bool = False,
+    doubted: bool = False,
 ) -> FieldValue:
     if parsed.value is None or (field in _VOID_UNLESS_VALID and not parsed.valid):
         return FieldValue.missing()
@@ -122,7 +122,7 @@ def _value(
         agrees=agrees,
         corrected=parsed.read is not None,
         known=parsed.read is None and _known(field, parsed.value),
-        unread_ink=unread_ink,
+        doubted=doubted,
     )
     return FieldValue(parsed.value, confidence(ev), page, _fraction(reading.box, size))
 
@@ -176,7 +176,7 @@ def parse_readings(
     chosen: dict[str, tuple[Parsed, Reading, bool | None]] = {}
     texts: dict[str, list[str]] = {}
     weakest: dict[str, float] = {}
-    unread: set[str] = set()  # fields whose digits a read left partly unread
+    doubted: set[str] = set()  # fields another look contradicts
     for key, reading in readings.items():
         parsed = _parse(key, reading.text)
         agrees: dict[str, bool | None] = {name: None for name, _ in parsed}
@@ -200,11 +200,11 @@ def parse_readings(
                 if name in UNCHECKED_DIGITS:
                     weakest[name] = read_weakest
                     if second.unread > 0:
-                        unread.add(name)
+                        doubted.add(name)
             if _score(parsed2, second) > _score(parsed, reading):
                 parsed, reading = parsed2, second
         if reread is not None and variants:
-            _third_look(key, parsed, agrees, weakest, reread, read_weakest)
+            _third_look(key, parsed, agrees, weakest, doubted, reread, read_weakest)
         read_by = {name: reading for name, _ in parsed}
         if reread is not None and variants:
             parsed = _other_looks(key, parsed, read_by, agrees, reread)
@@ -219,7 +219,7 @@ def parse_readings(
     _cross_check(chosen, texts)
     for name, (p, reading, agree) in chosen.items():
         fields[name] = _value(
-            name, p, reading, agree, page, size, weakest.get(name), name in unread
+            name, p, reading, agree, page, size, weakest.get(name), name in doubted
         )
     flags = [
         low_flag(name) for name, v in fields.items() if v.value is not None and v.confidence < SURE
@@ -233,17 +233,19 @@ def _third_look(
     parsed: list[tuple[str, Parsed]],
     agrees: dict[str, bool | None],
     weakest: dict[str, float],
+    doubted: set[str],
     reread: Callable[..., Reading],
     read_weakest: float,
 ) -> None:
     """Values read alike twice, once with a weak word, and that nothing else checks, are
     looked at a third time from pixels prepared otherwise: Tesseract misreads a typed
     "27" as "21", or a hand's "Wikblad" as "Wikblod", at two resolutions alike.
-    Agreeing, a date's weak word no longer counts; disagreeing, a name's agreement is void."""
+    A date's weak word no longer counts when two other looks (small, thin) agree; a
+    name's agreement is void when the third look disagrees."""
     dates = [
         i
         for i, (name, p) in enumerate(parsed)
-        if name in weakest and p.valid and agrees.get(name) and weakest[name] < WEAK_DIGITS
+        if name in weakest and p.valid and agrees.get(name) and weakest[name] < LOOK_AGAIN_DIGITS
     ]
     names = [
         i
@@ -257,10 +259,14 @@ def _third_look(
     if not dates and not names:
         return
     third = _parse(key, reread(key, VARIANTS[0]).text)
-    for i in dates:
+    alike = [i for i in dates if third[i][1].value == parsed[i][1].value]
+    fourth = _parse(key, reread(key, VARIANTS[1]).text) if alike else []
+    for i in dates:  # the thin look: a slanted hand's 9 read as 4 at every size
         name, p = parsed[i]
-        if third[i][1].value == p.value:
+        if i in alike and fourth[i][1].value == p.value:
             del weakest[name]
+        else:
+            doubted.add(name)
     for i in names:
         name, p = parsed[i]
         if not _words_within(p.value, third[i][1].raw):

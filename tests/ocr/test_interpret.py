@@ -185,3 +185,25 @@ def test_a_name_and_an_address_one_letter_apart_are_neither_sure() -> None:
     readings["signatory_name"] = _reading("signatory_name", "Ingrid Moestam", 95.0)
     fields, _ = parse_readings(readings, 1, (100, 100), reread, variants=True)
     assert fields["signatory_name"].confidence >= 0.9
+
+
+def test_a_date_read_alike_with_a_word_under_90_is_looked_at_small_and_thin() -> None:
+    """'9 augusti' in a slanted hand: both reads and the small look say 4, the thin look 7."""
+    readings = {"place_date": _reading("place_date", "Pajala 4 augusti 2024", 87.0)}
+
+    def looks(thin: str):
+        def read(key: str, variant: str | None = None) -> Reading:
+            text = thin if variant == "thin" else "Pajala 4 augusti 2024"
+            return _reading(key, text, 87.0)
+
+        return read
+
+    fields, _ = parse_readings(
+        readings, 1, (100, 100), looks("Pajala 7 augusti 2024"), variants=True
+    )
+    assert fields["signed_date"].value == "2024-08-04"
+    assert fields["signed_date"].confidence < 0.9
+    fields, _ = parse_readings(
+        readings, 1, (100, 100), looks("Pajala 4 augusti 2024"), variants=True
+    )
+    assert fields["signed_date"].confidence >= 0.9
