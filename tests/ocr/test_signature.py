@@ -53,17 +53,23 @@ def _row_page(writing: str, at: tuple[int, int], font: str) -> np.ndarray:
     return np.asarray(img)
 
 
-def _find(grey: np.ndarray, values: list[tuple[Box, Box, bool]]):
+def _find(
+    grey: np.ndarray,
+    values: list[tuple[Box, Box, bool]],
+    *,
+    where: str = "right",
+    reach: float = 300.0,  # a wide row pitch reaches far
+    name_label: Box = _NAME_LABEL,
+):
     label = Label("signature", _SIG_LABEL, _SIG_LABEL, 1.0, False)
-    region = Region(label, None, "right", reach=300.0)  # a wide row pitch reaches far
     return detect_signature(
-        region,
+        Region(label, None, where, reach=reach),
         grey,
         300.0,
         _TH,
         page_number=1,
         col_end=2480,
-        labels=[_SIG_LABEL, _NAME_LABEL],
+        labels=[_SIG_LABEL, name_label],
         values=values,
     )
 
@@ -120,19 +126,8 @@ def test_a_signing_row_taller_than_the_others_is_looked_at_down_to_the_next_labe
     draw.text((320, 700), "Lundström", fill=20, font=ImageFont.truetype(_PURISA, 64))
     draw.line((300, 790, 2000, 790), fill=0, width=3)  # the rule signed on
     grey = np.asarray(img)
-    name_label = Box(300, 820, 720, 860)
-    label = Label("signature", _SIG_LABEL, _SIG_LABEL, 1.0, False)
-    region = Region(label, None, "below", reach=160.0)  # 0.6 of the labels' pitch
-    finding = detect_signature(
-        region,
-        grey,
-        300.0,
-        _TH,
-        page_number=1,
-        col_end=2480,
-        labels=[_SIG_LABEL, name_label],
-        values=[],
-    )
+    # the region reaches 0.6 of the labels' pitch below "Underskrift"
+    finding = _find(grey, [], where="below", reach=160.0, name_label=Box(300, 820, 720, 860))
     assert finding.present is True
 
 
