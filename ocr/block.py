@@ -364,6 +364,42 @@ def _last_label(
     return Label(missing.pop(), Box(w.left, w.top, w.right, w.bottom), s.segment, 0.5, False)
 
 
+def guessed_signature_label(
+    labels: Sequence[Label], runs: Sequence[Box], th: float
+) -> Label | None:
+    """Where no "Underskrift" label was found but the name's was: a signature written
+    over its label joins both into one tall run (two lines high or more) in the labels'
+    column, above the name's label and below the label before it. Exactly one such run
+    is taken for the signing row's label (its top line; score 0.5, never a sure verdict)."""
+    if any(lab.key == "signature" for lab in labels):
+        return None
+    name = next((lab for lab in labels if lab.key == "signatory_name"), None)
+    if name is None:
+        return None
+    x0 = name.box.x0
+    above = [
+        lab.box.y1
+        for lab in labels
+        if abs(lab.box.x0 - x0) <= 1.5 * th and lab.box.y1 <= name.box.y0
+    ]
+    top = max(above, default=int(name.box.y0 - 8 * th))
+    held = {lab.segment for lab in labels}
+    tall = [
+        r
+        for r in runs
+        if r not in held
+        and abs(r.x0 - x0) <= 1.5 * th
+        and top < r.y0
+        and r.y1 <= name.box.y0 + 0.5 * th
+        and r.h >= 2.5 * th
+    ]
+    if len(tall) != 1:
+        return None
+    r = tall[0]
+    line = Box(r.x0, r.y0, min(r.x1, r.x0 + int(4 * th)), r.y0 + int(th))
+    return Label("signature", line, line, 0.5, False, "inferred")
+
+
 def _left(strip: Strip) -> int:
     return strip.words[0].left if strip.words else strip.segment.x0
 

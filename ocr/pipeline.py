@@ -19,7 +19,8 @@ import numpy as np
 
 from ocr import orient
 from ocr.batch import PageFacts, split
-from ocr.block import PageScan, scan_page
+from ocr.block import PageScan, guessed_signature_label, scan_page
+from ocr.confidence import SURE
 from ocr.fields import Reading, Region, collect, locate, read_region
 from ocr.interpret import apply_lexicon, parse_readings, plausibility
 from ocr.layout import Layout, analyse
@@ -66,6 +67,8 @@ def _paper_white(page: PageImage) -> PageImage:
     return replace(page, image=255 - page.image)
 
 
+# a verdict on a signing row found without its label: where it is was a guess
+SIGNATURE_GUESSED = 0.85
 _HOLE_DPI = 100.0  # the resolution punch holes are looked for at
 _HOLE_MM = (2.0, 4.5)  # radius of a binder's punch hole (about 6 mm across)
 _HOLE_CORE_MM = 1.5  # how deep inside the ink the hole's core lies
@@ -181,8 +184,12 @@ def analyse_page(page: PageImage, profiles: Sequence[FormProfile], engine_name: 
         return PageResult(page.number, False, scan.profile, scan.continues, {}, None, ())
     engine = get_engine(engine_name)
     h, w = grey.shape[:2]
-    regions, collected = _locate(scan, layout, w)
     th = layout.text_height / layout.scale
+    runs = [s.scaled(1 / layout.scale) for s in layout.segments]
+    guessed = guessed_signature_label(scan.labels, runs, th)
+    if guessed is not None:  # a signature written over its label
+        scan = replace(scan, labels=(*scan.labels, guessed))
+    regions, collected = _locate(scan, layout, w)
     # fields the page's language cannot spell are read again in theirs; the first read
     # stays as a witness
     readings = {
@@ -227,6 +234,8 @@ def analyse_page(page: PageImage, profiles: Sequence[FormProfile], engine_name: 
             labels=[lab.box for lab in scan.labels],
             values=read,
         )
+    if guessed is not None and signature.confidence >= SURE:
+        signature = replace(signature, confidence=SIGNATURE_GUESSED)  # where, not what
     if scan.profile_by_labels:
         flags.append("declaration_from_labels")  # no title read: a reviewer confirms
     return PageResult(

@@ -198,3 +198,18 @@ def test_the_one_label_still_missing_is_the_one_unread_colon_run_among_the_label
     assert _last_label(strips, labels, [0, 1], {"signatory_title", "email"}) is None  # which?
     two = Strip(Box(180, 300, 300, 340), (Word("Qwe:", 180, 300, 300, 340, 30.0, 0),))
     assert _last_label([rome, two], labels, [0, 1], {"signatory_title"}) is None
+
+
+def test_a_signature_written_over_its_label_is_found_by_the_tall_run_it_makes() -> None:
+    from ocr.block import guessed_signature_label
+
+    place = _label("place_date", Box(223, 1020, 488, 1062))
+    name = _label("signatory_name", Box(221, 1488, 560, 1536))
+    value = Box(208, 1092, 946, 1148)  # "Gällivare, 15 februari 2021": one line
+    blob = Box(196, 1178, 702, 1394)  # "Underskrift" and the signature over it
+    guess = guessed_signature_label([place, name], [value, blob], 40.0)
+    assert guess is not None and guess.key == "signature" and guess.score == 0.5
+    assert guess.box.y0 == blob.y0 and guess.box.h == 40  # its top line
+    assert guessed_signature_label([place, name], [value], 40.0) is None  # no tall run
+    found = _label("signature", Box(196, 1178, 400, 1210))
+    assert guessed_signature_label([place, found, name], [value, blob], 40.0) is None
