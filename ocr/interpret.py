@@ -44,7 +44,7 @@ from ocr.values.email import (
     one_letter_off_signer,
     repair_with_name,
 )
-from ocr.values.lexicon import load
+from ocr.values.lexicon import load, one_letter_changed
 
 _PARSERS: dict[str, Callable[[str], Parsed]] = {
     "organisation": clean_organisation,
@@ -135,9 +135,7 @@ def _agree(name: str, p1: Parsed, p2: Parsed) -> bool:
         return True
     if name != "organisation_number" or p1.value is None or p2.value is None:
         return False
-    if p1.valid == p2.valid or len(p1.value) != len(p2.value):
-        return False
-    return sum(a != b for a, b in zip(p1.value, p2.value, strict=True)) == 1
+    return p1.valid != p2.valid and one_letter_changed(p1.value, p2.value)
 
 
 def _known(field: str, value: str | None) -> bool:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, replace
 
 from ocr.values.confusions import repair_digit_runs
+from ocr.values.lexicon import one_letter_changed
 from ocr.values.parsed import Parsed
 from ocr.values.text import clean_place
 
@@ -173,13 +174,8 @@ def _month_from_slip(word: str) -> int | None:
     slipped = key.translate(_MONTH_SLIPS)
     found = {n for name, n in full.items() if name == slipped}
     if len(key) >= 5:
-        found |= {n for name, n in full.items() if len(name) >= 5 and _one_off(key, name)}
+        found |= {n for name, n in full.items() if len(name) >= 5 and one_letter_changed(key, name)}
     return found.pop() if len(found) == 1 else None
-
-
-def _one_off(a: str, b: str) -> bool:
-    """``a`` and ``b`` differ by one letter changed."""
-    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
 
 
 def _overlaps(a: DateMatch, b: DateMatch) -> bool:

@@ -6,6 +6,7 @@ import re
 
 from rapidfuzz import fuzz
 
+from ocr.values.lexicon import one_letter_changed
 from ocr.values.parsed import Parsed
 
 _SHAPE = re.compile(
@@ -121,10 +122,7 @@ def one_letter_off_signer(value: str, name: str) -> bool:
     """The address's local part is the signer's name with one letter changed
     (``ingrid.moestam@`` for "Ingrid Moestom"): one of the two is misread."""
     local = value.partition("@")[0]
-    return any(
-        len(c) == len(local) and sum(a != b for a, b in zip(c, local, strict=True)) == 1
-        for c in name_locals(name)
-    )
+    return any(one_letter_changed(c, local) for c in name_locals(name))
 
 
 def add_name_dot(value: str, name: str) -> str | None:

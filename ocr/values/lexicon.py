@@ -47,6 +47,11 @@ def fold(text: str) -> str:
     return " ".join(text.translate(_FOLD).split())
 
 
+def one_letter_changed(a: str, b: str) -> bool:
+    """``a`` and ``b`` are alike but for one character changed (``janvari``, ``januari``)."""
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
 def shape(text: str) -> str:
     """A key under which handwriting's look-alike letters are equal."""
     key = fold(text).replace("-", " ")
