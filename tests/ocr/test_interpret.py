@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
 from ocr.block import Label
 from ocr.fields import Reading
 from ocr.interpret import parse_readings
@@ -14,6 +17,17 @@ def _reading(key: str, text: str, conf: float = 60.0) -> Reading:
     label = Label(key, box, box, 1.0, False)
     words = tuple(Word(w, 0, 0, 10, 10, conf=conf, line=1) for w in text.split())
     return Reading(label, text, words, box, "right")
+
+
+def _looks(text: str, conf: float, unread: int = 0, **by_variant: str) -> Callable[..., Reading]:
+    """A reread of the region: ``text`` read plainly, ``by_variant[v]`` from pixels
+    prepared as ``v`` (else ``text`` too), each read leaving ``unread`` pieces of ink."""
+
+    def read(key: str, variant: str | None = None) -> Reading:
+        seen = by_variant.get(variant, text) if variant is not None else text
+        return replace(_reading(key, seen, conf), unread=unread)
+
+    return read
 
 
 def test_email_with_a_misread_at_is_repaired_from_the_name_unsurely() -> None:
@@ -128,18 +142,13 @@ def test_a_date_read_alike_twice_with_one_weak_read_needs_a_third_look() -> None
 
 def test_a_date_whose_region_holds_an_unread_digit_is_not_sure() -> None:
     """'11 maj' in a hand read as '1 maj' by both reads: they agree, the ink does not."""
-    readings = {"place_date": _reading("place_date", "Boden, 1 maj 2022", 95.0)}
+    text = "Boden, 1 maj 2022"
+    readings = {"place_date": _reading("place_date", text, 95.0)}
 
-    def reread(unread: int):
-        def read(key: str, variant: str | None = None) -> Reading:
-            r = _reading(key, "Boden, 1 maj 2022", 95.0)
-            return Reading(r.label, r.text, r.words, r.box, r.where, unread=unread)
-
-        return read
-
-    fields, flags = parse_readings(readings, 1, (100, 100), reread(0), variants=True)
+    fields, flags = parse_readings(readings, 1, (100, 100), _looks(text, 95.0), variants=True)
     assert fields["signed_date"].confidence >= 0.9
-    fields, flags = parse_readings(readings, 1, (100, 100), reread(1), variants=True)
+    one_more = _looks(text, 95.0, unread=1)
+    fields, flags = parse_readings(readings, 1, (100, 100), one_more, variants=True)
     assert fields["signed_date"].value == "2022-05-01"
     assert fields["signed_date"].confidence < 0.9
     assert "low_confidence:signed_date" in flags
@@ -149,22 +158,15 @@ def test_a_date_whose_region_holds_an_unread_digit_is_not_sure() -> None:
 def test_a_name_read_alike_twice_with_a_weak_word_is_looked_at_a_third_time() -> None:
     """A hand's 'Wikblad' read 'Wikblod' at both resolutions; pixels prepared otherwise
     read 'Wikblad': the two reads' agreement is no evidence then."""
-    readings = {"signatory_name": _reading("signatory_name", "Örjan Lindh Wikblod", 87.0)}
+    text = "Örjan Lindh Wikblod"
+    readings = {"signatory_name": _reading("signatory_name", text, 87.0)}
 
-    def third_says(text: str):
-        def read(key: str, variant: str | None = None) -> Reading:
-            return _reading(key, "Örjan Lindh Wikblod" if variant is None else text, 87.0)
-
-        return read
-
-    fields, _ = parse_readings(
-        readings, 1, (100, 100), third_says("Örjan Lindh Wikblad"), variants=True
-    )
+    other = _looks(text, 87.0, small="Örjan Lindh Wikblad")
+    fields, _ = parse_readings(readings, 1, (100, 100), other, variants=True)
     assert fields["signatory_name"].confidence < 0.9
     # the third look saw the same words (a form's border read as "I" before them)
-    fields, _ = parse_readings(
-        readings, 1, (100, 100), third_says("I Örjan Lindh Wikblod"), variants=True
-    )
+    same = _looks(text, 87.0, small=f"I {text}")
+    fields, _ = parse_readings(readings, 1, (100, 100), same, variants=True)
     assert fields["signatory_name"].confidence >= 0.9
 
 
@@ -189,21 +191,12 @@ def test_a_name_and_an_address_one_letter_apart_are_neither_sure() -> None:
 
 def test_a_date_read_alike_with_a_word_under_90_is_looked_at_small_and_thin() -> None:
     """'9 augusti' in a slanted hand: both reads and the small look say 4, the thin look 7."""
-    readings = {"place_date": _reading("place_date", "Pajala 4 augusti 2024", 87.0)}
+    text = "Pajala 4 augusti 2024"
+    readings = {"place_date": _reading("place_date", text, 87.0)}
 
-    def looks(thin: str):
-        def read(key: str, variant: str | None = None) -> Reading:
-            text = thin if variant == "thin" else "Pajala 4 augusti 2024"
-            return _reading(key, text, 87.0)
-
-        return read
-
-    fields, _ = parse_readings(
-        readings, 1, (100, 100), looks("Pajala 7 augusti 2024"), variants=True
-    )
+    thin_other = _looks(text, 87.0, thin="Pajala 7 augusti 2024")
+    fields, _ = parse_readings(readings, 1, (100, 100), thin_other, variants=True)
     assert fields["signed_date"].value == "2024-08-04"
     assert fields["signed_date"].confidence < 0.9
-    fields, _ = parse_readings(
-        readings, 1, (100, 100), looks("Pajala 4 augusti 2024"), variants=True
-    )
+    fields, _ = parse_readings(readings, 1, (100, 100), _looks(text, 87.0), variants=True)
     assert fields["signed_date"].confidence >= 0.9
