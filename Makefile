@@ -7,7 +7,8 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-swe tesseract-ocr-osd poppler-utils 
 	fonts-dkg-handwriting fonts-breip fonts-femkeklaver fonts-rufscript \
 	fonts-dancingscript fonts-kaushanscript fonts-humor-sans fonts-comic-neue \
 	fonts-crosextra-caladea fonts-linuxlibertine fonts-urw-base35 \
-	fonts-sjfonts fonts-tlwg-purisa-ttf fonts-klee fonts-yusei-magic
+	fonts-sjfonts fonts-tlwg-purisa-ttf fonts-klee fonts-yusei-magic \
+	fonts-kristi fonts-joscelyn fonts-leckerli-one fonts-lobster fonts-ecolier-court
 
 .PHONY: run test bench lint deps apt venv migrate samples clean
 

@@ -196,3 +196,15 @@ def test_dev_and_validation_hand_print_in_handwriting_fonts_of_their_own() -> No
         assert {family[p] for p in fonts} - {"ComicNeue"}
     assert not {family[p] for p in dev} & {family[p] for p in val} - {"ComicNeue"}
     assert not (dev | val) & held
+
+
+def test_the_stress_split_signs_and_hand_prints_in_hands_no_other_split_uses() -> None:
+    others = {
+        f
+        for s in ("dev", "validation", "heldout")
+        for f in (*SPLITS[s].hand_fonts, *SPLITS[s].signature_fonts)
+    }
+    stress = SPLITS["stress"]
+    assert stress.signature_fonts and stress.hand_fonts
+    assert not (set(stress.signature_fonts) | set(stress.hand_fonts)) & others
+    assert stress.text_fonts == SPLITS["validation"].text_fonts
