@@ -9,7 +9,8 @@ A raw score combines what we know about one value:
 - whether two reads agree (the stacked page read at 200 dpi and a second read of the
   value region alone at up to 300 dpi; for e-mail the Swedish and the English read),
 - whether another look contradicts the reads: the region holds more digit-sized pieces
-  of ink than the digits read there, or pixels prepared otherwise read another date.
+  of ink than the digits read there (or more letter-sized pieces than the characters
+  read), or pixels prepared otherwise read another date.
 
 The raw score is mapped to a probability of being right by :data:`CALIBRATION`, a
 monotone piecewise-linear table. It was set from measurements on the dev split

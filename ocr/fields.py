@@ -50,7 +50,8 @@ class Reading:
     words: tuple[Word, ...]
     box: Box | None
     where: str
-    unread: int = 0  # pieces of ink more than the characters read account for
+    unread: int = 0  # digit-sized pieces of ink more than the digits read account for
+    unread_letters: int = 0  # the same for words of letters (a letter left out)
 
     @property
     def conf(self) -> float:
@@ -322,6 +323,8 @@ def read_region(
     psm = PSM_BLOCK if b.h > th * 2.2 else PSM_LINE
     words = engine.read_words(crop, psm=psm, dpi=int(dpi * f), lang=lang)
     unread = unread_ink(crop, words)
+    # letters are counted on the plain pixels only: shrunk or thinned, a serif letter breaks
+    unread_letters = unread_letter_ink(crop, words) if variant is None else 0
     mapped = tuple(
         Word(
             w.text,
@@ -345,10 +348,21 @@ def read_region(
             max(w.right for w in mapped),
             max(w.bottom for w in mapped),
         )
-    return Reading(region.label, text, mapped, tight, region.where, unread)
+    return Reading(region.label, text, mapped, tight, region.where, unread, unread_letters)
 
 
 _LOW = frozenset(".,:;-–—_'\"`~ ")  # characters shorter than half a digit
+
+
+def _ink_pieces(crop: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Heights and centres (x, y) of the connected pieces of ink in ``crop``."""
+    _, ink = cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    _, _, stats, centres = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    return stats[1:, cv2.CC_STAT_HEIGHT], centres[1:, 0], centres[1:, 1]
+
+
+def _inside(w: Word, cx: np.ndarray, cy: np.ndarray) -> np.ndarray:
+    return (cx >= w.left) & (cx <= w.right) & (cy >= w.top) & (cy <= w.bottom)
 
 
 def unread_ink(crop: np.ndarray, words: Sequence[Word]) -> int:
@@ -357,21 +371,34 @@ def unread_ink(crop: np.ndarray, words: Sequence[Word]) -> int:
     numbers = [w for w in words if any(ch.isdigit() for ch in w.text)]
     if not numbers:
         return 0
-    _, ink = cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    n, _, stats, centres = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    if n <= 1:
+    heights, cx, cy = _ink_pieces(crop)
+    tall = heights >= 0.5 * max(w.bottom - w.top for w in numbers)
+    cx, cy = cx[tall], cy[tall]
+    return sum(
+        max(0, int(np.count_nonzero(_inside(w, cx, cy))) - sum(ch not in _LOW for ch in w.text))
+        for w in numbers
+    )
+
+
+_LETTER_BODY = 0.4  # of the words' usual height: the body of a letter (an x-height one)
+
+
+def unread_letter_ink(crop: np.ndarray, words: Sequence[Word]) -> int:
+    """How many more letter-sized pieces of ink the words' span holds than characters
+    were read: a letter Tesseract left out ("Trä" read as "Tä", the r tucked under the
+    T's arm). Counted over the whole span, not word by word: Tesseract's word boxes
+    overlap now and then. Pieces smaller than a letter's body (dots, accents, specks)
+    do not count, and a comma or a hyphen may or may not make one."""
+    real = [w for w in words if sum(ch not in _LOW for ch in w.text) >= 2]
+    if not any(ch.isalpha() for w in real for ch in w.text):
         return 0
-    heights = stats[1:, cv2.CC_STAT_HEIGHT]
-    tall = max(w.bottom - w.top for w in numbers)
-    keep = heights >= 0.5 * tall
-    cx, cy = centres[1:, 0][keep], centres[1:, 1][keep]
-    extra = 0
-    for w in numbers:
-        inside = int(
-            np.count_nonzero((cx >= w.left) & (cx <= w.right) & (cy >= w.top) & (cy <= w.bottom))
-        )
-        extra += max(0, inside - sum(ch not in _LOW for ch in w.text))
-    return extra
+    heights, cx, cy = _ink_pieces(crop)
+    usual = float(np.median([w.bottom - w.top for w in real]))
+    x0, x1 = min(w.left for w in words), max(w.right for w in words)
+    y0, y1 = min(w.top for w in words), max(w.bottom for w in words)
+    span = (cx >= x0) & (cx <= x1) & (cy >= y0) & (cy <= y1)
+    found = int(np.count_nonzero(span & (heights >= _LETTER_BODY * usual)))
+    return max(0, found - sum(len(w.text) for w in words))
 
 
 def without_rules(crop: np.ndarray) -> np.ndarray:

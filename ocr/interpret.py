@@ -62,6 +62,8 @@ _LOOK_AGAIN = CHECKED - {"email"}
 STRONG_READ = 90.0  # weakest word confidence of a read that no list overrules
 # names nothing checks; read alike twice with a word weaker than WEAK_WORD, a third look
 UNCHECKED_TEXT = frozenset({"organisation", "signatory_name", "signatory_title", "place"})
+# values whose letters are counted against the ink (fields.unread_letter_ink)
+_LETTERS_COUNTED = UNCHECKED_TEXT | {"email"}
 WEAK_WORD = 90.0
 _WORD = re.compile(r"[\w-]+")
 
@@ -186,8 +188,10 @@ def parse_readings(
                 parsed, reading = fallback, witnesses[key]
                 agrees = {name: None for name, _ in parsed}
         read_weakest = reading.conf
+        looked = [reading]
         if reread is not None and key not in (witnesses or {}) and not _good(parsed, reading):
             second = reread(key)
+            looked.append(second)
             read_weakest = min(reading.conf, second.conf)
             parsed2 = _parse(key, second.text)
             agrees = {
@@ -201,6 +205,8 @@ def parse_readings(
                         doubted.add(name)
             if _score(parsed2, second) > _score(parsed, reading):
                 parsed, reading = parsed2, second
+        if any(r.unread_letters for r in looked):  # a letter left out at every resolution
+            doubted.update(name for name, _ in parsed if name in _LETTERS_COUNTED)
         if reread is not None and variants:
             _third_look(key, parsed, agrees, weakest, doubted, reread, read_weakest)
         read_by = {name: reading for name, _ in parsed}

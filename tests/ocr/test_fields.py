@@ -7,7 +7,15 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from ocr.block import Label, Strip, best_labels, match_label
-from ocr.fields import Region, _column_end, _one_owner, _right, unread_ink, without_rules
+from ocr.fields import (
+    Region,
+    _column_end,
+    _one_owner,
+    _right,
+    unread_ink,
+    unread_letter_ink,
+    without_rules,
+)
 from ocr.layout import Box
 from ocr.profile import load_profiles
 from ocr.tesseract import Word
@@ -105,6 +113,44 @@ def test_letters_and_short_marks_are_not_counted_as_unread_digits() -> None:
     crop[60:64, 60:70] = 10  # a full stop, lower than half a digit
     assert unread_ink(crop, [Word("abc", 0, 0, 300, 80, 90.0, 1)]) == 0
     assert unread_ink(crop, [Word("1.1", 50, 12, 170, 68, 90.0, 1)]) == 0
+
+
+def _typed(words: list[str]) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
+    """A line of typed words (DejaVu Sans, 40 px) and each word's ink box."""
+    img = Image.new("L", (900, 90), 245)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(_FONT, 40)
+    boxes, x = [], 20
+    for word in words:
+        draw.text((x, 20), word, font=font, fill=10)
+        boxes.append(tuple(int(v) for v in draw.textbbox((x, 20), word, font=font)))
+        x = boxes[-1][2] + 25
+    return np.array(img), boxes
+
+
+@pytest.mark.parametrize(
+    ("printed", "read", "unread"),
+    [
+        (["Älvdals", "Trä", "AB"], ["Älvdals", "Trä", "AB"], 0),
+        (["Älvdals", "Trä", "AB"], ["Älvdals", "Tä", "AB"], 1),  # the r under the T's arm
+        (["Hällnäs", "Plåt"], ["Hällnäs", "Pt"], 2),
+        (["Luleå,", "11/5", "2023"], ["Luleå,", "11/5", "2023"], 0),  # a comma may be a piece
+        (["Kiruna"], ["Kiruna"], 0),  # the dot of an i is no letter
+    ],
+)
+def test_letters_left_out_are_counted_from_the_ink(
+    printed: list[str], read: list[str], unread: int
+) -> None:
+    crop, boxes = _typed(printed)
+    words = [Word(t, *b, 95.0, 1) for t, b in zip(read, boxes, strict=True)]
+    assert unread_letter_ink(crop, words) == unread
+
+
+def test_a_speck_read_as_a_mark_does_not_shrink_what_a_letter_is() -> None:
+    crop, boxes = _typed(["Dorotea"])
+    crop[80:82, 400:402] = 10  # a speck under the line, read as ";"
+    words = [Word("Dorotea", *boxes[0], 95.0, 1), Word(";", 398, 78, 404, 84, 40.0, 1)]
+    assert unread_letter_ink(crop, words) == 0
 
 
 def test_of_two_matches_for_one_label_the_one_in_the_labels_column_is_kept() -> None:

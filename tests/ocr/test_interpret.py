@@ -19,13 +19,16 @@ def _reading(key: str, text: str, conf: float = 60.0) -> Reading:
     return Reading(label, text, words, box, "right")
 
 
-def _looks(text: str, conf: float, unread: int = 0, **by_variant: str) -> Callable[..., Reading]:
+def _looks(
+    text: str, conf: float, unread: int = 0, letters: int = 0, **by_variant: str
+) -> Callable[..., Reading]:
     """A reread of the region: ``text`` read plainly, ``by_variant[v]`` from pixels
-    prepared as ``v`` (else ``text`` too), each read leaving ``unread`` pieces of ink."""
+    prepared as ``v`` (else ``text`` too), each read leaving ``unread`` digit-sized and
+    ``letters`` letter-sized pieces of ink unaccounted for."""
 
     def read(key: str, variant: str | None = None) -> Reading:
         seen = by_variant.get(variant, text) if variant is not None else text
-        return replace(_reading(key, seen, conf), unread=unread)
+        return replace(_reading(key, seen, conf), unread=unread, unread_letters=letters)
 
     return read
 
@@ -153,6 +156,20 @@ def test_a_date_whose_region_holds_an_unread_digit_is_not_sure() -> None:
     assert fields["signed_date"].confidence < 0.9
     assert "low_confidence:signed_date" in flags
     assert fields["place"].confidence >= 0.9  # the place's letters are all accounted for
+
+
+def test_a_name_whose_region_holds_an_unread_letter_is_not_sure() -> None:
+    """A typed 'Trä' read as 'Tä' by both reads (the r tucked under the T's arm)."""
+    text = "Älvdals Tä AB"
+    readings = {"organisation": _reading("organisation", text, 96.0)}
+
+    fields, _ = parse_readings(readings, 1, (100, 100), _looks(text, 96.0), variants=True)
+    assert fields["organisation"].confidence >= 0.9
+    left_out = _looks(text, 96.0, letters=1)
+    fields, flags = parse_readings(readings, 1, (100, 100), left_out, variants=True)
+    assert fields["organisation"].value == text
+    assert fields["organisation"].confidence < 0.9
+    assert "low_confidence:organisation" in flags
 
 
 def test_a_name_read_alike_twice_with_a_weak_word_is_looked_at_a_third_time() -> None:
