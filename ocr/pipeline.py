@@ -29,7 +29,7 @@ from ocr.model import DeclarationResult, Extraction, FieldValue, SignatureFindin
 from ocr.pages import PageImage, page_image, page_images
 from ocr.pdf import open_pdf
 from ocr.profile import FormProfile, load_profiles
-from ocr.signature import detect_signature, no_label
+from ocr.signature import detect_signature, no_label, unlabelled_signature
 from ocr.tesseract import LANG, LANG_FOR, get_engine
 
 LAYOUT_DPI = 150.0
@@ -207,7 +207,15 @@ def analyse_page(page: PageImage, profiles: Sequence[FormProfile], engine_name: 
     fields, flags = parse_readings(readings, page.number, (w, h), reread, witnesses, variants=True)
     sig_region = regions.get("signature")
     if sig_region is None:
-        signature = no_label(page.number)
+        signature = unlabelled_signature(
+            runs,
+            [lab.box for lab in scan.labels],
+            [r.box for r in regions.values() if r.box is not None],
+            th,
+            (w, h),
+            page.number,
+            SIGNATURE_GUESSED,
+        ) or no_label(page.number)
     else:
         # every value read, and whether it was read as print (handwriting reads weakly)
         read = [

@@ -229,6 +229,53 @@ def detect_signature(
     return SignatureFinding(present=present, confidence=conf, page=page_number, bbox=bbox)
 
 
+_UNLABELLED_H = 2.0  # text heights: ink this tall where no value is, in the block
+
+
+def unlabelled_signature(
+    runs: Sequence[Box],
+    labels: Sequence[Box],
+    values: Sequence[Box],
+    th: float,
+    page_size: tuple[int, int],
+    page_number: int,
+    confidence: float,
+) -> SignatureFinding | None:
+    """Where no signature label was read (a signature drawn through its label spoils
+    its letters): tall ink among the block's labels that is no label and no value is
+    a signature. ``runs`` are the page's runs of ink, ``values`` the boxes of the values
+    found. The verdict is present at ``confidence`` (never sure: where, not what),
+    with the box around the tallest such run and its neighbours on the same line."""
+    if not labels:
+        return None
+    top = min(b.y0 for b in labels) - 3 * th
+    bottom = max(b.y1 for b in labels) + 3 * th
+    left = min(b.x0 for b in labels) - th
+    free = [
+        r
+        for r in runs
+        if r.h >= _UNLABELLED_H * th
+        and top <= r.y0
+        and r.y1 <= bottom
+        and r.x0 >= left
+        and not any(_meets(r, b) for b in (*labels, *values))
+    ]
+    if not free:
+        return None
+    tallest = max(free, key=lambda r: r.h)
+    box = tallest
+    for r in sorted(free, key=lambda r: abs(r.x0 - tallest.x0)):
+        if r.v_overlap(box) >= 0.5 and (r.x0 - box.x1 <= 1.5 * th and box.x0 - r.x1 <= 1.5 * th):
+            box = box.union(r)
+    return SignatureFinding(
+        present=True, confidence=confidence, page=page_number, bbox=_fraction(box, *page_size)
+    )
+
+
+def _meets(a: Box, b: Box) -> bool:
+    return a.h_overlap(b) > 0 and min(a.y1, b.y1) > max(a.y0, b.y0)
+
+
 def _fraction(b: Box, w: int, h: int) -> BBox:
     return (
         max(0.0, b.x0 / w),

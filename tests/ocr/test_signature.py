@@ -174,3 +174,24 @@ def test_a_name_written_large_in_the_row_below_reaching_above_its_label_is_no_si
     grey = _row_page("Sara Lindqvist", (800, 488), _PURISA)
     finding = _find(grey, [])
     assert finding.present is False
+
+
+def test_tall_ink_where_no_label_and_no_value_is_is_a_signature_whose_label_was_spoilt() -> None:
+    """'Underskrift' under a signature drawn through it is not read: the signature's
+    runs (taller than two text heights, on no label and no value) still show it."""
+    from ocr.signature import unlabelled_signature
+
+    th = 27.0
+    labels = [Box(144, 968, 217, 992), Box(144, 1226, 320, 1244), Box(144, 1396, 380, 1421)]
+    labels.append(Box(859, 1398, 908, 1415))  # the title's, under the signing row
+    values = [Box(150, 1170, 600, 1205), Box(150, 1340, 560, 1380), Box(865, 1345, 1100, 1380)]
+    signed = [Box(904, 1149, 963, 1211), Box(966, 1105, 1260, 1211)]  # "J." and "Marklund"
+    args = (labels, values, th, (2000, 3000), 1, 0.85)
+    found = unlabelled_signature([*values, *signed], *args)
+    assert found is not None and found.present and found.confidence == 0.85
+    assert found.bbox == (904 / 2000, 1105 / 3000, 1260 / 2000, 1211 / 3000)  # both runs
+    assert unlabelled_signature(values, *args) is None  # only the values' own runs
+    hand = Box(150, 1150, 600, 1215)  # a value written large: its own region, no signature
+    assert unlabelled_signature([hand], labels, [*values, hand], th, (2000, 3000), 1, 0.85) is None
+    far = Box(904, 500, 1260, 600)  # tall ink far above the block's labels (a letterhead)
+    assert unlabelled_signature([far], *args) is None
