@@ -100,7 +100,8 @@ def _stroke_stats(mask: np.ndarray, th: float) -> tuple[int, int, int, int]:
 
 
 def _ink(crop: np.ndarray, dpi: float) -> np.ndarray:
-    """Ink on the paper of this crop, light strokes included, rules and borders removed."""
+    """Ink on the paper of this crop, light strokes included; rules, borders and blobs
+    (:func:`_drop_blobs`, found before the rules are cut out of them) removed."""
     paper = float(np.percentile(crop, 75))
     ink = crop < paper - max(35.0, 0.25 * paper)
     m = ink.astype(np.uint8) * 255
@@ -114,7 +115,9 @@ def _ink(crop: np.ndarray, dpi: float) -> np.ndarray:
     )
     rules = cv2.bitwise_or(rules, borders)
     rules = cv2.dilate(rules, np.ones((5, 5), np.uint8))
-    return (m > 0) & (rules == 0)
+    # a punch hole's widest rows look like a rule: cut out first, the rest of it (two
+    # thin caps) would be too thin to be a blob
+    return _drop_blobs(m > 0, dpi) & (rules == 0)
 
 
 def _drop_blobs(mask: np.ndarray, dpi: float) -> np.ndarray:
@@ -178,7 +181,7 @@ def detect_signature(
     crop = grey[max(0, full.y0) : max(0, full.y1), max(0, full.x0) : max(0, full.x1)]
     if crop.size == 0:
         return SignatureFinding(present=False, confidence=0.6, page=page_number, bbox=None)
-    mask = _drop_blobs(_ink(crop, dpi), dpi)
+    mask = _ink(crop, dpi)
     pad = int(th * 0.2)
     blank = list(labels)
     occupied = False

@@ -143,6 +143,18 @@ def test_a_punch_hole_where_the_signing_row_begins_is_not_a_signature() -> None:
     assert finding.present is False
 
 
+def test_a_punch_hole_the_rule_runs_into_is_not_a_signature() -> None:
+    """The hole stands where the rule begins: its widest rows, in line with the rule,
+    look like the rule; cut out with it, the hole's two caps would look like strokes."""
+    img = Image.new("L", (2480, 900), 255)
+    draw = ImageDraw.Draw(img)
+    draw.line((560, 345, 2000, 345), fill=0, width=3)
+    r = 35  # 3 mm at 300 dpi
+    draw.ellipse((610 - r, 345 - r, 610 + r, 345 + r), fill=10)
+    finding = _find(np.asarray(img), [])
+    assert finding.present is False
+
+
 def _dotted(points: list[tuple[int, int]]) -> np.ndarray:
     img = Image.new("L", (2480, 900), 255)
     draw = ImageDraw.Draw(img)
