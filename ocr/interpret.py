@@ -59,6 +59,7 @@ _PARSERS: dict[str, Callable[[str], Parsed]] = {
 # checked values read again from other preparations of the pixels when still unparsed
 # (not the e-mail: one misread in handwriting is put right from the signer's name)
 _LOOK_AGAIN = CHECKED - {"email"}
+_LOOKS_FIRM = 80.0  # weakest word of the small and thin looks that lets their agreement count
 STRONG_READ = 90.0  # weakest word confidence of a read that no list overrules
 # names nothing checks; read alike twice with a word weaker than WEAK_WORD, a third look
 UNCHECKED_TEXT = frozenset({"organisation", "signatory_name", "signatory_title", "place"})
@@ -244,8 +245,8 @@ def _third_look(
     """Values read alike twice, once with a weak word, and that nothing else checks, are
     looked at a third time from pixels prepared otherwise: Tesseract misreads a typed
     "27" as "21", or a hand's "Wikblad" as "Wikblod", at two resolutions alike.
-    A date's weak word no longer counts when two other looks (small, thin) agree; a
-    name's agreement is void when the third look disagrees."""
+    A date's weak word no longer counts when two other looks (small, thin) agree, each
+    sure of its digits; a name's agreement is void when the third look disagrees."""
     dates = [
         i
         for i, (name, p) in enumerate(parsed)
@@ -262,12 +263,18 @@ def _third_look(
     ]
     if not dates and not names:
         return
-    third = _parse(key, reread(key, VARIANTS[0]).text)
+    third_read = reread(key, VARIANTS[0])
+    third = _parse(key, third_read.text)
     alike = [i for i in dates if third[i][1].value == parsed[i][1].value]
-    fourth = _parse(key, reread(key, VARIANTS[1]).text) if alike else []
+    fourth_read = reread(key, VARIANTS[1]) if alike else None
+    fourth = _parse(key, fourth_read.text) if fourth_read is not None else []
+    # looks unsure of their own digits confirm nothing (a hand's 4 drawn like a 1)
+    firm = fourth_read is not None and (
+        min(_digit_conf(third_read), _digit_conf(fourth_read)) >= _LOOKS_FIRM
+    )
     for i in dates:  # the thin look: a slanted hand's 9 read as 4 at every size
         name, p = parsed[i]
-        if i in alike and fourth[i][1].value == p.value:
+        if firm and i in alike and fourth[i][1].value == p.value:
             del weakest[name]
         else:
             doubted.add(name)
@@ -275,6 +282,11 @@ def _third_look(
         name, p = parsed[i]
         if not _words_within(p.value, third[i][1].raw):
             agrees[name] = None
+
+
+def _digit_conf(reading: Reading) -> float:
+    """The weakest word with a digit in it (the date's, not the place's beside it)."""
+    return min((w.conf for w in reading.words if any(c.isdigit() for c in w.text)), default=0.0)
 
 
 def _words_within(value: str | None, text: str) -> bool:

@@ -20,15 +20,22 @@ def _reading(key: str, text: str, conf: float = 60.0) -> Reading:
 
 
 def _looks(
-    text: str, conf: float, unread: int = 0, letters: int = 0, **by_variant: str
+    text: str,
+    conf: float,
+    unread: int = 0,
+    letters: int = 0,
+    confs: dict[str, float] | None = None,
+    **by_variant: str,
 ) -> Callable[..., Reading]:
     """A reread of the region: ``text`` read plainly, ``by_variant[v]`` from pixels
-    prepared as ``v`` (else ``text`` too), each read leaving ``unread`` digit-sized and
-    ``letters`` letter-sized pieces of ink unaccounted for."""
+    prepared as ``v`` (else ``text`` too), with word confidence ``confs[v]`` (else
+    ``conf``), each read leaving ``unread`` digit-sized and ``letters`` letter-sized
+    pieces of ink unaccounted for."""
 
     def read(key: str, variant: str | None = None) -> Reading:
         seen = by_variant.get(variant, text) if variant is not None else text
-        return replace(_reading(key, seen, conf), unread=unread, unread_letters=letters)
+        sure = (confs or {}).get(variant, conf) if variant is not None else conf
+        return replace(_reading(key, seen, sure), unread=unread, unread_letters=letters)
 
     return read
 
@@ -137,7 +144,7 @@ def test_a_date_read_alike_twice_with_one_weak_read_needs_a_third_look() -> None
     assert fields["signed_date"].confidence < 0.9  # the third look saw 27
 
     def agreeing(key: str, variant: str | None = None) -> Reading:
-        return _reading(key, "21.9.2024", 89.0 if variant is None else 75.0)
+        return _reading(key, "21.9.2024", 89.0 if variant is None else 85.0)  # firm looks
 
     fields, _ = parse_readings(readings, 1, (100, 100), agreeing, variants=True)
     assert fields["signed_date"].confidence >= 0.9
@@ -216,4 +223,19 @@ def test_a_date_read_alike_with_a_word_under_90_is_looked_at_small_and_thin() ->
     assert fields["signed_date"].value == "2024-08-04"
     assert fields["signed_date"].confidence < 0.9
     fields, _ = parse_readings(readings, 1, (100, 100), _looks(text, 87.0), variants=True)
+    assert fields["signed_date"].confidence >= 0.9
+
+
+def test_a_date_whose_other_looks_agree_only_weakly_is_not_sure() -> None:
+    """A hand's 4 drawn like a 1 with a flag: every look reads '2021', the small one
+    unsure of it. Agreement of looks that doubt their digits is no confirmation."""
+    text = "2021-06-02"
+    readings = {"place_date": _reading("place_date", text, 89.0)}
+
+    weak_small = _looks(text, 89.0, confs={"small": 72.0, "thin": 95.0})
+    fields, _ = parse_readings(readings, 1, (100, 100), weak_small, variants=True)
+    assert fields["signed_date"].value == "2021-06-02"
+    assert fields["signed_date"].confidence < 0.9
+    firm = _looks(text, 89.0, confs={"small": 85.0, "thin": 95.0})
+    fields, _ = parse_readings(readings, 1, (100, 100), firm, variants=True)
     assert fields["signed_date"].confidence >= 0.9
