@@ -135,6 +135,20 @@ def _drop_blobs(mask: np.ndarray, dpi: float) -> np.ndarray:
     return mask & (grown == 0)
 
 
+def _pen_mark(mask: np.ndarray, th: float) -> bool:
+    """One stroke a text height wide and most of one high, too little ink to count as a
+    signature by size: a hurried initial in a thin pen (never a sure verdict)."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    s = stats[1:]
+    return bool(
+        np.any(
+            (s[:, cv2.CC_STAT_AREA] >= 0.1 * th * th)
+            & (s[:, cv2.CC_STAT_WIDTH] >= th)
+            & (s[:, cv2.CC_STAT_HEIGHT] >= 0.8 * th)
+        )
+    )
+
+
 def _trail(mask: np.ndarray, th: float) -> Box | None:
     """Where :data:`_TRAIL` or more bits of ink lie in a row, 4 text heights long and
     one high: a thin, light signature the scanner's black-and-white threshold broke up
@@ -207,7 +221,7 @@ def detect_signature(
     ink, width, _height, _largest = _stroke_stats(mask, th)
     size = ink / (th * th)  # ink in text-height squares
     span = width / th
-    present = size >= 0.2 and span >= 1.2
+    present = (size >= 0.2 and span >= 1.2) or _pen_mark(mask, th)
     if present:
         conf = 0.99 if size >= 0.8 and span >= 2.0 else 0.6
         ys, xs = np.nonzero(mask)

@@ -172,6 +172,18 @@ def test_a_faint_signature_broken_into_specks_is_not_a_sure_absence() -> None:
     assert finding.present or finding.confidence < 0.9
 
 
+def test_a_hurried_initial_in_a_thin_pen_is_not_a_sure_absence() -> None:
+    """One small loop, a text height across, drawn with a 2 px pen above the rule: too
+    little ink for a signature by size, but a pen's mark all the same."""
+    img = Image.new("L", (2480, 900), 255)
+    draw = ImageDraw.Draw(img)
+    draw.line((600, 345, 2000, 345), fill=0, width=3)
+    draw.arc((820, 270, 870, 330), 0, 180, fill=40, width=2)  # a "u"
+    draw.line((870, 300, 878, 270), fill=40, width=2)
+    finding = _find(np.asarray(img), [])
+    assert finding.present and finding.confidence < 0.9
+
+
 def test_speckle_strewn_over_an_unsigned_row_is_no_signature() -> None:
     rng = np.random.default_rng(3)
     xs, ys = rng.uniform(620, 2400, 60), rng.uniform(180, 470, 60)
