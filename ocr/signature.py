@@ -106,8 +106,11 @@ def _ink(crop: np.ndarray, dpi: float) -> np.ndarray:
     ink = crop < paper - max(35.0, 0.25 * paper)
     m = ink.astype(np.uint8) * 255
     length = max(10, int(dpi * 0.4))
+    # a rule left a little skewed is a staircase of one-pixel steps: thickened by a
+    # pixel up and down first, it is one long run again
+    steps = cv2.dilate(m, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 3)))
     rules = cv2.morphologyEx(
-        m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
+        steps, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
     )
     tall = max(10, int(crop.shape[0] * 0.8))  # cell borders cross the whole region
     borders = cv2.morphologyEx(

@@ -155,6 +155,16 @@ def test_a_punch_hole_the_rule_runs_into_is_not_a_signature() -> None:
     assert finding.present is False
 
 
+def test_a_rule_left_a_little_skewed_is_no_signature() -> None:
+    """After deskewing, a thin rule may still fall a pixel every 40: a staircase whose
+    steps are each shorter than a rule. Its ends were once taken for strokes."""
+    grey = np.full((900, 2480), 255, np.uint8)
+    for i, x in enumerate(range(600, 2000, 40)):
+        grey[340 + i // 2, x : x + 40] = 0  # one pixel thick, a step down every 80 px
+    finding = _find(grey, [])
+    assert finding.present is False and finding.confidence >= 0.9
+
+
 def _dotted(points: list[tuple[int, int]]) -> np.ndarray:
     img = Image.new("L", (2480, 900), 255)
     draw = ImageDraw.Draw(img)
