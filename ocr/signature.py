@@ -141,7 +141,7 @@ def _drop_blobs(mask: np.ndarray, dpi: float) -> np.ndarray:
 def _pen_mark(mask: np.ndarray, th: float) -> bool:
     """One stroke a text height wide and most of one high, too little ink to count as a
     signature by size: a hurried initial in a thin pen (never a sure verdict)."""
-    n, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     s = stats[1:]
     return bool(
         np.any(
