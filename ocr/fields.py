@@ -29,6 +29,7 @@ READ_DPI = 300.0
 _NEAR = 3.2  # how far (in text heights) a value line may be from its label
 _PROSE = 50  # a run longer than this (letters) is a sentence, not a value
 _SMALL_TEXT = 20.0  # letter height (px) of the "small" variant
+_TALL = 1.5  # text heights: ink beside the signature label this tall is a signature
 # other ways to prepare a value's pixels, tried in this order on values still unparsed
 VARIANTS = ("small", "thin", "binary")
 
@@ -148,6 +149,7 @@ def locate(
     th = layout.text_height * inv
     regions: dict[str, Region] = {}
     pending: list[Label] = []
+    signed_beside = False
     for lab in labels:
         end = _column_end(lab, labels, page_w)
         box = _right(lab, segs, end, th)
@@ -155,6 +157,8 @@ def locate(
             regions[lab.key] = Region(lab, box, "inline" if lab.trailing else "right")
         else:
             pending.append(lab)
+            # ink beside "Underskrift" taller than a line of writing: signed there
+            signed_beside |= lab.key == "signature" and box is not None and box.h >= _TALL * th
     gaps_up: list[float] = []
     gaps_down: list[float] = []
     near: dict[str, tuple[Box | None, Box | None]] = {}
@@ -173,7 +177,7 @@ def locate(
         go_up = _vote_up(pending, near, gaps_up, gaps_down)
     beside = sum(r.where in ("inline", "right") for r in regions.values())
     for lab in pending:
-        if lab.key == "signature" and beside > len(regions) / 2:
+        if lab.key == "signature" and (signed_beside or beside > len(regions) / 2):
             regions[lab.key] = Region(lab, None, "right", reach)
             continue
         up, down = near[lab.key]

@@ -259,3 +259,31 @@ def test_a_signature_written_over_its_label_is_found_by_the_tall_run_it_makes() 
     assert guessed_signature_label([place, name], [value], 40.0) is None  # no tall run
     found = _label("signature", Box(196, 1178, 400, 1210))
     assert guessed_signature_label([place, found, name], [value, blob], 40.0) is None
+
+
+def test_a_signature_written_beside_its_label_is_looked_for_there() -> None:
+    """Values the page does not show beside their labels (a hand's value run into its
+    rule, say) make the labels vote for values below them; a signature taller than a
+    line of writing beside "Underskrift" still puts the signing region to its right."""
+    from ocr.block import PageScan
+    from ocr.fields import locate
+    from ocr.layout import Layout
+
+    boxes = {
+        "organisation": Box(160, 940, 400, 980),
+        "place_date": Box(160, 1300, 380, 1340),
+        "signature": Box(160, 1518, 340, 1558),
+        "signatory_name": Box(160, 1640, 420, 1680),
+    }
+    labels = tuple(_label(k, b) for k, b in boxes.items())
+    below = [Box(160, 1000, 600, 1035), Box(160, 1360, 600, 1395), Box(160, 1700, 600, 1735)]
+    signed = Box(430, 1450, 1300, 1570)  # four lines tall, across the label's line
+    scan = PageScan(strips=(), labels=labels, profile=None, mean_conf=90.0)
+
+    def where(runs: list[Box]) -> str:
+        segs = tuple(sorted([*boxes.values(), *runs], key=lambda b: (b.y0, b.x0)))
+        layout = Layout(1.0, np.zeros((3000, 2000), bool), (), segs, 35.0)
+        return locate(scan, layout, 2000)["signature"].where
+
+    assert where([*below, signed]) == "right"
+    assert where(below) == "below"
