@@ -26,7 +26,7 @@ from rapidfuzz import fuzz
 
 from ocr.layout import Box, Layout
 from ocr.profile import FormProfile
-from ocr.tesseract import PSM_BLOCK, PSM_LINE, Engine, Word
+from ocr.tesseract import PSM_BLOCK, PSM_LINE, Engine, Word, words_box
 
 LABEL_DPI = 200.0  # the stacked read is also the first value read
 _TITLE_WIDTH = 45  # longest run read, in run heights
@@ -483,14 +483,7 @@ def match_label(
         rest = " ".join(w.text for w in words[k:])
         if len(rest.split()) >= 5 and not any(ch.isdigit() or ch == "@" for ch in rest):
             return None  # "Underskrift av behörig företrädare …": a sentence, not a label
-    lw = words[:k]
-    box = Box(
-        min(w.left for w in lw),
-        min(w.top for w in lw),
-        max(w.right for w in lw),
-        max(w.bottom for w in lw),
-    )
-    return Label(key, box, strip.segment, score / 100.0, trailing, variant)
+    return Label(key, words_box(words[:k]), strip.segment, score / 100.0, trailing, variant)
 
 
 def identify(strips: Sequence[Strip], profiles: Sequence[FormProfile]) -> str | None:

@@ -23,7 +23,7 @@ import numpy as np
 
 from ocr.block import Label, PageScan, Strip, body_text
 from ocr.layout import Box, Layout, ink_box, same_band
-from ocr.tesseract import LANG, PSM_BLOCK, PSM_LINE, Engine, Word
+from ocr.tesseract import LANG, PSM_BLOCK, PSM_LINE, Engine, Word, words_box
 
 READ_DPI = 300.0
 _NEAR = 3.2  # how far (in text heights) a value line may be from its label
@@ -344,14 +344,7 @@ def read_region(
     if region.where == "inline":
         mapped = tuple(w for w in mapped if (w.left + w.right) / 2 >= region.label.box.x1)
     text = " ".join(w.text for w in mapped)
-    tight = None
-    if mapped:
-        tight = Box(
-            min(w.left for w in mapped),
-            min(w.top for w in mapped),
-            max(w.right for w in mapped),
-            max(w.bottom for w in mapped),
-        )
+    tight = words_box(mapped) if mapped else None
     return Reading(region.label, text, mapped, tight, region.where, unread, unread_letters)
 
 
@@ -365,8 +358,13 @@ def _ink_pieces(crop: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return stats[1:, cv2.CC_STAT_HEIGHT], centres[1:, 0], centres[1:, 1]
 
 
-def _inside(w: Word, cx: np.ndarray, cy: np.ndarray) -> np.ndarray:
-    return (cx >= w.left) & (cx <= w.right) & (cy >= w.top) & (cy <= w.bottom)
+def _tall_chars(w: Word) -> int:
+    """Characters of ``w`` that are not low punctuation."""
+    return sum(ch not in _LOW for ch in w.text)
+
+
+def _inside(b: Box, cx: np.ndarray, cy: np.ndarray) -> np.ndarray:
+    return (cx >= b.x0) & (cx <= b.x1) & (cy >= b.y0) & (cy <= b.y1)
 
 
 def unread_ink(crop: np.ndarray, words: Sequence[Word]) -> int:
@@ -379,7 +377,7 @@ def unread_ink(crop: np.ndarray, words: Sequence[Word]) -> int:
     tall = heights >= 0.5 * max(w.bottom - w.top for w in numbers)
     cx, cy = cx[tall], cy[tall]
     return sum(
-        max(0, int(np.count_nonzero(_inside(w, cx, cy))) - sum(ch not in _LOW for ch in w.text))
+        max(0, int(np.count_nonzero(_inside(words_box([w]), cx, cy))) - _tall_chars(w))
         for w in numbers
     )
 
@@ -393,14 +391,12 @@ def unread_letter_ink(crop: np.ndarray, words: Sequence[Word]) -> int:
     T's arm). Counted over the whole span, not word by word: Tesseract's word boxes
     overlap now and then. Pieces smaller than a letter's body (dots, accents, specks)
     do not count, and a comma or a hyphen may or may not make one."""
-    real = [w for w in words if sum(ch not in _LOW for ch in w.text) >= 2]
+    real = [w for w in words if _tall_chars(w) >= 2]
     if not any(ch.isalpha() for w in real for ch in w.text):
         return 0
     heights, cx, cy = _ink_pieces(crop)
     usual = float(np.median([w.bottom - w.top for w in real]))
-    x0, x1 = min(w.left for w in words), max(w.right for w in words)
-    y0, y1 = min(w.top for w in words), max(w.bottom for w in words)
-    span = (cx >= x0) & (cx <= x1) & (cy >= y0) & (cy <= y1)
+    span = _inside(words_box(words), cx, cy)
     found = int(np.count_nonzero(span & (heights >= _LETTER_BODY * usual)))
     return max(0, found - sum(len(w.text) for w in words))
 
@@ -453,14 +449,7 @@ def collect(region: Region, strips: Sequence[Strip]) -> Reading:
                 words.append(w)
     words.sort(key=lambda w: (w.line, w.left))
     text = " ".join(w.text for w in words)
-    tight = None
-    if words:
-        tight = Box(
-            min(w.left for w in words),
-            min(w.top for w in words),
-            max(w.right for w in words),
-            max(w.bottom for w in words),
-        )
+    tight = words_box(words) if words else None
     return Reading(region.label, text, tuple(words), tight, region.where)
 
 

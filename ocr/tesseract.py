@@ -25,6 +25,7 @@ import numpy as np
 from PIL import Image
 
 from ocr.errors import UnreadablePage
+from ocr.layout import Box
 
 TESSDATA = os.environ.get("TESSDATA_PREFIX", "/usr/share/tesseract-ocr/5/tessdata")
 LANG = "swe"
@@ -210,3 +211,13 @@ def words_text(words: Sequence[Word]) -> str:
         out.append(w.text)
         last = w.line
     return "".join(out)
+
+
+def words_box(words: Sequence[Word]) -> Box:
+    """The box around ``words`` (at least one)."""
+    return Box(
+        min(w.left for w in words),
+        min(w.top for w in words),
+        max(w.right for w in words),
+        max(w.bottom for w in words),
+    )
