@@ -81,22 +81,29 @@ def fenced(box: Box, region: Region, labels: Sequence[Box], th: float) -> Box:
     return Box(box.x0, y0, box.x1, y1)
 
 
-def _stroke_stats(mask: np.ndarray, th: float) -> tuple[int, int, int, int]:
-    """(ink pixels, width, height, largest component) after dropping speckle."""
+def _stroke_stats(mask: np.ndarray, th: float) -> tuple[int, int, bool]:
+    """(ink pixels, width, a pen mark among them) after dropping speckle. A pen mark is
+    one stroke a text height wide and most of one high: with too little ink to count as
+    a signature by size, a hurried initial in a thin pen (never a sure verdict)."""
     m = mask.astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
     if n <= 1:
-        return 0, 0, 0, 0
+        return 0, 0, False
     areas = stats[1:, cv2.CC_STAT_AREA]
     keep = areas >= max(3, th * th * 0.04)
     if not keep.any():
-        return 0, 0, 0, 0
+        return 0, 0, False
     kept = stats[1:][keep]
     x0 = int(kept[:, 0].min())
-    y0 = int(kept[:, 1].min())
     x1 = int((kept[:, 0] + kept[:, 2]).max())
-    y1 = int((kept[:, 1] + kept[:, 3]).max())
-    return int(kept[:, 4].sum()), x1 - x0, y1 - y0, int(kept[:, 4].max())
+    mark = bool(
+        np.any(
+            (kept[:, cv2.CC_STAT_AREA] >= 0.1 * th * th)
+            & (kept[:, cv2.CC_STAT_WIDTH] >= th)
+            & (kept[:, cv2.CC_STAT_HEIGHT] >= 0.8 * th)
+        )
+    )
+    return int(kept[:, 4].sum()), x1 - x0, mark
 
 
 def _ink(crop: np.ndarray, dpi: float) -> np.ndarray:
@@ -136,20 +143,6 @@ def _drop_blobs(mask: np.ndarray, dpi: float) -> np.ndarray:
     r = int(radius) + 3
     grown = cv2.dilate(core, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
     return mask & (grown == 0)
-
-
-def _pen_mark(mask: np.ndarray, th: float) -> bool:
-    """One stroke a text height wide and most of one high, too little ink to count as a
-    signature by size: a hurried initial in a thin pen (never a sure verdict)."""
-    _, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    s = stats[1:]
-    return bool(
-        np.any(
-            (s[:, cv2.CC_STAT_AREA] >= 0.1 * th * th)
-            & (s[:, cv2.CC_STAT_WIDTH] >= th)
-            & (s[:, cv2.CC_STAT_HEIGHT] >= 0.8 * th)
-        )
-    )
 
 
 def _trail(mask: np.ndarray, th: float) -> Box | None:
@@ -221,10 +214,10 @@ def detect_signature(
             max(0, b.y0 - pad - full.y0) : max(0, b.y1 + pad - full.y0),
             max(0, b.x0 - pad - full.x0) : max(0, b.x1 + pad - full.x0),
         ] = False
-    ink, width, _height, _largest = _stroke_stats(mask, th)
+    ink, width, pen_mark = _stroke_stats(mask, th)
     size = ink / (th * th)  # ink in text-height squares
     span = width / th
-    present = (size >= 0.2 and span >= 1.2) or _pen_mark(mask, th)
+    present = (size >= 0.2 and span >= 1.2) or pen_mark
     if present:
         conf = 0.99 if size >= 0.8 and span >= 2.0 else 0.6
         ys, xs = np.nonzero(mask)
