@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+import pytest
+
 from ocr.block import Label
 from ocr.fields import Reading
 from ocr.interpret import parse_readings
@@ -150,33 +152,30 @@ def test_a_date_read_alike_twice_with_one_weak_read_needs_a_third_look() -> None
     assert fields["signed_date"].confidence >= 0.9
 
 
-def test_a_date_whose_region_holds_an_unread_digit_is_not_sure() -> None:
-    """'11 maj' in a hand read as '1 maj' by both reads: they agree, the ink does not."""
-    text = "Boden, 1 maj 2022"
-    readings = {"place_date": _reading("place_date", text, 95.0)}
+@pytest.mark.parametrize(
+    ("key", "text", "field", "value", "ink", "untouched"),
+    [
+        # '11 maj' in a hand read as '1 maj' by both reads: they agree, the ink does not;
+        # the place's letters are all accounted for
+        ("place_date", "Boden, 1 maj 2022", "signed_date", "2022-05-01", {"unread": 1}, "place"),
+        # a typed 'Trä' read as 'Tä' by both reads (the r tucked under the T's arm)
+        ("organisation", "Älvdals Tä AB", "organisation", "Älvdals Tä AB", {"letters": 1}, None),
+    ],
+)
+def test_a_value_whose_region_holds_ink_left_unread_is_not_sure(
+    key: str, text: str, field: str, value: str, ink: dict[str, int], untouched: str | None
+) -> None:
+    readings = {key: _reading(key, text, 95.0)}
 
-    fields, flags = parse_readings(readings, 1, (100, 100), _looks(text, 95.0), variants=True)
-    assert fields["signed_date"].confidence >= 0.9
-    one_more = _looks(text, 95.0, unread=1)
-    fields, flags = parse_readings(readings, 1, (100, 100), one_more, variants=True)
-    assert fields["signed_date"].value == "2022-05-01"
-    assert fields["signed_date"].confidence < 0.9
-    assert "low_confidence:signed_date" in flags
-    assert fields["place"].confidence >= 0.9  # the place's letters are all accounted for
-
-
-def test_a_name_whose_region_holds_an_unread_letter_is_not_sure() -> None:
-    """A typed 'Trä' read as 'Tä' by both reads (the r tucked under the T's arm)."""
-    text = "Älvdals Tä AB"
-    readings = {"organisation": _reading("organisation", text, 96.0)}
-
-    fields, _ = parse_readings(readings, 1, (100, 100), _looks(text, 96.0), variants=True)
-    assert fields["organisation"].confidence >= 0.9
-    left_out = _looks(text, 96.0, letters=1)
+    fields, _ = parse_readings(readings, 1, (100, 100), _looks(text, 95.0), variants=True)
+    assert fields[field].confidence >= 0.9
+    left_out = _looks(text, 95.0, **ink)
     fields, flags = parse_readings(readings, 1, (100, 100), left_out, variants=True)
-    assert fields["organisation"].value == text
-    assert fields["organisation"].confidence < 0.9
-    assert "low_confidence:organisation" in flags
+    assert fields[field].value == value
+    assert fields[field].confidence < 0.9
+    assert f"low_confidence:{field}" in flags
+    if untouched is not None:
+        assert fields[untouched].confidence >= 0.9
 
 
 def test_a_name_read_alike_twice_with_a_weak_word_is_looked_at_a_third_time() -> None:
