@@ -8,9 +8,10 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-swe tesseract-ocr-osd poppler-utils 
 	fonts-dancingscript fonts-kaushanscript fonts-humor-sans fonts-comic-neue \
 	fonts-crosextra-caladea fonts-linuxlibertine fonts-urw-base35 \
 	fonts-sjfonts fonts-tlwg-purisa-ttf fonts-klee fonts-yusei-magic \
-	fonts-kristi fonts-joscelyn fonts-leckerli-one fonts-lobster fonts-ecolier-court
+	fonts-kristi fonts-joscelyn fonts-leckerli-one fonts-lobster fonts-ecolier-court \
+	chromium wrk
 
-.PHONY: run test bench lint deps apt venv migrate samples clean
+.PHONY: run test bench lint deps apt venv lock migrate samples clean
 
 apt:  ## system packages (Debian); skipped when all are present
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -20,11 +21,18 @@ apt:  ## system packages (Debian); skipped when all are present
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
-$(VENV)/.installed: pyproject.toml
+# Installs come from requirements.lock (exact versions with their hashes), never from
+# whatever is newest today; `make lock` refreshes it from pyproject.toml's ranges.
+$(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev,fast]'
+	$(PY) -m pip install -q --require-hashes -r requirements.lock
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	touch $@
+
+lock: venv  ## re-resolve requirements.lock from requirements.in / pyproject.toml (uv)
+	$(PY) -m pip install -q uv
+	$(VENV)/bin/uv pip compile requirements.in --python-version 3.11 --generate-hashes \
+	  --no-emit-package signatory-registry -o requirements.lock
 
 venv: $(VENV)/.installed
 
