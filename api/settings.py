@@ -7,6 +7,7 @@ passed down as plain values; nothing deeper reads the environment.
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 from pydantic import Field
@@ -34,6 +35,17 @@ class Settings(BaseSettings):
     # web
     host: str = "127.0.0.1"
     port: int = 8000
+    # signs nothing by itself yet; kept for tokens that must outlive a restart. Default:
+    # a random key made once and kept in DATA_DIR/secret.key (see ``secret()``)
+    secret_key: str | None = None
+    cookie_secure: bool = True  # Secure cookies (browsers accept them on http://localhost too)
+    session_hours: float = 12.0
+    login_max_failures: int = 5  # per user name and per client address …
+    login_window_seconds: float = 900.0  # … within this window
+    upload_max_bytes: int = 50 * 1024 * 1024
+    default_locale: str = "sv"
+    public_max_age: int = 60  # Cache-Control max-age of the public list, seconds
+    public_url: str = "http://127.0.0.1:8000"  # how other sites reach us (Atom, embed)
 
     @property
     def archive_dir(self) -> Path:
@@ -42,6 +54,30 @@ class Settings(BaseSettings):
     @property
     def quarantine_dir(self) -> Path:
         return self.data_dir / "quarantine"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Derived files (page images for the reviewer pages); safe to delete."""
+        return self.data_dir / "cache"
+
+    def secret(self) -> bytes:
+        """The secret key: the setting, or one made on first use and kept in the data
+        folder (mode 0600) so that it survives restarts."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:  # another process made it first
+                pass
+            else:
+                with os.fdopen(fd, "w") as f:
+                    f.write(secrets.token_urlsafe(48))
+                    f.flush()
+                    os.fsync(f.fileno())
+        return path.read_text().strip().encode()
 
 
 def get_settings(**overrides: object) -> Settings:

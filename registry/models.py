@@ -60,6 +60,21 @@ class SignatorySource(enum.StrEnum):
     IMPORT = "import"
 
 
+class SignatoryStatus(enum.StrEnum):
+    """A membership's public standing. ``withdrawn`` (the organisation left, or staff
+    withdrew it) and ``lapsed`` (its follow-up was not answered) stay visible as such,
+    with the date, in the public list asked for them; they are never shown as active."""
+
+    ACTIVE = "active"
+    WITHDRAWN = "withdrawn"
+    LAPSED = "lapsed"
+
+
+class Role(enum.StrEnum):
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+
+
 class Declaration(Base):
     __tablename__ = "declaration"
 
@@ -80,6 +95,8 @@ class Organisation(Base):
     aliases: Mapped[list[Any]] = mapped_column(default=list)
     county: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # set when merged into another organisation (its name is then one of that one's aliases)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
 
 
 class Submission(Base):
@@ -136,6 +153,10 @@ class Proposal(Base):
     submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
     index: Mapped[int] = mapped_column(Integer)
     declaration_slug: Mapped[str | None] = mapped_column(String(100))
+    # the county read (or corrected): the queue filters on it and reviewers limited to
+    # counties see only theirs; kept beside ``fields`` because JSON is not indexable alike
+    # on SQLite and PostgreSQL
+    county: Mapped[str | None] = mapped_column(String(100), index=True)
     status: Mapped[str] = mapped_column(String(20), default=ProposalStatus.PROPOSED, index=True)
     pages: Mapped[list[Any]] = mapped_column(default=list)
     fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -178,7 +199,12 @@ class Signatory(Base):
     follow_up_due: Mapped[dt.date] = mapped_column(Date, index=True)
     source: Mapped[str] = mapped_column(String(10), default=SignatorySource.SCAN)
     proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id"))
+    # ``active`` False: the row was undone (an approval reopened) and is in no list at all;
+    # ``status`` is the public standing of a row that is in the register
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(20), default=SignatoryStatus.ACTIVE, index=True)
+    status_since: Mapped[dt.date | None] = mapped_column(Date)
+    status_reason: Mapped[str | None] = mapped_column(Text)
 
     organisation: Mapped[Organisation] = relationship()
     declaration: Mapped[Declaration] = relationship()
@@ -193,6 +219,55 @@ class Reviewer(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    role: Mapped[str] = mapped_column(String(20), default=Role.REVIEWER)
+    # empty: every county / every declaration; otherwise only these
+    counties: Mapped[list[Any]] = mapped_column(default=list)
+    declarations: Mapped[list[Any]] = mapped_column(default=list)
+    locale: Mapped[str] = mapped_column(String(10), default="sv")
+    email: Mapped[str | None] = mapped_column(String(300))
+
+
+class WebSession(Base):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is kept."""
+
+    __tablename__ = "web_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("reviewer.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column()
+    last_seen_at: Mapped[dt.datetime] = mapped_column()
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+    reviewer: Mapped[Reviewer] = relationship()
+
+
+class LoginAttempt(Base):
+    """One sign-in attempt, for the rate limit (per user name and per client address)."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        Index("ix_login_attempt_username", "username", "at"),
+        Index("ix_login_attempt_client", "client", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column()
+    username: Mapped[str] = mapped_column(String(100))
+    client: Mapped[str] = mapped_column(String(100))
+    success: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ListVersion(Base):
+    """One row whose counter goes up in every transaction that changes what the public
+    list shows (signatories, organisations, declarations): the public API's caches and
+    ETags are keyed on it, so a new approval is in the very next response."""
+
+    __tablename__ = "list_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AuditEvent(Base):
@@ -209,3 +284,7 @@ class AuditEvent(Base):
     entity_id: Mapped[str] = mapped_column(String(100))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+# the list-version hook listens on every Session once the models are loaded
+from registry import listversion as _listversion  # noqa: E402,F401

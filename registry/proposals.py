@@ -37,6 +37,7 @@ def build_proposal(
         submission_id=submission.id,
         index=index,
         declaration_slug=result.declaration,
+        county=read.value("county"),
         status=ProposalStatus.PROPOSED,
         pages=list(result.pages),
         fields=fields,

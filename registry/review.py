@@ -136,6 +136,7 @@ def approve_proposal(
     proposal.status = ProposalStatus.APPROVED
     proposal.decided_by, proposal.decided_at, proposal.reason = reviewer, now, None
     proposal.corrections = changed or None
+    proposal.county = values["county"]
     proposal.organisation_id, proposal.signatory_id = org.id, member.id
     record_event(
         session=session,

@@ -266,23 +266,44 @@ def import_list_command(
 def reviewer_add(
     username: str,
     display_name: Annotated[str | None, typer.Option("--display-name")] = None,
+    role: Annotated[str, typer.Option("--role", help="reviewer or admin")] = "reviewer",
+    county: Annotated[
+        list[str] | None, typer.Option("--county", help="limit to this county (repeatable)")
+    ] = None,
+    declaration: Annotated[
+        list[str] | None,
+        typer.Option("--declaration", help="limit to this declaration slug (repeatable)"),
+    ] = None,
+    email: Annotated[str | None, typer.Option("--email")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from stdin")
+    ] = False,
 ) -> None:
-    """Create a reviewer; the password comes from SIGNREG_REVIEWER_PASSWORD or a prompt."""
+    """Create a reviewer (``--role admin`` for the first admin, who manages the others in
+    the browser). The password comes from stdin, SIGNREG_REVIEWER_PASSWORD or a prompt."""
     from registry.reviewers import create_reviewer
 
-    password = os.environ.get("SIGNREG_REVIEWER_PASSWORD") or typer.prompt(
-        "Password", hide_input=True, confirmation_prompt=True
-    )
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = os.environ.get("SIGNREG_REVIEWER_PASSWORD") or typer.prompt(
+            "Password", hide_input=True, confirmation_prompt=True
+        )
     with opened() as reg, reg.sessions.begin() as s:
         create_reviewer(
             session=s,
             username=username,
             password=password,
             display_name=display_name,
+            role=role,
+            counties=county,
+            declarations=declaration,
+            email=email,
             actor=f"cli:{getpass.getuser()}",
             now=_now(),
         )
-    typer.echo(f"reviewer {username} added")
+    scope = ", ".join([*(county or []), *(declaration or [])]) or "everything"
+    typer.echo(f"{role} {username} added ({scope})")
 
 
 @app.command("follow-up")

@@ -44,4 +44,4 @@ def test_processes_starting_at_once_migrate_once(db_url: str) -> None:
             f.result(timeout=120)
             for f in [pool.submit(start_registry, db_url, barrier) for _ in range(3)]
         ]
-    assert revisions == ["0001"] * 3
+    assert revisions == ["0002"] * 3
