@@ -148,5 +148,5 @@ def test_import_list_twice_and_reviewer_add(
 def test_migrate_on_an_empty_database(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SIGNREG_DATABASE_URL", db_url)
     out = run("migrate")
-    assert "schema at 0001" in out and "jamstalld-industri" in out
+    assert "schema at 0002" in out and "jamstalld-industri" in out
     assert json.loads(run("follow-up", "--on", "2030-01-01", "--json")) == []
