@@ -11,7 +11,7 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-swe tesseract-ocr-osd poppler-utils 
 	fonts-kristi fonts-joscelyn fonts-leckerli-one fonts-lobster fonts-ecolier-court \
 	chromium wrk
 
-.PHONY: run test bench lint deps apt venv lock migrate samples clean
+.PHONY: run test bench lint deps apt venv lock migrate samples services screenshots clean
 
 apt:  ## system packages (Debian); skipped when all are present
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -44,8 +44,14 @@ migrate: deps
 run: deps migrate  ## web + watcher + workers on SQLite, inbox ./inbox, http://127.0.0.1:8000
 	$(VENV)/bin/signreg run
 
-test: deps  ## the whole suite (unit, integration on SQLite and PostgreSQL)
-	$(VENV)/bin/pytest -q
+services:  ## PostgreSQL for the tests (127.0.0.1:5432): started if installed but down
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { \
+	  echo "starting PostgreSQL"; \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | head -1) main start; \
+	  for i in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; }
+
+test: deps services  ## the whole suite: unit, SQLite and PostgreSQL, Chromium browser tests
+	CI=$${CI:-1} $(VENV)/bin/pytest -q
 
 bench: deps  ## accuracy and speed, side by side with the naive baseline
 	$(PY) -m tests.bench.extraction
