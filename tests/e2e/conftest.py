@@ -1,130 +1,23 @@
-"""Browser tests: the real service in a subprocess, driven by Playwright in Debian's
-Chromium (``/usr/bin/chromium``, headless; no browser is downloaded).
-
-The ``site`` fixture (one per test module) makes a fresh SQLite registry in a temporary
-folder, creates the reviewers with the CLI, ingests committed sample scans with the
-real engine (``signreg ingest``), then starts ``signreg serve`` on a free port.
-"""
+"""Browser tests: the real service in a subprocess (tests/e2e/site.py), driven by
+Playwright in Debian's Chromium (``/usr/bin/chromium``, headless; no browser is
+downloaded). One service per test module; a fresh browser context per test."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-SIGNREG = Path(sys.executable).with_name("signreg")
-CHROMIUM = "/usr/bin/chromium"
-PASSWORD = "korrekt häst batteri"
-# as the probe of this machine starts it: no background connections to a closed network
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-# Norrbotten (typed; the place left blank on the form) and Västerbotten
-SCANS = ("bw-g4-table.pdf", "heldout-two-column.pdf")
-REVIEWERS = (
-    ("admin", ["--role", "admin"]),
-    ("norr", ["--county", "Norrbotten"]),
-)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass(frozen=True)
-class Site:
-    url: str
-    env: dict[str, str]
-    root: Path
-
-    def signreg(self, *args: str, stdin: str | None = None) -> str:
-        done = subprocess.run(
-            [str(SIGNREG), *args],
-            env=self.env,
-            cwd=self.root,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert done.returncode == 0, done.stderr
-        return done.stdout
-
-
-def _wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"signreg serve exited with {proc.returncode}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("signreg serve did not answer /healthz")
+from tests.e2e.site import CHROMIUM, Site, launch_chromium, running_site
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make apt` installs Debian's chromium")
-    root = tmp_path_factory.mktemp("site")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "SIGNREG_DATABASE_URL": f"sqlite:///{root / 'signreg.db'}",
-        "SIGNREG_DATA_DIR": str(root / "data"),
-        "SIGNREG_INBOX": str(root / "inbox"),
-        "SIGNREG_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "SIGNREG_OCR_WORKERS": "2",
-    }
-    env.pop("SIGNREG_SECRET_KEY", None)
-    s = Site(url=f"http://127.0.0.1:{port}", env=env, root=root)
-    s.signreg("migrate")
-    for name, options in REVIEWERS:
-        s.signreg("reviewer", "add", name, *options, "--password-stdin", stdin=PASSWORD + "\n")
-    scans = root / "scans"
-    scans.mkdir()
-    for name in SCANS:
-        shutil.copy(ROOT / "samples" / "committed" / name, scans / name)
-    s.signreg("ingest", *(str(scans / n) for n in SCANS))
-    log = (root / "serve.log").open("wb")
-    proc = subprocess.Popen(
-        [str(SIGNREG), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        cwd=root,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        _wait_until_up(s.url, proc)
+    with running_site(tmp_path_factory.mktemp("site")) as s:
         yield s
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -132,11 +25,11 @@ def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        b = launch_chromium(p)
         try:
             yield b
         finally:
-            b.close()
+            b.close()  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -147,11 +40,3 @@ def page(browser: object) -> Iterator[object]:
         yield pg
     finally:
         context.close()
-
-
-def sign_in(page: object, site: Site, username: str) -> None:
-    page.goto(f"{site.url}/login")  # type: ignore[attr-defined]
-    page.fill("#username", username)  # type: ignore[attr-defined]
-    page.fill("#password", PASSWORD)  # type: ignore[attr-defined]
-    page.keyboard.press("Enter")  # type: ignore[attr-defined]
-    page.wait_for_url(f"{site.url}/review**")  # type: ignore[attr-defined]

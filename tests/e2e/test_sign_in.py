@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.conftest import Site, sign_in
+from tests.e2e.site import Site, sign_in
 
 
 def test_sign_in_with_the_keyboard_and_sign_out(page, site: Site) -> None:  # type: ignore[no-untyped-def]
