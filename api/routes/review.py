@@ -1,15 +1,302 @@
-"""The review queue and one proposal (reviewers only). Being built: see issue 10."""
+"""The reviewers' queue and one proposal: look, correct, decide, go on to the next.
+
+    GET  /review                      the queue (filters and counts in the query string)
+    GET  /review/{id}                 one proposal: page, boxes, crops, values, candidates
+    POST /review/{id}/approve         corrected values (+ organisation_id: approve-and-link)
+    POST /review/{id}/reject          reason
+    POST /review/{id}/reopen          undo a decision
+    GET  /review/{id}/page/{n}.png    the page as shown (rendered once, cached on disk)
+    GET  /review/{id}/crop/{f}.png    a value's crop, or the signature's
+    GET  /api/v1/proposals[/{id}]     the same as JSON (private: reviewers only)
+
+A decision answers 303 to the next proposal of the same filtered queue, with a flash
+message; a value the registry refuses re-renders the page (422) with the message beside
+the field and what the reviewer typed. Everything is limited to the reviewer's scope:
+a proposal outside it is 403, its images and decisions too.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from typing import Annotated, Any
 
-from api.deps import ReviewerDep, render
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.orm import Session
+
+from api.deps import CsrfDep, ReadDB, ReviewerDep, WriteDB, gettext_for, now
+from api.page_images import PageImages, page_images_for
+from api.review_pages import (
+    FLASH_COOKIE,
+    load_proposal,
+    proposal_page,
+    queue_page,
+    scan_of,
+)
+from api.review_views import SIGNATURE_PAD, VALUE_PAD, filter_query, filters_from
+from ocr.model import FIELD_NAMES
+from registry.errors import Conflict, InvalidTransition, NotFound, ValidationError
+from registry.models import Proposal
+from registry.review import EDITABLE, approve_proposal, reject_proposal, reopen_proposal
+from registry.review_queue import list_queue, next_after
+from registry.schemas import ProposalOut
 
 router = APIRouter(include_in_schema=False)
+IMAGE_CACHE = "private, max-age=86400"
 
 
 @router.get("/review")
-def queue_page(request: Request, viewer: ReviewerDep) -> Response:
-    return render(request, "review/queue.html", viewer=viewer, nav="queue")
+def queue(request: Request, viewer: ReviewerDep, db: ReadDB, page: int = 1) -> Response:
+    return queue_page(request, viewer, db, page=page)
+
+
+@router.get("/review/{pid:int}")
+def proposal(pid: int, request: Request, viewer: ReviewerDep, db: ReadDB) -> Response:
+    return proposal_page(request, viewer, db, pid)
+
+
+class ApproveForm(BaseModel):
+    """The approve form: every value as the reviewer left it; a candidate's button adds
+    its ``organisation_id`` (approve-and-link)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    organisation: str | None = None
+    organisation_number: str | None = None
+    county: str | None = None
+    place: str | None = None
+    signed_date: str | None = None
+    signatory_name: str | None = None
+    signatory_title: str | None = None
+    email: str | None = None
+    declaration: str | None = None
+    organisation_id: str | None = None
+
+
+def _error_text(field: str | None, request: Request, viewer: Any) -> tuple[str, str]:
+    """The field a refusal belongs to and what it says, in the page's language."""
+    _ = gettext_for(request, viewer)
+    texts = {
+        "signed_date": _("Not a date: write it as YYYY-MM-DD (for example 2023-05-11)."),
+        "organisation_number": _(
+            "Not a valid organisation number: NNNNNN-NNNN with a correct check digit."
+        ),
+        "organisation": _("Give the organisation's name, or link a candidate below."),
+        "declaration": _("Choose a declaration the registry knows."),
+        "reason": _("Write why the proposal is rejected."),
+        "organisation_id": _("No such organisation: choose one of the candidates."),
+    }
+    key = field if field in texts else "organisation"
+    return key, texts[key]
+
+
+def _after_decision(
+    request: Request, viewer: Any, db: Session, pid: int, kind: str
+) -> RedirectResponse:
+    """303 to the next proposal of the same filtered queue (or the queue), with a flash."""
+    filters = filters_from(request.query_params)
+    nxt = next_after(session=db, scope=viewer.scope, filters=filters, proposal_id=pid, now=now())
+    target = f"/review/{nxt}" if nxt is not None else "/review"
+    response = RedirectResponse(target + filter_query(filters), status_code=303)
+    ctx = request.app.state.ctx
+    response.set_cookie(
+        FLASH_COOKIE,
+        f"{kind}:{pid}",
+        httponly=True,
+        samesite="lax",
+        secure=ctx.config.cookie_secure,
+        path="/",
+    )
+    return response
+
+
+def _refused(
+    request: Request,
+    viewer: Any,
+    db: Session,
+    pid: int,
+    e: Exception,
+    typed: dict[str, str],
+) -> Response:
+    if isinstance(e, Conflict):
+        field, status = "organisation_number", 409
+        _ = gettext_for(request, viewer)
+        text = _(
+            "The organisation number does not agree with the organisation chosen: "
+            "correct the number or link another organisation."
+        )
+    else:
+        field, text = _error_text(getattr(e, "field", None), request, viewer)
+        status = 422
+    return proposal_page(
+        request, viewer, db, pid, typed=typed, errors={field: text}, status_code=status
+    )
+
+
+@router.post("/review/{pid:int}/approve")
+def approve(
+    pid: int,
+    request: Request,
+    viewer: ReviewerDep,
+    db: WriteDB,
+    _csrf: CsrfDep,
+    form: Annotated[ApproveForm, Form()],
+) -> Response:
+    load_proposal(db, pid, viewer)
+    values = form.model_dump()
+    corrections = {k: values[k] for k in EDITABLE if values.get(k) is not None}
+    typed = {k: v for k, v in corrections.items() if v is not None}
+    raw_org = (form.organisation_id or "").strip()
+    try:
+        if raw_org and not raw_org.isdigit():
+            raise ValidationError("not an organisation id", field="organisation_id")
+        with db.begin_nested():
+            approve_proposal(
+                session=db,
+                proposal_id=pid,
+                reviewer=viewer.actor,
+                corrections=corrections,
+                organisation_id=int(raw_org) if raw_org else None,
+                now=now(),
+            )
+    except InvalidTransition:
+        return _after_decision(request, viewer, db, pid, "already")
+    except NotFound as e:
+        if e.entity != "organisation":
+            raise
+        field = "organisation_id" if raw_org else "organisation"
+        return _refused(request, viewer, db, pid, ValidationError(str(e), field=field), typed)
+    except (ValidationError, Conflict) as e:
+        return _refused(request, viewer, db, pid, e, typed)
+    return _after_decision(request, viewer, db, pid, "approved")
+
+
+@router.post("/review/{pid:int}/reject")
+def reject(
+    pid: int,
+    request: Request,
+    viewer: ReviewerDep,
+    db: WriteDB,
+    _csrf: CsrfDep,
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    load_proposal(db, pid, viewer)
+    try:
+        with db.begin_nested():
+            reject_proposal(
+                session=db, proposal_id=pid, reviewer=viewer.actor, reason=reason, now=now()
+            )
+    except InvalidTransition:
+        return _after_decision(request, viewer, db, pid, "already")
+    except ValidationError as e:
+        return _refused(request, viewer, db, pid, e, {"reason": reason})
+    return _after_decision(request, viewer, db, pid, "rejected")
+
+
+@router.post("/review/{pid:int}/reopen")
+def reopen(
+    pid: int,
+    request: Request,
+    viewer: ReviewerDep,
+    db: WriteDB,
+    _csrf: CsrfDep,
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    load_proposal(db, pid, viewer)
+    try:
+        with db.begin_nested():
+            reopen_proposal(
+                session=db,
+                proposal_id=pid,
+                reviewer=viewer.actor,
+                reason=reason.strip() or None,
+                now=now(),
+            )
+    except (Conflict, InvalidTransition) as e:
+        _ = gettext_for(request, viewer)
+        text = _("This decision cannot be undone now: {detail}").format(detail=str(e))
+        return proposal_page(request, viewer, db, pid, errors={"reopen": text}, status_code=409)
+    filters = filters_from(request.query_params)
+    response = RedirectResponse(f"/review/{pid}{filter_query(filters)}", status_code=303)
+    response.set_cookie(
+        FLASH_COOKIE,
+        f"reopened:{pid}",
+        httponly=True,
+        samesite="lax",
+        path="/",
+        secure=request.app.state.ctx.config.cookie_secure,
+    )
+    return response
+
+
+def _images(request: Request) -> PageImages:
+    config = request.app.state.ctx.config
+    return page_images_for(
+        request.app.state, cache_dir=config.cache_dir, archive_dir=config.archive_dir
+    )
+
+
+def _png(request: Request, path: Any) -> Response:
+    etag = f'"{path.stem}"'
+    headers = {"Cache-Control": IMAGE_CACHE, "ETag": etag}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(path.read_bytes(), media_type="image/png", headers=headers)
+
+
+@router.get("/review/{pid:int}/page/{number:int}.png")
+def page_image(
+    pid: int, number: int, request: Request, viewer: ReviewerDep, db: ReadDB
+) -> Response:
+    p = load_proposal(db, pid, viewer)
+    if number not in (p.pages or []):
+        raise NotFound("page", number)
+    sha = scan_of(p)
+    db.close()  # rendering needs no database
+    return _png(request, _images(request).page(sha, number))
+
+
+@router.get("/review/{pid:int}/crop/{name}.png")
+def crop_image(pid: int, name: str, request: Request, viewer: ReviewerDep, db: ReadDB) -> Response:
+    p = load_proposal(db, pid, viewer)
+    if name == "signature":
+        entry, pad = p.signature or {}, SIGNATURE_PAD
+    elif name in FIELD_NAMES:
+        entry, pad = (p.fields or {}).get(name) or {}, VALUE_PAD
+    else:
+        raise NotFound("field", name)
+    if not entry.get("bbox") or entry.get("page") is None:
+        raise NotFound("box of", name)
+    sha = scan_of(p)
+    db.close()
+    return _png(request, _images(request).crop(sha, int(entry["page"]), entry["bbox"], pad=pad))
+
+
+@router.get("/api/v1/proposals")
+def api_proposals(
+    request: Request, viewer: ReviewerDep, db: ReadDB, page: int = 1, page_size: int = 50
+) -> dict[str, Any]:
+    """Private: proposals in the reviewer's scope (filters as on the queue page;
+    ``status`` defaults to ``proposed``, ``all`` for every status)."""
+    found = list_queue(
+        session=db,
+        scope=viewer.scope,
+        filters=filters_from(request.query_params),
+        now=now(),
+        page=page,
+        page_size=max(1, min(page_size, 500)),
+        with_submission=True,
+    )
+    return {
+        "items": [ProposalOut.of(p).model_dump(mode="json") for p in found.rows],
+        "total": found.total,
+        "page": found.page,
+        "page_size": found.page_size,
+    }
+
+
+@router.get("/api/v1/proposals/{pid:int}")
+def api_proposal(pid: int, viewer: ReviewerDep, db: ReadDB) -> dict[str, Any]:
+    """Private: one proposal (403 outside the reviewer's scope)."""
+    p: Proposal = load_proposal(db, pid, viewer)
+    return ProposalOut.of(p).model_dump(mode="json")
