@@ -1,14 +1,27 @@
-"""The audit trail: append-only rows of who did what when, with before and after."""
+"""The audit trail: append-only rows of who did what when, with before and after.
+
+Written by every service (:func:`record_event`, in the decision's own transaction);
+read back filtered, newest first (:func:`list_events` a page at a time,
+:func:`iter_events` all of them for an export), within what the reader may see
+(:func:`visible_to`): an admin sees every event; a reviewer sees no account changes, and
+one limited to counties or declarations only events of proposals, submissions,
+signatories and organisations in that scope.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event, select
+from sqlalchemy import ColumnElement, Select, String, and_, cast, event, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from registry.models import AuditEvent
+from registry.models import AuditEvent, Declaration, Organisation, Proposal, Signatory
+
+if TYPE_CHECKING:  # registry.reviewers records events through this module
+    from registry.reviewers import Scope
 
 
 def record_event(
@@ -49,3 +62,121 @@ def _refuse_audit_changes(session: Session, _ctx: object, _instances: object) ->
     for obj in (*session.dirty, *session.deleted):
         if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
             raise RuntimeError(f"audit events are append-only (event {obj.id})")
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """What to look for; ``None`` or empty: anything. ``actor`` is a part of the name (any
+    case), ``action`` a whole action or its family (``proposal`` is every
+    ``proposal.*``); ``since`` is inclusive, ``until`` exclusive."""
+
+    actor: str | None = None
+    action: str | None = None
+    entity: str | None = None
+    entity_id: str | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+    def where(self) -> ColumnElement[bool]:
+        conditions: list[ColumnElement[bool]] = []
+        if self.actor:
+            conditions.append(
+                func.lower(AuditEvent.actor).contains(self.actor.lower(), autoescape=True)
+            )
+        if self.action:
+            conditions.append(
+                or_(
+                    AuditEvent.action == self.action,
+                    AuditEvent.action.startswith(f"{self.action}.", autoescape=True),
+                )
+            )
+        if self.entity:
+            conditions.append(AuditEvent.entity == self.entity)
+        if self.entity_id:
+            conditions.append(AuditEvent.entity_id == self.entity_id)
+        if self.since is not None:
+            conditions.append(AuditEvent.at >= self.since)
+        if self.until is not None:
+            conditions.append(AuditEvent.at < self.until)
+        return and_(True, *conditions)
+
+
+def _ids(stmt: Select[Any]) -> Select[Any]:
+    return stmt.with_only_columns(cast(stmt.selected_columns[0], String))
+
+
+def visible_to(*, scope: Scope, admin: bool) -> ColumnElement[bool]:
+    """The events one reader may see, as a SQL condition (see the module docstring)."""
+    if admin:
+        return and_(True)
+    if scope.everything:
+        return AuditEvent.entity != "reviewer"
+    in_scope = scope.where
+    proposals = select(Proposal.id).where(in_scope(Proposal.county, Proposal.declaration_slug))
+    submissions = select(Proposal.submission_id).where(
+        in_scope(Proposal.county, Proposal.declaration_slug)
+    )
+    members = (
+        select(Signatory.id)
+        .join(Organisation, Signatory.organisation_id == Organisation.id)
+        .join(Declaration, Signatory.declaration_id == Declaration.id)
+        .where(in_scope(Organisation.county, Declaration.slug))
+    )
+    organisations = select(Organisation.id)
+    if scope.declarations:  # an organisation is theirs through a membership of theirs
+        organisations = organisations.join(
+            Signatory, Signatory.organisation_id == Organisation.id
+        ).join(Declaration, Signatory.declaration_id == Declaration.id)
+    organisations = organisations.where(in_scope(Organisation.county, Declaration.slug))
+    kinds = {
+        "proposal": proposals,
+        "submission": submissions,
+        "signatory": members,
+        "organisation": organisations,
+    }
+    return or_(
+        false(),
+        *(
+            and_(AuditEvent.entity == kind, AuditEvent.entity_id.in_(_ids(ids)))
+            for kind, ids in kinds.items()
+        ),
+    )
+
+
+def _query(filters: AuditFilter, visible: ColumnElement[bool]) -> Select[AuditEvent]:
+    return select(AuditEvent).where(filters.where(), visible)
+
+
+def list_events(
+    *,
+    session: Session,
+    filters: AuditFilter,
+    visible: ColumnElement[bool],
+    page: int = 1,
+    page_size: int = 50,
+) -> tuple[list[AuditEvent], int]:
+    """One page of matching events, newest first, and how many match in all."""
+    stmt = _query(filters, visible)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    stmt = stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    stmt = stmt.offset((max(page, 1) - 1) * page_size).limit(page_size)
+    return list(session.scalars(stmt)), int(total)
+
+
+def iter_events(
+    *, session: Session, filters: AuditFilter, visible: ColumnElement[bool], batch: int = 500
+) -> Iterator[AuditEvent]:
+    """Every matching event, newest first, fetched ``batch`` rows at a time."""
+    stmt = _query(filters, visible).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    yield from session.scalars(stmt.execution_options(yield_per=batch))
+
+
+def known_values(*, session: Session, visible: ColumnElement[bool]) -> tuple[list[str], list[str]]:
+    """The actions and the entity kinds that occur in the events one reader may see."""
+    actions = session.scalars(
+        select(AuditEvent.action).where(visible).distinct().order_by(AuditEvent.action)
+    )
+    entities = session.scalars(
+        select(AuditEvent.entity).where(visible).distinct().order_by(AuditEvent.entity)
+    )
+    return list(actions), list(entities)
