@@ -90,6 +90,11 @@ class Intake:
         """Process a file named on the command line, leaving the file where it is."""
         return self._process(path, path.name, recovering=False, remove=False)
 
+    def take_private(self, path: Path, name: str) -> IntakeResult:
+        """Process a file already written to a private folder of the caller's (an
+        upload), recorded under ``name``; the file is removed once it is recorded."""
+        return self._process(path, name, recovering=False)
+
     def recover_orphans(self) -> list[IntakeResult]:
         """Re-run the steps for claimed files a crashed process left behind."""
         results = []
@@ -138,7 +143,7 @@ class Intake:
             result = self._archive(staged, name, recovering=recovering)
         if remove:
             claimed.unlink()
-            fsync_dir(self.taking_dir)
+            fsync_dir(claimed.parent)
         log.info(
             "intake.done",
             file=name,
