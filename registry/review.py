@@ -1,4 +1,4 @@
-"""Review as a state machine, and the follow-up query.
+"""Review as a state machine.
 
     proposed ──approve──► approved      creates or renews the Signatory
         │  ◄──reopen────┘               (restores the membership as it was before)
@@ -23,6 +23,7 @@ from ocr.model import FIELD_NAMES
 from registry.audit import events_for, record_event
 from registry.declarations import get_declaration
 from registry.errors import Conflict, InvalidTransition, NotFound, ValidationError
+from registry.follow_up import due_for_follow_up  # noqa: F401  (its old home; the CLI's)
 from registry.models import Proposal, ProposalStatus, Signatory, SignatorySource
 from registry.organisations import resolve_organisation
 from registry.orgnr import normalise_orgnr
@@ -229,13 +230,3 @@ def reopen_proposal(
         now=now,
     )
     return proposal
-
-
-def due_for_follow_up(*, session: Session, on: dt.date) -> list[Signatory]:
-    """Verified memberships whose follow-up is due on or before ``on``, soonest first."""
-    stmt = (
-        select(Signatory)
-        .where(Signatory.active.is_(True), Signatory.follow_up_due <= on)
-        .order_by(Signatory.follow_up_due, Signatory.id)
-    )
-    return list(session.scalars(stmt))

@@ -1,0 +1,169 @@
+"""A membership's public standing: withdraw it, mark its follow-up lapsed, reinstate it.
+
+    active ──withdraw──► withdrawn ──reinstate──► active
+      │                     ▲
+      └──lapse──► lapsed ───┘ (withdraw)   lapsed ──reinstate──► active
+
+The row stays in the register, with ``status``, ``status_since`` (the day it took
+effect) and ``status_reason``: the public list shows a withdrawn or lapsed
+organisation as such, with the date, where asked (``?status=``), and never as
+active. Only a membership in the register (``active``) has a standing; an undone
+approval has none. Each change is one AuditEvent with before and after; services
+never commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.audit import record_event
+from registry.errors import InvalidTransition, NotFound, ValidationError
+from registry.models import Signatory, SignatoryStatus
+from registry.signatories import snapshot
+
+_FROM = {
+    SignatoryStatus.WITHDRAWN: (SignatoryStatus.ACTIVE, SignatoryStatus.LAPSED),
+    SignatoryStatus.LAPSED: (SignatoryStatus.ACTIVE,),
+    SignatoryStatus.ACTIVE: (SignatoryStatus.WITHDRAWN, SignatoryStatus.LAPSED),
+}
+_ACTION = {
+    SignatoryStatus.WITHDRAWN: "signatory.withdraw",
+    SignatoryStatus.LAPSED: "signatory.lapse",
+    SignatoryStatus.ACTIVE: "signatory.reinstate",
+}
+
+
+def get_member(*, session: Session, signatory_id: int) -> Signatory:
+    """A membership in the register (locked for the change), else :class:`NotFound`."""
+    member = session.scalar(
+        select(Signatory)
+        .where(Signatory.id == signatory_id, Signatory.active.is_(True))
+        .with_for_update()
+    )
+    if member is None:
+        raise NotFound("signatory", signatory_id)
+    return member
+
+
+def standing_snapshot(member: Signatory) -> dict[str, Any]:
+    """The membership as the audit trail keeps it, with its standing."""
+    return {
+        **snapshot(member),
+        "status": member.status,
+        "status_since": member.status_since.isoformat() if member.status_since else None,
+        "status_reason": member.status_reason,
+    }
+
+
+def effective_date(member: Signatory, on: dt.date, *, today: dt.date) -> dt.date:
+    """``on`` if it is a day the change can have taken effect: not in the future (a day
+    of slack: ``today`` is UTC's, Sweden's day may have begun), not before the
+    declaration was signed."""
+    if on > today + dt.timedelta(days=1):
+        raise ValidationError(f"{on.isoformat()} is in the future", field="date")
+    if on < member.signed_date:
+        raise ValidationError(
+            f"{on.isoformat()} is before the declaration was signed "
+            f"({member.signed_date.isoformat()})",
+            field="date",
+        )
+    return on
+
+
+def _change(
+    *,
+    session: Session,
+    signatory_id: int,
+    to: SignatoryStatus,
+    actor: str,
+    on: dt.date,
+    reason: str | None,
+    now: dt.datetime,
+) -> Signatory:
+    member = get_member(session=session, signatory_id=signatory_id)
+    if member.status not in _FROM[to]:
+        raise InvalidTransition("signatory", signatory_id, member.status, to)
+    since = effective_date(member, on, today=now.date())
+    before = standing_snapshot(member)
+    member.status, member.status_since = to, since
+    member.status_reason = reason.strip() if reason and reason.strip() else None
+    record_event(
+        session=session,
+        actor=actor,
+        action=_ACTION[to],
+        entity="signatory",
+        entity_id=member.id,
+        before=before,
+        after=standing_snapshot(member),
+        now=now,
+    )
+    return member
+
+
+def withdraw_signatory(
+    *,
+    session: Session,
+    signatory_id: int,
+    actor: str,
+    reason: str,
+    on: dt.date,
+    now: dt.datetime,
+) -> Signatory:
+    """The organisation left the declaration (or staff withdrew it) on ``on``."""
+    if not reason or not reason.strip():
+        raise ValidationError("a withdrawal needs a reason", field="reason")
+    return _change(
+        session=session,
+        signatory_id=signatory_id,
+        to=SignatoryStatus.WITHDRAWN,
+        actor=actor,
+        on=on,
+        reason=reason,
+        now=now,
+    )
+
+
+def mark_lapsed(
+    *,
+    session: Session,
+    signatory_id: int,
+    actor: str,
+    on: dt.date,
+    reason: str | None = None,
+    now: dt.datetime,
+) -> Signatory:
+    """The follow-up was not answered: the membership lapsed on ``on``."""
+    return _change(
+        session=session,
+        signatory_id=signatory_id,
+        to=SignatoryStatus.LAPSED,
+        actor=actor,
+        on=on,
+        reason=reason or "follow-up not answered",
+        now=now,
+    )
+
+
+def reinstate_signatory(
+    *,
+    session: Session,
+    signatory_id: int,
+    actor: str,
+    reason: str | None = None,
+    now: dt.datetime,
+) -> Signatory:
+    """Back in the active list from today (a withdrawal or lapse made in error, or the
+    organisation took it up again)."""
+    return _change(
+        session=session,
+        signatory_id=signatory_id,
+        to=SignatoryStatus.ACTIVE,
+        actor=actor,
+        on=now.date(),
+        reason=reason,
+        now=now,
+    )
