@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from api.context import WebConfig, WebContext
 from api.deps import Forbidden, NotSignedIn, optional_viewer, render
 from api.i18n import make_i18n
+from api.public_fast import PublicFastPath
 from api.security import SecurityHeaders
 from api.settings import Settings, get_settings
 from registry.bootstrap import Registry, open_registry
@@ -115,6 +116,8 @@ def create_app(settings: Settings | None = None, *, registry: Registry | None = 
     )
     app.state.ctx = ctx
     app.state.settings = settings
+    # inside SecurityHeaders: cached public bodies served before routing (api/public_fast.py)
+    app.add_middleware(PublicFastPath)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_handlers(app)
