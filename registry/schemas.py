@@ -10,13 +10,39 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from registry.models import Proposal, Signatory, Submission, SubmissionArrival, SubmissionStatus
+from registry.models import (
+    Proposal,
+    Signatory,
+    SignatoryStatus,
+    Submission,
+    SubmissionArrival,
+    SubmissionStatus,
+)
 
 
 class SignatoryPublic(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    """One entry of the public list. ``status`` and ``status_since`` are filled in from
+    the row, but the public API and the CLI only output them when a ``status`` filter is
+    asked for (``withdrawn`` and ``lapsed`` entries are never shown as active)."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "organisation": "Boliden Mineral AB",
+                    "organisation_number": "556051-3101",
+                    "county": "Västerbotten",
+                    "declaration": "jamstalld-industri",
+                    "signed_date": "2023-05-11",
+                    "verified_at": "2023-05-16T08:12:00Z",
+                    "follow_up_due": "2025-05-11",
+                }
+            ]
+        },
+    )
 
     organisation: str
     organisation_number: str | None
@@ -25,6 +51,15 @@ class SignatoryPublic(BaseModel):
     signed_date: dt.date
     verified_at: dt.datetime
     follow_up_due: dt.date
+    status: str | None = Field(
+        default=None,
+        description="active, withdrawn or lapsed: only present when ?status= is given",
+    )
+    status_since: dt.date | None = Field(
+        default=None,
+        description="since when withdrawn or lapsed (null while active): only present "
+        "when ?status= is given",
+    )
 
     @classmethod
     def of(cls, row: Signatory) -> SignatoryPublic:
@@ -36,7 +71,42 @@ class SignatoryPublic(BaseModel):
             signed_date=row.signed_date,
             verified_at=row.verified_at,
             follow_up_due=row.follow_up_due,
+            status=row.status,
+            status_since=None if row.status == SignatoryStatus.ACTIVE else row.status_since,
         )
+
+    def public(self, *, with_status: bool) -> dict[str, Any]:
+        """The JSON-ready entry as the public API and the CLI give it."""
+        return self.model_dump(mode="json", exclude=None if with_status else _STATUS_FIELDS)
+
+
+_STATUS_FIELDS = {"status", "status_since"}
+
+
+class DeclarationPublic(BaseModel):
+    """A declaration in the public API, with its number of active verified signatories
+    (in all and per county)."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "slug": "jamstalld-industri",
+                    "title": "Avsiktsförklaring Jämställd industri",
+                    "follow_up_years": 2,
+                    "signatories": 42,
+                    "counties": {"Norrbotten": 25, "Västerbotten": 17},
+                }
+            ]
+        },
+    )
+
+    slug: str
+    title: str
+    follow_up_years: int
+    signatories: int
+    counties: dict[str, int]
 
 
 class SignatoryPrivate(SignatoryPublic):

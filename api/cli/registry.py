@@ -10,7 +10,6 @@ InvalidTransition and Conflict 4).
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime as dt
 import getpass
 import json
@@ -217,20 +216,32 @@ def signatories_command(
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout")] = False,
     declaration: Annotated[str | None, typer.Option()] = None,
     county: Annotated[str | None, typer.Option()] = None,
+    q: Annotated[
+        str | None, typer.Option("--q", help="search organisation names and numbers")
+    ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(help="active | withdrawn | lapsed | all (adds status, status_since)"),
+    ] = None,
 ) -> None:
     """The verified list, as the public API gives it (never a signer's name or e-mail)."""
-    from registry.schemas import SignatoryPublic
-    from registry.signatories import public_signatories
+    from api.public_formats import csv_text
+    from registry.signatories import StatusFilter, public_signatories
 
+    with registry_errors():
+        try:
+            wanted = StatusFilter(status or StatusFilter.ACTIVE)
+        except ValueError:
+            choices = ", ".join(StatusFilter)
+            raise ValidationError(f"--status must be one of {choices}, got {status!r}") from None
     with opened() as reg, reg.sessions() as s:
-        rows, _ = public_signatories(session=s, declaration=declaration, county=county)
-        items = [SignatoryPublic.of(r).model_dump(mode="json") for r in rows]
+        rows, _ = public_signatories(
+            session=s, declaration=declaration, county=county, q=q, status=wanted
+        )
     if as_csv:
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(SignatoryPublic.model_fields))
-        writer.writeheader()
-        writer.writerows(items)
+        sys.stdout.write(csv_text(rows, with_status=status is not None))
         return
-    _print_json(items)
+    _print_json([r.public(with_status=status is not None) for r in rows])
 
 
 @app.command("import-list")
