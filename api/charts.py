@@ -73,6 +73,18 @@ def _scale(bars: Sequence[Bar], room: float) -> float:
     return room / top if top > 0 else 0.0
 
 
+def wrap(text: str, chars: int) -> list[str]:
+    """``text`` in lines of at most ``chars`` characters, broken between words (a word
+    longer than a line stands alone on its line)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= chars:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
 def bar_chart(
     bars: Sequence[Bar],
     *,
@@ -82,25 +94,33 @@ def bar_chart(
     width: int = 560,
     empty: str = "",
 ) -> Markup:
-    """Horizontal bars, one row each: the label above, the bar, its number after it."""
-    row, pad, value_room = 44, 8, 56
-    height = pad * 2 + max(len(bars), 1) * row
+    """Horizontal bars, one row each: the label above (wrapped to the width), the bar,
+    its number after it."""
+    line, bar, gap, pad, value_room = 17, 18, 8, 8, 56
+    labels = [wrap(b.label, int(width / 7.6)) for b in bars]
+    height = pad * 2 + sum(len(ls) * line + bar + gap for ls in labels) if bars else 60
     parts = [_open(chart_id, title, desc, width, height)]
     if not bars:
         parts.append(_empty(empty, width, height))
     scale = _scale(bars, width - value_room)
-    for i, bar in enumerate(bars):
-        top = pad + i * row
-        length = bar.value * scale
-        label, number = escape(bar.label), escape(str(bar.value))
+    top = pad
+    for item, lines in zip(bars, labels, strict=True):
+        length = item.value * scale
+        number = escape(str(item.value))
+        spans = "".join(
+            f'<tspan x="0" dy="{line if i else 0}">{escape(text)}</tspan>'
+            for i, text in enumerate(lines)
+        )
+        bar_top = top + len(lines) * line + 2
         parts.append(
-            f'<g class="bar-row"><title>{label}: {number}</title>'
-            f'<text class="label" x="0" y="{top + 14}" font-size="14">{label}</text>'
-            f'<rect class="bar" x="0" y="{top + 20}" width="{length:.1f}" height="18" '
+            f'<g class="bar-row"><title>{escape(item.label)}: {number}</title>'
+            f'<text class="label" x="0" y="{top + 13}" font-size="14">{spans}</text>'
+            f'<rect class="bar" x="0" y="{bar_top}" width="{length:.1f}" height="{bar}" '
             f'fill="{BAR}"/>'
-            f'<text class="value" x="{length + 6:.1f}" y="{top + 34}" font-size="14" '
+            f'<text class="value" x="{length + 6:.1f}" y="{bar_top + 14}" font-size="14" '
             f'font-weight="600">{number}</text></g>'
         )
+        top = bar_top + bar + gap
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -116,14 +136,15 @@ def column_chart(
 ) -> Markup:
     """Vertical columns left to right: the number above each, the label turned under it."""
     column, gap, pad, label_room, value_room = 22, 6, 8, 64, 18
-    width = pad * 2 + max(len(bars), 1) * (column + gap)
+    left_room = 36  # the first label, turned, reaches left of its column
+    width = left_room + pad + max(len(bars), 1) * (column + gap)
     base = height - label_room
     parts = [_open(chart_id, title, desc, width, height)]
     if not bars:
         parts.append(_empty(empty, width, height))
     scale = _scale(bars, base - value_room - pad)
     for i, bar in enumerate(bars):
-        left = pad + i * (column + gap)
+        left = left_room + i * (column + gap)
         middle = left + column / 2
         length = bar.value * scale
         label, number = escape(bar.label), escape(str(bar.value))
@@ -136,7 +157,7 @@ def column_chart(
             f'<text class="label" x="{middle:g}" y="{base + 12}" font-size="11" '
             f'text-anchor="end" transform="rotate(-55 {middle:g} {base + 12})">{label}</text></g>'
         )
-    parts.append(
-        f'<line x1="{pad}" y1="{base}" x2="{width - pad}" y2="{base}" stroke="{INK}"/></svg>'
-    )
+    start = left_room - gap
+    parts.append(f'<line x1="{start}" y1="{base}" x2="{width - pad}" y2="{base}" stroke="{INK}"/>')
+    parts.append("</svg>")
     return Markup("".join(parts))
