@@ -1,26 +1,106 @@
-"""Organisations: find the one meant, or register it; shared by review and import."""
+"""Organisations: find the one meant, or register it; search, edit and merge duplicates.
+
+An organisation merged into another (``merged_into_id``) keeps its row (history) but
+is in no search, list or match: its name and aliases became the other's aliases, so
+a scan with the old name finds the one it was merged into; an id of a merged one
+(a proposal's old candidate) resolves to it too. Edits and merges are audited;
+services never commit.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import datetime as dt
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
-from registry.errors import Conflict, NotFound
+from ocr.values.county import COUNTIES
+from registry.audit import record_event
+from registry.errors import Conflict, NotFound, ValidationError
 from registry.matching import normalise_name
-from registry.models import Organisation
+from registry.models import Organisation, Proposal, Signatory
+from registry.orgnr import normalise_orgnr
+from registry.signatories import snapshot
+
+SEARCH_LIMIT = 200
+_NON_DIGIT = re.compile(r"\D")
+# what a kept membership takes over from the one it supersedes in a merge
+_MEMBERSHIP_FIELDS = (
+    "signed_date",
+    "signer_name",
+    "signer_title",
+    "signer_email",
+    "verified_by",
+    "verified_at",
+    "follow_up_due",
+    "source",
+    "proposal_id",
+    "status",
+    "status_since",
+    "status_reason",
+)
+
+
+def live() -> Select[tuple[Organisation]]:
+    """Organisations not merged into another."""
+    return select(Organisation).where(Organisation.merged_into_id.is_(None))
+
+
+def names_of(org: Organisation) -> list[str]:
+    return [org.name, *(str(a) for a in org.aliases or [])]
 
 
 def find_by_number(*, session: Session, number: str) -> Organisation | None:
-    return session.scalar(select(Organisation).where(Organisation.organisation_number == number))
+    return session.scalar(live().where(Organisation.organisation_number == number))
 
 
 def find_by_name(*, session: Session, name: str) -> Organisation | None:
     """An organisation whose name or an alias is ``name`` once normalised (exactly)."""
     key = normalise_name(name)
-    for org in session.scalars(select(Organisation).order_by(Organisation.id)):
-        if key in {normalise_name(n) for n in [org.name, *(org.aliases or [])]}:
+    for org in session.scalars(live().order_by(Organisation.id)):
+        if key in {normalise_name(n) for n in names_of(org)}:
             return org
     return None
+
+
+def get_organisation(
+    *, session: Session, organisation_id: int, follow: bool = False
+) -> Organisation:
+    """The organisation; with ``follow``, the one it was merged into (if it was)."""
+    org = session.get(Organisation, organisation_id)
+    if org is None:
+        raise NotFound("organisation", organisation_id)
+    seen = {org.id}
+    while follow and org.merged_into_id is not None:
+        org = session.get(Organisation, org.merged_into_id)
+        if org is None or org.id in seen:
+            raise NotFound("organisation", organisation_id)
+        seen.add(org.id)
+    return org
+
+
+def search_organisations(
+    *, session: Session, q: str | None, limit: int = SEARCH_LIMIT
+) -> list[Organisation]:
+    """Organisations (not merged away) whose name, an alias or number contains ``q``
+    (case and punctuation aside), by name."""
+    rows = list(session.scalars(live().order_by(func.lower(Organisation.name), Organisation.id)))
+    text = (q or "").strip()
+    if not text:
+        return rows[:limit]
+    folded, key, digits = text.casefold(), normalise_name(text), _NON_DIGIT.sub("", text)
+
+    def hit(org: Organisation) -> bool:
+        for name in names_of(org):
+            if folded in name.casefold() or (key and key in normalise_name(name)):
+                return True
+        number = _NON_DIGIT.sub("", org.organisation_number or "")
+        return len(digits) >= 3 and digits in number
+
+    return [org for org in rows if hit(org)][:limit]
 
 
 def resolve_organisation(
@@ -38,9 +118,7 @@ def resolve_organisation(
     """
     org: Organisation | None
     if organisation_id is not None:
-        org = session.get(Organisation, organisation_id)
-        if org is None:
-            raise NotFound("organisation", organisation_id)
+        org = get_organisation(session=session, organisation_id=organisation_id, follow=True)
     else:
         org = find_by_number(session=session, number=number) if number else None
         if org is None and name:
@@ -60,12 +138,199 @@ def resolve_organisation(
                 f"organisation {org.id} ({org.name}) has number {org.organisation_number}, "
                 f"not {number}"
             )
-        if find_by_number(session=session, number=number) is not None:
+        if session.scalar(select(Organisation).where(Organisation.organisation_number == number)):
             raise Conflict(f"organisation number {number} belongs to another organisation")
         org.organisation_number = number
     if county and not org.county:
         org.county = county
-    known = {normalise_name(n) for n in [org.name, *(org.aliases or [])]}
-    if name and normalise_name(name) not in known:
-        org.aliases = [*(org.aliases or []), name]
+    if name:
+        org.aliases = _with_aliases(org, [name])
     return org, False
+
+
+def _with_aliases(org: Organisation, names: Iterable[str]) -> list[str]:
+    """``org``'s aliases and ``names``, each once (normalised), none its own name."""
+    known = {normalise_name(org.name)}
+    out: list[str] = []
+    for alias in [*(str(a) for a in org.aliases or []), *names]:
+        alias = " ".join(alias.split())
+        if alias and normalise_name(alias) not in known:
+            known.add(normalise_name(alias))
+            out.append(alias)
+    return out
+
+
+def organisation_state(org: Organisation) -> dict[str, Any]:
+    return {
+        "name": org.name,
+        "organisation_number": org.organisation_number,
+        "county": org.county,
+        "aliases": list(org.aliases or []),
+        "merged_into_id": org.merged_into_id,
+    }
+
+
+def check_county(county: str | None) -> str | None:
+    """A county's canonical name (``norrbotten`` → ``Norrbotten``), None for none."""
+    text = (county or "").strip()
+    if not text:
+        return None
+    for name in COUNTIES:
+        if name.casefold() == text.casefold():
+            return name
+    raise ValidationError(f"not a Swedish county: {text!r}", field="county")
+
+
+def _live_one(session: Session, organisation_id: int) -> Organisation:
+    org = session.scalar(
+        select(Organisation).where(Organisation.id == organisation_id).with_for_update()
+    )
+    if org is None:
+        raise NotFound("organisation", organisation_id)
+    if org.merged_into_id is not None:
+        raise Conflict(
+            f"organisation {org.id} ({org.name}) was merged into {org.merged_into_id}; "
+            "change that one"
+        )
+    return org
+
+
+def update_organisation(
+    *,
+    session: Session,
+    organisation_id: int,
+    actor: str,
+    now: dt.datetime,
+    name: str,
+    number: str | None,
+    county: str | None,
+    aliases: Iterable[str],
+    keep_old_name: bool = True,
+) -> Organisation:
+    """Set name, number (Luhn-checked; empty for none), county and aliases. A new name
+    keeps the old one as an alias unless told not to, so scans with it still match."""
+    org = _live_one(session, organisation_id)
+    before = organisation_state(org)
+    new_name = " ".join((name or "").split())
+    if not new_name:
+        raise ValidationError("an organisation needs a name", field="name")
+    new_number = None
+    if number and number.strip():
+        new_number = normalise_orgnr(number)
+        if new_number is None:
+            raise ValidationError(
+                f"not a valid organisation number: {number!r}", field="organisation_number"
+            )
+        taken = session.scalar(
+            select(Organisation).where(
+                Organisation.organisation_number == new_number, Organisation.id != org.id
+            )
+        )
+        if taken is not None:
+            raise Conflict(f"organisation number {new_number} belongs to {taken.name}")
+    old_name = org.name
+    org.name, org.organisation_number, org.county = new_name, new_number, check_county(county)
+    org.aliases = []
+    kept = [old_name] if keep_old_name and old_name != new_name else []
+    org.aliases = _with_aliases(org, [*aliases, *kept])
+    after = organisation_state(org)
+    if after != before:
+        record_event(
+            session=session,
+            actor=actor,
+            action="organisation.update",
+            entity="organisation",
+            entity_id=org.id,
+            before=before,
+            after=after,
+            now=now,
+        )
+    return org
+
+
+def merge_organisations(
+    *, session: Session, organisation_id: int, into_id: int, actor: str, now: dt.datetime
+) -> Organisation:
+    """Merge a duplicate into ``into_id``: its memberships move there (where both have
+    one for a declaration, the newer signed is kept and the other recorded in the
+    event), its name and aliases become aliases there, it gets ``merged_into_id``."""
+    if organisation_id == into_id:
+        raise ValidationError("an organisation cannot be merged into itself", field="into")
+    source = _live_one(session, organisation_id)
+    target = _live_one(session, into_id)
+    numbers = {source.organisation_number, target.organisation_number} - {None}
+    if len(numbers) > 1:
+        raise Conflict(
+            f"{source.name} and {target.name} have different organisation numbers "
+            f"({', '.join(sorted(str(n) for n in numbers))}): correct the wrong one first"
+        )
+    before = {"organisation": organisation_state(source), "into": organisation_state(target)}
+    moved, superseded = _move_memberships(session, source, target)
+    if source.organisation_number and not target.organisation_number:
+        number, source.organisation_number = source.organisation_number, None
+        session.flush()
+        target.organisation_number = number
+    target.county = target.county or source.county
+    target.aliases = _with_aliases(target, names_of(source))
+    source.merged_into_id = target.id
+    after = {
+        "organisation": organisation_state(source),
+        "into": organisation_state(target),
+        "moved_signatories": moved,
+        "superseded": superseded,
+    }
+    for entity_id, action in (
+        (source.id, "organisation.merge"),
+        (target.id, "organisation.merged_in"),
+    ):
+        record_event(
+            session=session,
+            actor=actor,
+            action=action,
+            entity="organisation",
+            entity_id=entity_id,
+            before=before,
+            after=after,
+            now=now,
+        )
+    return target
+
+
+def _move_memberships(
+    session: Session, source: Organisation, target: Organisation
+) -> tuple[list[int], list[dict[str, Any]]]:
+    """Move ``source``'s memberships to ``target``; the ids moved, and for each
+    declaration both had, the kept and the superseded membership as they were."""
+    theirs = {
+        m.declaration_id: m
+        for m in session.scalars(select(Signatory).where(Signatory.organisation_id == target.id))
+    }
+    moved: list[int] = []
+    superseded: list[dict[str, Any]] = []
+    mine = select(Signatory).where(Signatory.organisation_id == source.id).order_by(Signatory.id)
+    for member in list(session.scalars(mine)):
+        other = theirs.get(member.declaration_id)
+        if other is None:
+            member.organisation_id = target.id
+            moved.append(member.id)
+            continue
+        if not member.active:
+            continue  # an undone membership stays where it was, in no list
+        newer = (member.signed_date, member.verified_at) > (other.signed_date, other.verified_at)
+        if not other.active or newer:
+            dropped = snapshot(other)
+            for name in _MEMBERSHIP_FIELDS:
+                setattr(other, name, getattr(member, name))
+            other.active = True
+            session.execute(
+                update(Proposal)
+                .where(Proposal.signatory_id == member.id)
+                .values(signatory_id=other.id, organisation_id=target.id)
+            )
+            superseded.append(
+                {"kept": snapshot(other), "superseded": dropped, "taken_from": member.id}
+            )
+        else:
+            superseded.append({"kept": snapshot(other), "superseded": snapshot(member)})
+        member.active = False
+    return moved, superseded
