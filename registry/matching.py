@@ -74,7 +74,10 @@ def find_candidates(
         if org is not None:
             found[org.id] = _candidate(org, 1.0, "organisation_number")
     if name and name.strip():
-        for org in session.scalars(select(Organisation)):
+        # an organisation merged into another is found through that one's aliases
+        for org in session.scalars(
+            select(Organisation).where(Organisation.merged_into_id.is_(None))
+        ):
             if org.id in found:
                 continue
             score, on = best_name_score(name, org)
