@@ -418,3 +418,25 @@ def test_changes_lists_changed_keys_dotted() -> None:
         Change("counties", "—", '["Norrbotten"]')
     ]
     assert changes({"a": 1}, {"a": 1}) == []
+
+
+def test_an_export_streams_every_row_past_one_fetch(web: Web) -> None:
+    """More events than one fetch of the export (500) holds: all of them, newest first."""
+    web.add_reviewer("admin", role="admin")
+    from registry.audit import record_event
+
+    with web.registry.sessions.begin() as s:
+        for i in range(1201):
+            record_event(
+                session=s,
+                actor="cli:import",
+                action="bulk.step",
+                entity="thing",
+                entity_id=i,
+                now=T + dt.timedelta(seconds=i),
+            )
+    client = web.signed_in("admin")
+    lines = client.get("/review/audit.jsonl", params={"action": "bulk"}).text.splitlines()
+    assert [json.loads(x)["entity_id"] for x in lines] == [str(i) for i in range(1200, -1, -1)]
+    rows = list(csv.DictReader(io.StringIO(client.get("/review/audit.csv").text)))
+    assert len(rows) == 1202  # and the admin's own account

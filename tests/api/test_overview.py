@@ -182,3 +182,14 @@ def test_a_chart_object_draws_its_shape_and_sums() -> None:
     svg = ET.fromstring(chart.svg())
     assert svg.find(f"{SVG}line") is not None  # the column chart's base line
     assert ET.fromstring(Chart("b", "t", "d", (Bar("x", 1),)).svg()).find(f"{SVG}line") is None
+
+
+def test_the_pages_speak_english_to_a_reviewer_who_chose_it(web: Web) -> None:
+    web.add_reviewer("erik", locale="en")
+    _seed(web)
+    client = web.signed_in("erik")
+    overview = client.get("/review/overview")
+    assert 'lang="en"' in overview.text and "Verified signatories per county" in overview.text
+    assert "40 days" in overview.text
+    audit = client.get("/review/audit")
+    assert "2 events" in audit.text and "Approved a proposal" in audit.text
