@@ -158,7 +158,7 @@ class Builders:
 
 
 def _titles(session: Session) -> dict[str, str]:
-    return dict(session.execute(select(Declaration.slug, Declaration.title)).tuples().all())
+    return {slug: title for slug, title in session.execute(select(Declaration.slug, Declaration.title))}
 
 
 def _ascii_slug(text: str) -> str:

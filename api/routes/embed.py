@@ -41,7 +41,10 @@ ASSETS = {
 
 Colour = Annotated[
     str | None,
-    Query(pattern=COLOUR_PATTERN, description="A colour: #hex or a CSS colour name."),
+    Query(
+        pattern=COLOUR_PATTERN,
+        description="Sets the CSS custom property of its name (--signreg-ink, …): #hex (write # as %23) or a colour name.",
+    ),
 ]
 
 
@@ -60,7 +63,11 @@ async def signatories_page(
     county: CountyParam = None,
     font: Annotated[
         str | None,
-        Query(pattern=FONT_PATTERN, description="--signreg-font", examples=["Georgia, serif"]),
+        Query(
+            pattern=FONT_PATTERN,
+            description="Sets --signreg-font: font family names.",
+            examples=["Georgia, serif"],
+        ),
     ] = None,
     ink: Colour = None,
     muted: Colour = None,
@@ -95,6 +102,8 @@ def signatories_js(request: Request) -> Response:
     responses={200: {"content": {"text/css": {}}}, 304: {"description": "Not modified."}},
 )
 def signatories_css(request: Request) -> Response:
+    """The rules of `.signreg-*` elements, and in a comment the CSS custom properties
+    that theme them (`--signreg-font`, `--signreg-ink`, `--signreg-accent`, …)."""
     return as_response(_asset("signatories.css"), request)
 
 
