@@ -427,7 +427,7 @@ def test_openapi_describes_every_public_route(web: Web) -> None:
     params = {p["name"]: p for p in listed["parameters"]}
     assert set(params) == {"declaration", "county", "q", "status", "page", "page_size"}
     assert params["status"]["schema"]["anyOf"][0]["$ref"].endswith("/StatusFilter")
-    assert params["declaration"]["examples"] == ["jamstalld-industri"]
+    assert params["declaration"]["schema"]["examples"] == ["jamstalld-industri"]
     schemas = spec["components"]["schemas"]
     assert schemas["StatusFilter"]["enum"] == ["active", "withdrawn", "lapsed", "all"]
     assert schemas["SignatoryPublic"]["examples"][0]["organisation"] == "Boliden Mineral AB"
