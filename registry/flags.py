@@ -1,7 +1,8 @@
 """Flags a reviewer must see on a proposal, each a short stable string.
 
 - ``duplicate_scan``       the same declaration (organisation, date) was already read
-                           from another file, or is already the verified membership
+                           from another file (not a rejected or superseded reading),
+                           or is already the verified membership
 - ``renewal``              the organisation is already verified for this declaration
 - ``new_signer``           ... and it was signed then by someone else
 - ``invalid_orgnr``        an organisation number was read but is malformed or fails Luhn
@@ -11,6 +12,8 @@
 - ``orgnr_name_mismatch``  the number belongs to a known organisation whose name is not
                            the one read
 - ``unknown_declaration``  the form matched no declaration the registry knows
+- ``grown_after_review``   a larger file of the same name as a scan already reviewed
+                           (a scanner adding pages); set by ``registry.supersede``
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from ocr.model import FIELD_NAMES
 from registry.matching import Candidate, best_name_score, normalise_name
 from registry.models import Declaration, Organisation, Proposal, ProposalStatus, Signatory
 from registry.orgnr import normalise_orgnr
+from registry.supersede import SUPERSEDED
 
 CONFIDENT = 0.9
 MATCH_SCORE = 0.9  # a name this close counts as the same organisation
@@ -149,7 +153,7 @@ def _is_duplicate(session: Session, read: ReadDeclaration, membership: Signatory
         select(Proposal).where(
             Proposal.submission_id != read.submission_id,
             Proposal.declaration_slug == read.declaration_slug,
-            Proposal.status != ProposalStatus.REJECTED,
+            Proposal.status.not_in((ProposalStatus.REJECTED, SUPERSEDED)),
         )
     )
     return any(
