@@ -13,6 +13,12 @@ The steps, each durable before the next starts::
               or a quarantined submission with its reason
     remove    unlink the claimed file from the inbox
 
+A file in a sub-folder of the inbox is recorded under its path in the inbox
+(``batch-3/scan.pdf``). A new submission from the inbox supersedes the unreviewed,
+smaller submission of the same name it grew from (a scanner adding pages:
+:mod:`registry.supersede`) in the same transaction; files named on the command line
+and uploads never supersede.
+
 A crash between any two steps leaves the claimed file in ``.signreg-taking``; after
 ``orphan_seconds`` any watcher re-claims it and runs the steps again. Archive and
 quarantine writes are idempotent; the record step, when recovering, recognises a file
@@ -27,7 +33,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -41,7 +47,7 @@ from ingest.quarantine import Quarantine
 from ocr.errors import ExtractionError
 from ocr.limits import Limits
 from ocr.pdf import open_pdf
-from registry import queue
+from registry import queue, supersede
 from registry.models import Submission, SubmissionArrival
 
 log = structlog.get_logger("ingest.intake")
@@ -63,6 +69,7 @@ class IntakeResult:
     sha256: str | None = None
     submission_id: int | None = None
     reason: str | None = None
+    superseded_id: int | None = None  # the earlier submission this one superseded
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,17 +81,20 @@ class Intake:
     limits: Limits = Limits()
     orphan_seconds: float = 30.0
     now: Callable[[], datetime] = utcnow
+    supersede_window_seconds: float = 900.0
 
     @property
     def taking_dir(self) -> Path:
         return self.inbox / TAKING_DIR
 
-    def take(self, path: Path) -> IntakeResult:
-        """Claim and process one stable inbox file (or any file given by path)."""
-        claimed = self._claim(path, path.name)
+    def take(self, path: Path, name: str | None = None) -> IntakeResult:
+        """Claim and process one stable inbox file (or any file given by path), recorded
+        under ``name`` (its path in the inbox; by default its file name)."""
+        name = name or path.name
+        claimed = self._claim(path, name)
         if claimed is None:
-            return IntakeResult(outcome="gone", file_name=path.name)
-        return self._process(claimed, path.name, recovering=False)
+            return IntakeResult(outcome="gone", file_name=name)
+        return self._process(claimed, name, recovering=False, supersede=True)
 
     def take_copy(self, path: Path) -> IntakeResult:
         """Process a file named on the command line, leaving the file where it is."""
@@ -99,11 +109,11 @@ class Intake:
         """Re-run the steps for claimed files a crashed process left behind."""
         results = []
         for orphan in self._orphans():
-            name = orphan.name.split(_SEP, 1)[1]
+            name = _decode(orphan.name.split(_SEP, 1)[1])
             claimed = self._claim(orphan, name)
             if claimed is not None:
                 log.warning("intake.recovering", file=name)
-                results.append(self._process(claimed, name, recovering=True))
+                results.append(self._process(claimed, name, recovering=True, supersede=True))
         return results
 
     def _orphans(self) -> list[Path]:
@@ -121,7 +131,7 @@ class Intake:
 
     def _claim(self, path: Path, name: str) -> Path | None:
         self.taking_dir.mkdir(parents=True, exist_ok=True)
-        target = self.taking_dir / f"{uuid.uuid4().hex}{_SEP}{name}"
+        target = self.taking_dir / f"{uuid.uuid4().hex}{_SEP}{_encode(name)}"
         try:
             os.utime(path)  # the claim's age, for orphan detection
             os.rename(path, target)
@@ -131,7 +141,13 @@ class Intake:
         return target
 
     def _process(
-        self, claimed: Path, name: str, *, recovering: bool, remove: bool = True
+        self,
+        claimed: Path,
+        name: str,
+        *,
+        recovering: bool,
+        remove: bool = True,
+        supersede: bool = False,
     ) -> IntakeResult:
         staged = self.archive.stage(claimed)
         data = staged.temp.read_bytes()
@@ -140,7 +156,7 @@ class Intake:
         except ExtractionError as e:
             result = self._quarantine(staged, name, e, recovering=recovering)
         else:
-            result = self._archive(staged, name, recovering=recovering)
+            result = self._archive(staged, name, recovering=recovering, supersede=supersede)
         if remove:
             claimed.unlink()
             fsync_dir(claimed.parent)
@@ -151,10 +167,13 @@ class Intake:
             sha256=result.sha256,
             submission_id=result.submission_id,
             reason=result.reason,
+            superseded_id=result.superseded_id,
         )
         return result
 
-    def _archive(self, staged: Staged, name: str, *, recovering: bool) -> IntakeResult:
+    def _archive(
+        self, staged: Staged, name: str, *, recovering: bool, supersede: bool
+    ) -> IntakeResult:
         self.archive.commit(staged)
         now = self.now()
         with self.session_factory() as session, session.begin():
@@ -166,9 +185,11 @@ class Intake:
                 archive_path=self.archive.relative_path(staged.sha256),
                 now=now,
             )
-            submission_id = submission.id
+            submission_id, superseded_id = submission.id, None
             if created:
                 outcome: Outcome = "submitted"
+                if supersede:
+                    superseded_id = self._supersede(session, submission, now)
             elif recovering and _arrival_recorded(session, submission, name):
                 outcome = "already_recorded"
             else:
@@ -177,8 +198,21 @@ class Intake:
                 )
                 outcome = "duplicate"
         return IntakeResult(
-            outcome=outcome, file_name=name, sha256=staged.sha256, submission_id=submission_id
+            outcome=outcome,
+            file_name=name,
+            sha256=staged.sha256,
+            submission_id=submission_id,
+            superseded_id=superseded_id,
         )
+
+    def _supersede(self, session: Session, submission: Submission, now: datetime) -> int | None:
+        earlier = supersede.supersede_earlier(
+            session=session,
+            submission=submission,
+            window=timedelta(seconds=self.supersede_window_seconds),
+            now=now,
+        )
+        return None if earlier is None else earlier.id
 
     def _quarantine(
         self, staged: Staged, name: str, error: ExtractionError, *, recovering: bool
@@ -218,6 +252,15 @@ class Intake:
             submission_id=submission_id,
             reason=reason,
         )
+
+
+def _encode(name: str) -> str:
+    """A recorded name (maybe ``folder/scan.pdf``) as one file name in the claim folder."""
+    return name.replace("%", "%25").replace("/", "%2F")
+
+
+def _decode(claimed: str) -> str:
+    return claimed.replace("%2F", "/").replace("%25", "%")
 
 
 def _arrival_recorded(session: Session, submission: Submission, name: str) -> bool:
