@@ -5,7 +5,9 @@ read back filtered, newest first (:func:`list_events` a page at a time,
 :func:`iter_events` all of them for an export), within what the reader may see
 (:func:`visible_to`): an admin sees every event; a reviewer sees no account changes, and
 one limited to counties or declarations only events of proposals, submissions,
-signatories and organisations in that scope.
+signatories and organisations in that scope, and of files in quarantine (read for no
+county, they are every reviewer's); events of any other kind only admins and reviewers
+without limits see.
 """
 
 from __future__ import annotations
@@ -15,10 +17,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, cast, event, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, cast, event, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from registry.models import AuditEvent, Declaration, Organisation, Proposal, Signatory
+from registry.models import (
+    AuditEvent,
+    Declaration,
+    Organisation,
+    Proposal,
+    Signatory,
+    Submission,
+)
 
 if TYPE_CHECKING:  # registry.reviewers records events through this module
     from registry.reviewers import Scope
@@ -113,8 +122,17 @@ def visible_to(*, scope: Scope, admin: bool) -> ColumnElement[bool]:
         return AuditEvent.entity != "reviewer"
     in_scope = scope.where
     proposals = select(Proposal.id).where(in_scope(Proposal.county, Proposal.declaration_slug))
-    submissions = select(Proposal.submission_id).where(
-        in_scope(Proposal.county, Proposal.declaration_slug)
+    # a submission through its proposals; one with none (a quarantined file, read for no
+    # county) is every reviewer's, as on the quarantine page
+    submissions = select(Submission.id).where(
+        or_(
+            Submission.id.in_(
+                select(Proposal.submission_id).where(
+                    in_scope(Proposal.county, Proposal.declaration_slug)
+                )
+            ),
+            ~exists().where(Proposal.submission_id == Submission.id),
+        )
     )
     members = (
         select(Signatory.id)
@@ -135,7 +153,7 @@ def visible_to(*, scope: Scope, admin: bool) -> ColumnElement[bool]:
         "organisation": organisations,
     }
     return or_(
-        false(),
+        AuditEvent.entity == "quarantine_file",  # a file no submission row names
         *(
             and_(AuditEvent.entity == kind, AuditEvent.entity_id.in_(_ids(ids)))
             for kind, ids in kinds.items()

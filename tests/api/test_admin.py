@@ -369,6 +369,65 @@ def test_a_reviewer_sees_only_the_events_of_their_scope(web: Web) -> None:
     assert web.client().get("/review/audit.csv").status_code == 303
 
 
+def _entities(client) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    lines = client.get("/review/audit.jsonl").text.splitlines()
+    return {(r["entity"], r["entity_id"]) for r in map(json.loads, lines)}
+
+
+def test_what_a_limited_reviewer_sees_of_each_kind_of_event(web: Web) -> None:
+    from registry import queue
+    from registry.audit import record_event
+    from registry.models import Proposal as P
+
+    web.add_reviewer("admin", role="admin")
+    web.add_reviewer("nora", counties=["Norrbotten"])
+    web.add_reviewer("cilla", declarations=["cemr-charter"])
+    web.add_reviewer("vera")
+    north, _west = _decide(web)
+    (west2,) = propose(
+        web.registry.sessions,
+        result(
+            county="Västerbotten", organisation="Skellefteå AB", organisation_number="556016-0680"
+        ),
+        name="scan2",
+    )
+    with web.registry.sessions.begin() as s:
+        approve_proposal(session=s, proposal_id=west2, reviewer="web:bodil", now=T)
+    with web.registry.sessions.begin() as s:
+        both, west_only = (s.get(P, pid) for pid in (north, west2))
+        assert both is not None and west_only is not None
+        empty, _ = queue.record_submission(
+            session=s, sha256="0" * 64, file_name="letter.pdf", size=1, archive_path=None, now=T
+        )
+        s.flush()
+        kinds = {
+            ("submission", str(both.submission_id)): {"nora"},
+            ("submission", str(west_only.submission_id)): set(),
+            ("submission", str(empty.id)): {"nora", "cilla"},  # no proposal: no county yet
+            ("quarantine_file", "broken.pdf"): {"nora", "cilla"},
+            ("signatory", str(both.signatory_id)): {"nora"},
+            ("signatory", str(west_only.signatory_id)): set(),
+            ("organisation", str(both.organisation_id)): {"nora"},
+            ("organisation", str(west_only.organisation_id)): set(),
+            ("declaration", "cemr-charter"): set(),  # a kind without a rule: no limited reader
+        }
+        for entity, entity_id in kinds:
+            record_event(
+                session=s,
+                actor="web:admin",
+                action=f"{entity}.test",
+                entity=entity,
+                entity_id=entity_id,
+                now=T,
+            )
+    seen = {name: _entities(web.signed_in(name)) for name in ("nora", "cilla", "vera", "admin")}
+    for key, readers in kinds.items():
+        assert {n for n in ("nora", "cilla") if key in seen[n]} == readers, key
+        assert key in seen["vera"] and key in seen["admin"]
+    assert not any(kind == "reviewer" for kind, _ in seen["vera"])
+    assert any(kind == "reviewer" for kind, _ in seen["admin"])
+
+
 def test_the_audit_trail_is_paginated_newest_first(web: Web) -> None:
     admin = web.add_reviewer("admin", role="admin")
     from registry.audit import record_event
