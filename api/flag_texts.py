@@ -45,6 +45,10 @@ FLAG_TEXTS: dict[str, str] = {
     "declaration_from_labels": _(
         "The declaration was recognised by its labels only, not its title: check it."
     ),
+    "grown_after_review": _(
+        "A larger file of the same name came in after an earlier version was reviewed "
+        "(a scanner adding pages?): compare the two."
+    ),
 }
 
 SHORT_FLAGS: dict[str, str] = {
@@ -56,6 +60,7 @@ SHORT_FLAGS: dict[str, str] = {
     "orgnr_name_mismatch": _("Number/name mismatch"),
     "unknown_declaration": _("Unknown declaration"),
     "declaration_from_labels": _("Declaration by labels"),
+    "grown_after_review": _("Grown after review"),
 }
 
 LOW_CONFIDENCE = "low_confidence:"

@@ -19,6 +19,9 @@ from registry.models import Proposal, ProposalStatus
 from registry.review_queue import AGE_DAYS, NO_COUNTY, STATUSES, Facets, QueueFilter
 
 ALL = "all"  # the status filter value for every status
+# a scan that grew into a later, larger file leaves its proposals "superseded"
+# (registry.supersede): they can be listed, never decided
+KNOWN_STATUSES = (*STATUSES, "superseded")
 VALUE_PAD = 0.6  # a value's crop: its box widened by this much of its height
 SIGNATURE_PAD = 0.25
 
@@ -28,7 +31,7 @@ def filters_from(params: Mapping[str, str]) -> QueueFilter:
     status = params.get("status") or ProposalStatus.PROPOSED
     age = params.get("older_than") or ""
     return QueueFilter(
-        status=None if status == ALL else status if status in STATUSES else "proposed",
+        status=None if status == ALL else status if status in KNOWN_STATUSES else "proposed",
         declaration=params.get("declaration") or None,
         county=params.get("county") or None,
         flag=params.get("flag") or None,
@@ -143,6 +146,7 @@ def status_names(_: Gettext) -> dict[str, str]:
         "proposed": _("Awaiting review"),
         "approved": _("Approved"),
         "rejected": _("Rejected"),
+        "superseded": _("Superseded by a later file"),
     }
 
 

@@ -90,24 +90,28 @@ def _error_text(field: str | None, request: Request, viewer: Any) -> tuple[str, 
     return key, texts[key]
 
 
-def _after_decision(
-    request: Request, viewer: Any, db: Session, pid: int, kind: str
-) -> RedirectResponse:
-    """303 to the next proposal of the same filtered queue (or the queue), with a flash."""
-    filters = filters_from(request.query_params)
-    nxt = next_after(session=db, scope=viewer.scope, filters=filters, proposal_id=pid, now=now())
-    target = f"/review/{nxt}" if nxt is not None else "/review"
-    response = RedirectResponse(target + filter_query(filters), status_code=303)
-    ctx = request.app.state.ctx
+def _with_flash(request: Request, target: str, kind: str, pid: int) -> RedirectResponse:
+    """303 to ``target``; the next page says what became of proposal ``pid``."""
+    response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         FLASH_COOKIE,
         f"{kind}:{pid}",
         httponly=True,
         samesite="lax",
-        secure=ctx.config.cookie_secure,
+        secure=request.app.state.ctx.config.cookie_secure,
         path="/",
     )
     return response
+
+
+def _after_decision(
+    request: Request, viewer: Any, db: Session, pid: int, kind: str
+) -> RedirectResponse:
+    """On to the next proposal of the same filtered queue (or the queue), with a flash."""
+    filters = filters_from(request.query_params)
+    nxt = next_after(session=db, scope=viewer.scope, filters=filters, proposal_id=pid, now=now())
+    target = f"/review/{nxt}" if nxt is not None else "/review"
+    return _with_flash(request, target + filter_query(filters), kind, pid)
 
 
 def _refused(
@@ -214,19 +218,14 @@ def reopen(
             )
     except (Conflict, InvalidTransition) as e:
         _ = gettext_for(request, viewer)
-        text = _("This decision cannot be undone now: {detail}").format(detail=str(e))
+        text = (
+            _("A later decision changed this membership: reopen that proposal first.")
+            if isinstance(e, Conflict)
+            else _("This proposal already awaits review.")
+        )
         return proposal_page(request, viewer, db, pid, errors={"reopen": text}, status_code=409)
     filters = filters_from(request.query_params)
-    response = RedirectResponse(f"/review/{pid}{filter_query(filters)}", status_code=303)
-    response.set_cookie(
-        FLASH_COOKIE,
-        f"reopened:{pid}",
-        httponly=True,
-        samesite="lax",
-        path="/",
-        secure=request.app.state.ctx.config.cookie_secure,
-    )
-    return response
+    return _with_flash(request, f"/review/{pid}{filter_query(filters)}", "reopened", pid)
 
 
 def _images(request: Request) -> PageImages:

@@ -130,7 +130,11 @@ def test_approve_with_a_correction_records_it_and_goes_on_to_the_next(web: Web) 
     assert 'id="field-signatory_name"' in page.text and 'value="Anna Berg"' in page.text
     sent = client.post(
         f"/review/{b}/approve?county=Norrbotten",
-        data={"csrf_token": client.csrf, "signatory_name": "Anna Bergström", "county": "Norrbotten"},
+        data={
+            "csrf_token": client.csrf,
+            "signatory_name": "Anna Bergström",
+            "county": "Norrbotten",
+        },
     )
     assert sent.status_code == 303
     assert sent.headers["location"] == f"/review/{a}?county=Norrbotten"  # filters kept
@@ -163,7 +167,9 @@ def test_approve_and_link_puts_the_membership_on_the_chosen_organisation(web: We
     (second,) = propose(
         web.registry.sessions,
         result(
-            organisation="Kuusakoski Återvinning", organisation_number=None, signed_date="2025-05-11"
+            organisation="Kuusakoski Återvinning",
+            organisation_number=None,
+            signed_date="2025-05-11",
         ),
         name="second",
     )
@@ -272,9 +278,7 @@ def test_the_proposal_page_has_the_keys_and_ids_the_keyboard_uses(web: Web) -> N
     # b is unsigned and all its values are sure: no unsure value; flags in words
     assert 'data-first-unsure=""' in page and "Ingen handskriven underskrift hittades." in page
     assert 'class="conf-sure"' in page and "säker 97 %" in page
-    unsure = propose(
-        web.registry.sessions, result(confidence=0.5, email=None), name="unsure"
-    )[0]
+    unsure = propose(web.registry.sessions, result(confidence=0.5, email=None), name="unsure")[0]
     shown = client.get(f"/review/{unsure}").text
     assert 'data-first-unsure="field-email"' in shown and 'class="conf-missing"' in shown
     assert "osäker 50 %" in shown
