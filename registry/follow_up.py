@@ -25,7 +25,7 @@ from registry.stats import add_months
 EVERYTHING = Scope()
 
 
-def _in_good_standing() -> Select[tuple[Signatory]]:
+def _in_good_standing() -> Select[Signatory]:
     return (
         select(Signatory)
         .join(Organisation, Signatory.organisation_id == Organisation.id)

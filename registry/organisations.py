@@ -44,7 +44,7 @@ _MEMBERSHIP_FIELDS = (
 )
 
 
-def live() -> Select[tuple[Organisation]]:
+def live() -> Select[Organisation]:
     """Organisations not merged into another."""
     return select(Organisation).where(Organisation.merged_into_id.is_(None))
 

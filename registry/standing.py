@@ -17,12 +17,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, joinedload
 
 from registry.audit import record_event
 from registry.errors import InvalidTransition, NotFound, ValidationError
-from registry.models import Signatory, SignatoryStatus
+from registry.models import Declaration, Organisation, Signatory, SignatoryStatus
+from registry.reviewers import Scope
 from registry.signatories import snapshot
 
 _FROM = {
@@ -167,3 +168,54 @@ def reinstate_signatory(
         reason=reason,
         now=now,
     )
+
+
+STATUS_CHOICES = ("active", "withdrawn", "lapsed", "all")
+
+
+def register_entries(
+    *,
+    session: Session,
+    scope: Scope,
+    q: str | None = None,
+    declaration: str | None = None,
+    county: str | None = None,
+    status: str = "active",
+    page: int = 1,
+    page_size: int = 100,
+) -> tuple[list[Signatory], int]:
+    """Memberships in the register as reviewers see them (with their signers), in
+    ``scope``, by organisation name; (one page, total). ``status`` is one of
+    :data:`STATUS_CHOICES`."""
+    if status not in STATUS_CHOICES:
+        raise ValidationError(f"status must be one of {', '.join(STATUS_CHOICES)}", field="status")
+    stmt = (
+        select(Signatory)
+        .join(Organisation, Signatory.organisation_id == Organisation.id)
+        .join(Declaration, Signatory.declaration_id == Declaration.id)
+        .where(Signatory.active.is_(True), scope.where(Organisation.county, Declaration.slug))
+    )
+    if status != "all":
+        stmt = stmt.where(Signatory.status == status)
+    if declaration:
+        stmt = stmt.where(Declaration.slug == declaration)
+    if county:
+        stmt = stmt.where(func.lower(Organisation.county) == county.strip().lower())
+    if q and q.strip():
+        like = f"%{q.strip().lower()}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Organisation.name).like(like),
+                Organisation.organisation_number.like(like),
+                func.lower(Signatory.signer_name).like(like),
+                func.lower(Signatory.signer_email).like(like),
+            )
+        )
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    stmt = (
+        stmt.options(joinedload(Signatory.organisation), joinedload(Signatory.declaration))
+        .order_by(func.lower(Organisation.name), Declaration.slug, Signatory.id)
+        .offset((max(page, 1) - 1) * page_size)
+        .limit(page_size)
+    )
+    return list(session.scalars(stmt)), int(total)

@@ -1,0 +1,121 @@
+"""The follow-up (reviewers): who is due within N months and who is overdue, with the
+signers' e-mails, as a page and as CSV (the same filters).
+
+The CSV holds e-mail addresses, so it is for signed-in reviewers only, in their scope.
+The page's forms record a follow-up done or a lapse (``api.routes.signatory_pages``).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from api.deps import ReadDB, ReviewerDep, Viewer, render
+from api.routes.signatory_pages import filter_choices
+from registry.follow_up import FollowUps, follow_ups
+from registry.models import Signatory
+
+router = APIRouter(include_in_schema=False)
+MAX_MONTHS = 60
+CSV_COLUMNS = (
+    "state",
+    "follow_up_due",
+    "organisation",
+    "organisation_number",
+    "county",
+    "declaration",
+    "signed_date",
+    "signer_name",
+    "signer_title",
+    "signer_email",
+)
+
+
+def _follow_ups(
+    db: Session, viewer: Viewer, months: int, declaration: str | None, county: str | None
+) -> FollowUps:
+    return follow_ups(
+        session=db,
+        today=dt.date.today(),
+        months=min(max(months, 0), MAX_MONTHS),
+        scope=viewer.scope,
+        declaration=declaration or None,
+        county=county or None,
+    )
+
+
+@router.get("/review/follow-up")
+def follow_up_page(
+    request: Request,
+    viewer: ReviewerDep,
+    db: ReadDB,
+    months: int = 6,
+    declaration: str | None = None,
+    county: str | None = None,
+) -> Response:
+    found = _follow_ups(db, viewer, months, declaration, county)
+    emails = sorted({m.signer_email for m in [*found.overdue, *found.due] if m.signer_email})
+    query = request.url.query
+    return render(
+        request,
+        "registry/follow_up.html",
+        viewer=viewer,
+        nav="follow_up",
+        found=found,
+        emails=emails,
+        filters={
+            "months": min(max(months, 0), MAX_MONTHS),
+            "declaration": declaration or "",
+            "county": county or "",
+        },
+        csv_url="/review/follow-up.csv" + (f"?{query}" if query else ""),
+        here=request.url.path + (f"?{query}" if query else ""),
+        today=found.today.isoformat(),
+        **filter_choices(db),
+    )
+
+
+def _row(member: Signatory, state: str) -> list[str]:
+    org = member.organisation
+    return [
+        state,
+        member.follow_up_due.isoformat(),
+        org.name,
+        org.organisation_number or "",
+        org.county or "",
+        member.declaration.slug,
+        member.signed_date.isoformat(),
+        member.signer_name or "",
+        member.signer_title or "",
+        member.signer_email or "",
+    ]
+
+
+@router.get("/review/follow-up.csv")
+def follow_up_csv(
+    viewer: ReviewerDep,
+    db: ReadDB,
+    months: int = 6,
+    declaration: str | None = None,
+    county: str | None = None,
+) -> Response:
+    found = _follow_ups(db, viewer, months, declaration, county)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(_row(m, "overdue") for m in found.overdue)
+    writer.writerows(_row(m, "due") for m in found.due)
+    name = f"uppfoljning-{found.today.isoformat()}.csv"
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
