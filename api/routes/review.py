@@ -85,9 +85,23 @@ def _error_text(field: str | None, request: Request, viewer: Any) -> tuple[str, 
         "declaration": _("Choose a declaration the registry knows."),
         "reason": _("Write why the proposal is rejected."),
         "organisation_id": _("No such organisation: choose one of the candidates."),
+        "out_of_scope_county": _(
+            "This county is not one of yours: leave the proposal to the reviewer of that county."
+        ),
     }
     key = field if field in texts else "organisation"
-    return key, texts[key]
+    return ("county" if key == "out_of_scope_county" else key), texts[key]
+
+
+def _within_scope(viewer: Any, p: Proposal, corrections: dict[str, Any]) -> None:
+    """A correction may not move a proposal out of what its reviewer decides."""
+    scope = viewer.scope
+    county = (corrections.get("county") or "").strip().lower()
+    if "county" in corrections and scope.counties and county not in scope.counties:
+        raise ValidationError("county outside the reviewer's scope", field="out_of_scope_county")
+    chosen = (corrections.get("declaration") or "").strip() or None
+    if "declaration" in corrections and scope.declarations and chosen not in scope.declarations:
+        raise ValidationError("declaration outside the reviewer's scope", field="declaration")
 
 
 def _with_flash(request: Request, target: str, kind: str, pid: int) -> RedirectResponse:
@@ -146,7 +160,7 @@ def approve(
     _csrf: CsrfDep,
     form: Annotated[ApproveForm, Form()],
 ) -> Response:
-    load_proposal(db, pid, viewer)
+    p = load_proposal(db, pid, viewer)
     values = form.model_dump()
     corrections = {k: values[k] for k in EDITABLE if values.get(k) is not None}
     typed = {k: v for k, v in corrections.items() if v is not None}
@@ -154,6 +168,7 @@ def approve(
     try:
         if raw_org and not raw_org.isdigit():
             raise ValidationError("not an organisation id", field="organisation_id")
+        _within_scope(viewer, p, corrections)
         with db.begin_nested():
             approve_proposal(
                 session=db,

@@ -356,3 +356,20 @@ def test_the_json_view_gives_proposals_as_the_cli_does(web: Web) -> None:
     assert one["id"] == a and one["fields"]["organisation"]["value"] == "Kuusakoski Sverige AB"
     assert one["sha256"] and one["status"] == "proposed" and "candidates" in one
     assert client.get("/api/v1/proposals/999999").status_code == 404
+
+
+def test_a_correction_cannot_move_a_proposal_out_of_the_reviewers_counties(web: Web) -> None:
+    a, _b, _c = three(web)
+    web.add_reviewer("nils", counties=["Norrbotten"])
+    client = web.signed_in("nils")
+    moved = client.post(
+        f"/review/{a}/approve", data={"csrf_token": client.csrf, "county": "Västerbotten"}
+    )
+    assert moved.status_code == 422 and 'id="error-county"' in moved.text
+    assert "Det här länet är inte ditt" in moved.text
+    with web.registry.sessions() as s:
+        assert s.get(Proposal, a).status == "proposed"  # type: ignore[union-attr]
+    kept = client.post(
+        f"/review/{a}/approve", data={"csrf_token": client.csrf, "county": "norrbotten"}
+    )
+    assert kept.status_code == 303
