@@ -35,7 +35,6 @@ from ocr.pdf import open_pdf
 from registry import quarantined
 from registry.models import Submission
 
-PRIVATE_DIR = "quarantine-retry"
 _OUTCOMES = {"submitted": "received", "duplicate": "duplicate", "quarantined": "quarantined"}
 
 
@@ -89,7 +88,9 @@ def _time(text: str | None) -> dt.datetime | None:
 @dataclass(frozen=True, slots=True)
 class QuarantineDesk:
     intake: Intake
-    private_dir: Path  # where a file is copied for :meth:`Intake.take_private`
+    # where a file is copied for :meth:`Intake.take_private` (the uploads' folder, whose
+    # leftover temp files are cleaned)
+    private_dir: Path
 
     @property
     def root(self) -> Path:

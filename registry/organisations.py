@@ -23,21 +23,14 @@ from registry.errors import Conflict, NotFound, ValidationError
 from registry.matching import normalise_name
 from registry.models import Organisation, Proposal, Signatory
 from registry.orgnr import normalise_orgnr
-from registry.signatories import snapshot
+from registry.signatories import _SNAPSHOT_FIELDS, snapshot
 
 SEARCH_LIMIT = 200
 _NON_DIGIT = re.compile(r"\D")
-# what a kept membership takes over from the one it supersedes in a merge
+# what a kept membership takes over from the one it supersedes in a merge: what the
+# audit trail snapshots of it, and its standing
 _MEMBERSHIP_FIELDS = (
-    "signed_date",
-    "signer_name",
-    "signer_title",
-    "signer_email",
-    "verified_by",
-    "verified_at",
-    "follow_up_due",
-    "source",
-    "proposal_id",
+    *(f for f in _SNAPSHOT_FIELDS if f != "active"),
     "status",
     "status_since",
     "status_reason",

@@ -78,16 +78,7 @@ def requeue(
     before = _state(sub)
     sub.status, sub.reason, sub.error = SubmissionStatus.RECEIVED, None, None
     sub.archive_path, sub.attempts, sub.not_before, sub.processed_at = archive_path, 0, None, None
-    record_event(
-        session=session,
-        actor=actor,
-        action=RETRY_ACTION,
-        entity="submission",
-        entity_id=sub.id,
-        before=before,
-        after={**_state(sub), "outcome": "received"},
-        now=now,
-    )
+    _record_retry(session, sub, before, "received", actor=actor, now=now)
     return sub
 
 
@@ -104,6 +95,19 @@ def keep_quarantined(
     sub = get_quarantined(session=session, submission_id=submission_id)
     before = _state(sub)
     sub.reason, sub.error = reason, error
+    _record_retry(session, sub, before, "quarantined", actor=actor, now=now)
+    return sub
+
+
+def _record_retry(
+    session: Session,
+    sub: Submission,
+    before: dict[str, Any],
+    outcome: str,
+    *,
+    actor: str,
+    now: dt.datetime,
+) -> None:
     record_event(
         session=session,
         actor=actor,
@@ -111,10 +115,9 @@ def keep_quarantined(
         entity="submission",
         entity_id=sub.id,
         before=before,
-        after={**_state(sub), "outcome": "quarantined"},
+        after={**_state(sub), "outcome": outcome},
         now=now,
     )
-    return sub
 
 
 def discard(*, session: Session, submission_id: int, actor: str, now: dt.datetime) -> Submission:

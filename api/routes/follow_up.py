@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -36,17 +38,26 @@ CSV_COLUMNS = (
 )
 
 
-def _follow_ups(
-    db: Session, viewer: Viewer, months: int, declaration: str | None, county: str | None
-) -> FollowUps:
-    return follow_ups(
-        session=db,
-        today=dt.date.today(),
-        months=min(max(months, 0), MAX_MONTHS),
-        scope=viewer.scope,
-        declaration=declaration or None,
-        county=county or None,
-    )
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """The follow-up's filters, the same for the page and the CSV."""
+
+    months: int = 6
+    declaration: str | None = None
+    county: str | None = None
+
+    def find(self, db: Session, viewer: Viewer) -> FollowUps:
+        return follow_ups(
+            session=db,
+            today=dt.date.today(),
+            months=min(max(self.months, 0), MAX_MONTHS),
+            scope=viewer.scope,
+            declaration=self.declaration or None,
+            county=self.county or None,
+        )
+
+
+FiltersDep = Annotated[Filters, Depends()]
 
 
 @router.get("/review/follow-up")
@@ -54,11 +65,9 @@ def follow_up_page(
     request: Request,
     viewer: ReviewerDep,
     db: ReadDB,
-    months: int = 6,
-    declaration: str | None = None,
-    county: str | None = None,
+    filters: FiltersDep,
 ) -> Response:
-    found = _follow_ups(db, viewer, months, declaration, county)
+    found = filters.find(db, viewer)
     emails = sorted({m.signer_email for m in [*found.overdue, *found.due] if m.signer_email})
     query = request.url.query
     return render(
@@ -69,9 +78,9 @@ def follow_up_page(
         found=found,
         emails=emails,
         filters={
-            "months": min(max(months, 0), MAX_MONTHS),
-            "declaration": declaration or "",
-            "county": county or "",
+            "months": min(max(filters.months, 0), MAX_MONTHS),
+            "declaration": filters.declaration or "",
+            "county": filters.county or "",
         },
         csv_url="/review/follow-up.csv" + (f"?{query}" if query else ""),
         here=request.url.path + (f"?{query}" if query else ""),
@@ -97,14 +106,8 @@ def _row(member: Signatory, state: str) -> list[str]:
 
 
 @router.get("/review/follow-up.csv")
-def follow_up_csv(
-    viewer: ReviewerDep,
-    db: ReadDB,
-    months: int = 6,
-    declaration: str | None = None,
-    county: str | None = None,
-) -> Response:
-    found = _follow_ups(db, viewer, months, declaration, county)
+def follow_up_csv(viewer: ReviewerDep, db: ReadDB, filters: FiltersDep) -> Response:
+    found = filters.find(db, viewer)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)

@@ -21,7 +21,8 @@ from api.routes.intake_words import reason_words
 from ingest.archive import Archive
 from ingest.intake import Intake
 from ingest.quarantine import Quarantine
-from ingest.quarantine_review import PRIVATE_DIR, QuarantineDesk, QuarantinedItem
+from ingest.quarantine_review import QuarantineDesk, QuarantinedItem
+from ingest.upload import UPLOADS_DIR
 from registry.errors import NotFound
 
 router = APIRouter(include_in_schema=False)
@@ -39,7 +40,7 @@ def intake_of(ctx: WebContext) -> Intake:
 
 
 def desk_of(ctx: WebContext) -> QuarantineDesk:
-    return QuarantineDesk(intake=intake_of(ctx), private_dir=ctx.config.data_dir / PRIVATE_DIR)
+    return QuarantineDesk(intake=intake_of(ctx), private_dir=ctx.config.data_dir / UPLOADS_DIR)
 
 
 def _item(ctx: WebContext, key: str) -> QuarantinedItem:
