@@ -62,5 +62,8 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy ocr registry ingest api
 
+screenshots: deps  ## docs/queue.png, docs/proposal.png, docs/embed.png from the current code
+	$(PY) -m tests.e2e.screenshots
+
 samples: venv
 	$(PY) -m samples.generate --out samples/out --count 40 --seed 1

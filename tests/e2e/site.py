@@ -65,11 +65,12 @@ class Site:
         return done.stdout
 
 
-def _wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+def _wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"signreg serve exited with {proc.returncode}")
+            tail = log.read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"signreg serve exited with {proc.returncode}:\n{tail}")
         try:
             if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
                 return
@@ -110,7 +111,7 @@ def running_site(root: Path) -> Iterator[Site]:
         stderr=subprocess.STDOUT,
     )
     try:
-        _wait_until_up(s.url, proc)
+        _wait_until_up(s.url, proc, root / "serve.log")
         yield s
     finally:
         proc.terminate()
