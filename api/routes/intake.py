@@ -28,7 +28,7 @@ from api.deps import Forbidden, ReadDB, ReviewerDep, Viewer, get_ctx, gettext_fo
 from api.multipart import MultipartError, Sink, read_multipart
 from api.routes import quarantine
 from api.routes.intake_words import reason_words, status_words
-from api.routes.quarantine import intake_of
+from api.routes.quarantine import intake_of, local_time
 from api.security import CSRF_FIELD, CSRF_HEADER, same_token
 from ingest.upload import Refusal, UploadRefused, UploadResult, Uploads
 from registry.errors import NotFound
@@ -99,6 +99,7 @@ def _upload_page(
         results=results,
         error=error,
         reasons=reason_words(_),
+        when=local_time,
         max_mb=max(1, ctx.config.upload_max_bytes // (1024 * 1024)),
     )
 
@@ -233,4 +234,5 @@ def submission_page(
         proposal_url=PROPOSAL_URL,
         reasons=reason_words(_),
         statuses=status_words(_),
+        when=local_time,
     )
