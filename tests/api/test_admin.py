@@ -296,6 +296,7 @@ def test_the_audit_trail_shows_decisions_with_before_and_after(web: Web) -> None
     assert table.index("Avvisade ett förslag") < table.index("Godkände ett förslag")
     assert "Ej underskriven" in page.text and "HR-chef" in page.text
     assert "<code>status</code>" in page.text and "approved" in page.text
+    assert f'href="/review/{north}"' in page.text  # the proposal itself, one click away
 
     approved = _table(client.get("/review/audit", params={"action": "proposal.approve"}).text)
     assert "Godkände ett förslag" in approved and "Avvisade ett förslag" not in approved
