@@ -104,17 +104,18 @@ class PublicCache:
     def version(self) -> int:
         return read_version(self._engine)
 
-    async def get(self, kind: Kind, query: PublicQuery) -> CachedBody:
-        """The body for ``query`` as of the list's version now."""
+    async def get(self, kind: Kind, query: PublicQuery, *, key: str | None = None) -> CachedBody:
+        """The body for ``query`` (whose ``query.key(kind)`` may be handed in) as of
+        the list's version now."""
         version = self.version()
-        key = (kind, query.key(kind))
-        hit = self._lookup(key, version)
+        cache_key = (kind, query.key(kind) if key is None else key)
+        hit = self._lookup(cache_key, version)
         if hit is not None:
             return hit
-        flight = (id(asyncio.get_running_loop()), kind, key[1], version)
+        flight = (id(asyncio.get_running_loop()), kind, cache_key[1], version)
         task = self._building.get(flight)
         if task is None:
-            task = asyncio.ensure_future(self._build(key, query))
+            task = asyncio.ensure_future(self._build(cache_key, query))
             self._building[flight] = task
             task.add_done_callback(lambda _t: self._building.pop(flight, None))
         return await asyncio.shield(task)

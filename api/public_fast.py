@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.public_bodies import cache_for
 from api.public_http import CORS_HEADERS, answer
-from api.public_query import Kind, parse_query
+from api.public_query import Kind, PublicQuery, parse_query
 
 PATHS: dict[str, Kind] = {
     "/api/v1/signatories": Kind.SIGNATORIES,
@@ -37,14 +37,32 @@ class PublicFastPath:
             await self.app(scope, receive, send)
             return
         method = scope["method"]
-        query = parse_query(kind, scope["query_string"]) if method in ("GET", "HEAD") else None
-        if query is None:
+        parsed = _parsed(kind, scope["query_string"]) if method in ("GET", "HEAD") else None
+        if parsed is None:
             await self.app(scope, receive, _with_cors(send))
             return
-        entry = await cache_for(scope["app"]).get(kind, query)
+        entry = await cache_for(scope["app"]).get(kind, parsed[0], key=parsed[1])
         status, headers, body = answer(entry, _header(scope, b"if-none-match"))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
+
+
+_PARSED: dict[tuple[Kind, bytes], tuple[PublicQuery, str] | None] = {}
+_PARSED_MAX = 4096
+
+
+def _parsed(kind: Kind, query_string: bytes) -> tuple[PublicQuery, str] | None:
+    """The query and its cache key, remembered per raw query string (the same few
+    are asked again and again; parsing and normalising is most of a hit's cost)."""
+    memo = (kind, query_string)
+    if memo in _PARSED:
+        return _PARSED[memo]
+    query = parse_query(kind, query_string)
+    parsed = None if query is None else (query, query.key(kind))
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()
+    _PARSED[memo] = parsed
+    return parsed
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
