@@ -158,7 +158,8 @@ class Builders:
 
 
 def _titles(session: Session) -> dict[str, str]:
-    return {slug: title for slug, title in session.execute(select(Declaration.slug, Declaration.title))}
+    rows = session.execute(select(Declaration.slug, Declaration.title))
+    return {slug: title for slug, title in rows}
 
 
 def _ascii_slug(text: str) -> str:

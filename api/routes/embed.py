@@ -43,7 +43,8 @@ Colour = Annotated[
     str | None,
     Query(
         pattern=COLOUR_PATTERN,
-        description="Sets the CSS custom property of its name (--signreg-ink, …): #hex (write # as %23) or a colour name.",
+        description="Sets the CSS custom property of its name (--signreg-ink, …): "
+        "#hex (write # as %23) or a colour name.",
     ),
 ]
 

@@ -58,15 +58,15 @@ def approve(
     """One proposal through the queue, approved by a reviewer; the Signatory's id."""
     global _count
     _count += 1
-    fields = {
-        "organisation": name,
-        "organisation_number": orgnr(_count),
-        "county": county,
-        "signed_date": signed,
-        "signatory_name": SIGNER,
-        "email": EMAIL,
-    }
-    (pid,) = propose(factory, result(**fields), name=f"scan-{_count}-{name}")
+    read = result(
+        organisation=name,
+        organisation_number=orgnr(_count),
+        county=county,
+        signed_date=signed,
+        signatory_name=SIGNER,
+        email=EMAIL,
+    )
+    (pid,) = propose(factory, read, name=f"scan-{_count}-{name}")
     with factory.begin() as s:
         return approve_proposal(session=s, proposal_id=pid, reviewer="maria", now=at).id
 

@@ -11,13 +11,14 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from api.app import create_app
 from api.cli import app as cli_app
 from api.public_bodies import cache_for
 from registry.bootstrap import open_registry
-from registry.models import Organisation, Signatory
+from registry.models import Declaration, Organisation, Signatory
 from tests.api.conftest import Web
 from tests.api.public_seed import (
     ACTIVE,
@@ -339,7 +340,8 @@ def test_atom_feed_is_rfc_4287_newest_first(web: Web, seeded: TestClient) -> Non
     assert len(set(ids)) == 3 and all(i.startswith("urn:uuid:") for i in ids)
     summary = entries[1].findtext(f"{ATOM}summary", "")
     assert summary == (
-        "Luleå kommun har undertecknat Avsiktsförklaring Jämställd industri (Norrbotten) den 11 maj 2023."
+        "Luleå kommun har undertecknat Avsiktsförklaring Jämställd industri (Norrbotten) "
+        "den 11 maj 2023."
     )
     assert all(e.find(f"{ATOM}link[@rel='alternate']") is not None for e in entries)
     again = ET.fromstring(
@@ -356,9 +358,7 @@ def test_atom_feed_is_rfc_4287_newest_first(web: Web, seeded: TestClient) -> Non
 def test_atom_feed_has_the_last_50(web: Web) -> None:
     start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     with web.registry.sessions.begin() as s:
-        declaration_id = s.execute(
-            Signatory.__table__.metadata.tables["declaration"].select()
-        ).first()
+        declaration_id = s.scalar(select(Declaration.id).where(Declaration.slug == SLUG))
         assert declaration_id is not None
         for i in range(55):
             org = Organisation(name=f"Organisation {i:02d}", county="Norrbotten", aliases=[])
@@ -367,7 +367,7 @@ def test_atom_feed_has_the_last_50(web: Web) -> None:
             s.add(
                 Signatory(
                     organisation_id=org.id,
-                    declaration_id=declaration_id.id,
+                    declaration_id=declaration_id,
                     signed_date=dt.date(2025, 1, 1),
                     verified_by="import",
                     verified_at=start + dt.timedelta(hours=i),

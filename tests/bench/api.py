@@ -403,14 +403,12 @@ def print_table(report: dict[str, Any]) -> None:
         runs.append(report["postgres_two_workers"]["run"])
     print(f"{'':34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx/3xx':>12}")
     for r in runs:
-        print(
-            f"{r['name']:34} {r['rps']:>9.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['errors']:>12}"
-        )
+        figures = f"{r['rps']:>9.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['errors']:>12}"
+        print(f"{r['name']:34} {figures}")
     by_name = {r["name"]: r for r in report["runs"]}
     ratio = by_name["real 200"]["rps"] / by_name["plain 200"]["rps"]
     print(f"\nreal / plain (200s): {ratio:.2f}x")
-    for key in ("freshness_sqlite",):
-        print(f"freshness, SQLite: {report[key]}")
+    print(f"freshness, SQLite: {report['freshness_sqlite']}")
     if "postgres_two_workers" in report:
         print(f"freshness, PostgreSQL, 2 workers: {report['postgres_two_workers']['freshness']}")
     for verdict, ok in report["verdicts"].items():
