@@ -97,9 +97,9 @@ WriteDB = Annotated[Session, Depends(write_db)]
 
 
 def optional_viewer(request: Request, ctx: CtxDep) -> Viewer | None:
-    cached = getattr(request.state, "viewer", False)
-    if cached is not False:
-        return cached  # type: ignore[no-any-return]
+    if hasattr(request.state, "viewer"):  # looked up once per request
+        cached: Viewer | None = request.state.viewer
+        return cached
     viewer = None
     token = request.cookies.get(SESSION_COOKIE)
     if token:

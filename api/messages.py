@@ -19,22 +19,34 @@ METHOD_MAP = [("templates/**.html", "jinja2"), ("templates/**.js", "jinja2"), ("
 OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
 
 
-def used_messages() -> dict[str, str]:
-    """Message id → where it is first used."""
-    found: dict[str, str] = {}
+Message = str | tuple[str, str]  # a plain message, or (singular, plural)
+
+
+def used_messages() -> dict[Message, str]:
+    """Message id (or singular and plural) → where it is first used."""
+    found: dict[Message, str] = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(
-        API_DIR, METHOD_MAP, options_map=OPTIONS, keywords={"_": None, "gettext": None}
+        API_DIR,
+        METHOD_MAP,
+        options_map=OPTIONS,
+        keywords={"_": None, "gettext": None, "ngettext": (1, 2)},
     ):
-        ids = message if isinstance(message, tuple) else (message,)
-        for m in ids:
-            if m:
-                found.setdefault(m, f"{filename}:{lineno}")
+        key: Message = (message[0], message[1]) if isinstance(message, tuple) else message
+        if key:
+            found.setdefault(key, f"{filename}:{lineno}")
     return found
 
 
-def missing(locale: str = "sv") -> dict[str, str]:
+def _translated(t: object, message: Message) -> bool:
+    if isinstance(message, tuple):
+        singular, plural = message
+        return t.ngettext(singular, plural, 1) != singular  # type: ignore[attr-defined,no-any-return]
+    return t.gettext(message) != message  # type: ignore[attr-defined,no-any-return]
+
+
+def missing(locale: str = "sv") -> dict[Message, str]:
     t = load_translations(locale)
-    return {m: where for m, where in used_messages().items() if t.gettext(m) == m}
+    return {m: where for m, where in used_messages().items() if not _translated(t, m)}
 
 
 def main() -> int:
