@@ -24,13 +24,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from api.context import WebContext
-from api.deps import Forbidden, ReadDB, ReviewerDep, Viewer, get_ctx, gettext_for, render
+from api.deps import Forbidden, ReadDB, ReviewerDep, Viewer, get_ctx, gettext_for, now, render
 from api.multipart import MultipartError, Sink, read_multipart
 from api.routes import quarantine
 from api.routes.intake_words import reason_words, status_words
 from api.routes.quarantine import intake_of, local_time
 from api.security import CSRF_FIELD, CSRF_HEADER, same_token
 from ingest.upload import Refusal, UploadRefused, UploadResult, Uploads
+from registry.audit import record_event
 from registry.errors import NotFound
 from registry.models import Proposal, Submission
 
@@ -72,7 +73,25 @@ async def receive_uploads(request: Request, viewer: Viewer) -> list[UploadResult
         raise
     if not batch.files:
         raise UploadRefused(Refusal.NOTHING_CHOSEN, "no file was chosen")
-    return await run_in_threadpool(batch.take)
+    results = await run_in_threadpool(batch.take)
+    await run_in_threadpool(_record_uploads, get_ctx(request), viewer, results)
+    return results
+
+
+def _record_uploads(ctx: WebContext, viewer: Viewer, results: list[UploadResult]) -> None:
+    """Who uploaded what: one audit event per file (the intake itself knows no person)."""
+    at = now()
+    with ctx.sessions.begin() as session:
+        for r in results:
+            record_event(
+                session=session,
+                actor=viewer.actor,
+                action="submission.upload",
+                entity="submission",
+                entity_id=r.submission_id if r.submission_id is not None else r.file_name,
+                after=r.to_dict(),
+                now=at,
+            )
 
 
 @router.get("/review/upload", include_in_schema=False)

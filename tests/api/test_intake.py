@@ -62,6 +62,11 @@ def test_an_uploaded_sample_is_received_archived_and_a_second_time_a_duplicate(w
     again = _upload(client, [("kopia.pdf", data)])
     assert 'data-outcome="duplicate"' in again.text and "skanning.pdf" in again.text
     assert len(_submissions(web)) == 1
+    uploads = _events(web, "submission.upload")
+    assert [(e.actor, e.entity_id, (e.after or {})["outcome"]) for e in uploads] == [
+        ("web:anna", str(sub.id), "received"),
+        ("web:anna", str(sub.id), "duplicate"),
+    ]
     page = client.get(f"/review/submissions/{sub.id}")
     assert page.status_code == 200 and "kopia.pdf" in page.text and "Dubblett" in page.text
 
