@@ -28,6 +28,7 @@ from pathlib import Path
 
 import httpx
 
+from ingest.archive import Archive
 from ocr.model import FIELD_NAMES, DeclarationResult, Extraction, FieldValue, SignatureFinding
 from ocr.values.orgnr import luhn_ok
 from registry import queue
@@ -36,6 +37,8 @@ from registry.declarations import ensure_declarations
 from registry.reviewers import create_reviewer
 
 SIGNREG = Path(sys.executable).with_name("signreg")
+SAMPLE = Path(__file__).parents[2] / "samples" / "committed" / "signed-label-left.pdf"
+SCANNED = 20  # proposals whose scan is archived: page images timed cold and cached
 PASSWORD = "bänkprov lösenord"
 SLUG = "jamstalld-industri"
 COUNTIES = ("Norrbotten", "Västerbotten")
@@ -77,7 +80,10 @@ def declaration(i: int) -> DeclarationResult:
     return DeclarationResult(pages=(1,), declaration=SLUG, fields=fields, signature=signature)
 
 
-def build(url: str, count: int) -> None:
+def build(url: str, count: int, archive: Archive) -> None:
+    """``count`` proposals; the oldest :data:`SCANNED` have the committed sample as their
+    archived scan (stored under their own sha256), for the page-image figures."""
+    sample = SAMPLE.read_bytes()
     reg = open_registry(url)
     t0 = dt.datetime.now(dt.UTC) - dt.timedelta(days=40)
     try:
@@ -86,13 +92,19 @@ def build(url: str, count: int) -> None:
             create_reviewer(session=s, username="bench", password=PASSWORD, now=t0)
         for i in range(count):
             now = t0 + dt.timedelta(minutes=i)
+            sha256, stored = f"{i:064x}", None
+            if i < SCANNED:
+                target = archive.path_for(sha256)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(sample)
+                stored = archive.relative_path(sha256)
             with reg.sessions.begin() as s:
                 sub, _ = queue.record_submission(
                     session=s,
-                    sha256=f"{i:064x}",
+                    sha256=sha256,
                     file_name=f"scan-{i}.pdf",
                     size=1,
-                    archive_path=None,
+                    archive_path=stored,
                     now=now,
                 )
                 queue.claim_next(session=s, worker_id="bench", lease_seconds=60, now=now)
@@ -144,7 +156,29 @@ def percentiles(ms: list[float]) -> tuple[float, float, float]:
 
 def measure(url: str, decisions: int) -> dict[str, list[float]]:
     client = signed_in(url)
-    times: dict[str, list[float]] = {"step": [], "page": [], "queue": []}
+    times: dict[str, list[float]] = {
+        "step": [],
+        "page": [],
+        "queue": [],
+        "image_cold": [],
+        "image_cached": [],
+        "crop_cached": [],
+    }
+    for pid in range(1, SCANNED + 1):  # the oldest proposals, never reached by the loop
+        for key, path in (
+            ("image_cold", f"/review/{pid}/page/1.png"),
+            ("image_cached", f"/review/{pid}/page/1.png"),
+            ("crop_cached", f"/review/{pid}/crop/signatory_name.png"),
+            ("crop_cached", f"/review/{pid}/crop/signatory_name.png"),
+        ):
+            t = time.perf_counter()
+            got = client.get(path)
+            assert got.status_code == 200 and got.content[:4] == b"\x89PNG", (
+                path,
+                got.status_code,
+                got.headers.get("location"),
+            )
+            times[key].append((time.perf_counter() - t) * 1000)
     for _ in range(20):
         t = time.perf_counter()
         assert client.get("/review").status_code == 200
@@ -179,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     root = Path(tempfile.mkdtemp(prefix="signreg-bench-review-"))
     url = f"sqlite:///{root / 'signreg.db'}"
     t = time.perf_counter()
-    build(url, args.proposals)
+    build(url, args.proposals, Archive(root / "data" / "archive"))
     print(f"{args.proposals} proposals built in {time.perf_counter() - t:.1f} s ({root})")
     port = free_port()
     env = {
@@ -210,6 +244,9 @@ def main(argv: list[str] | None = None) -> int:
         "step": "approve (POST + 303) → next proposal shown",
         "page": "the next proposal's page alone (GET)",
         "queue": "the queue page with its counts (GET)",
+        "image_cold": "a page image, first request (renders)",
+        "image_cached": "the same page image again (cached file)",
+        "crop_cached": "a value's crop (cut once, then cached)",
     }
     for key, label in labels.items():
         p50, p95, p99 = percentiles(times[key])
