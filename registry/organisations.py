@@ -1,10 +1,10 @@
-"""Organisations: find the one meant, or register it; search, edit and merge duplicates.
+"""Organisations: find the one meant, or register it; search and edit.
 
-An organisation merged into another (``merged_into_id``) keeps its row (history) but
-is in no search, list or match: its name and aliases became the other's aliases, so
-a scan with the old name finds the one it was merged into; an id of a merged one
-(a proposal's old candidate) resolves to it too. Edits and merges are audited;
-services never commit.
+An organisation merged into another (``merged_into_id``, ``registry.merging``) keeps
+its row (history) but is in no search, list or match: its name and aliases became
+the other's aliases, so a scan with the old name finds the one it was merged into;
+an id of a merged one (a proposal's old candidate) resolves to it too. Edits are
+audited; services never commit.
 """
 
 from __future__ import annotations
@@ -14,27 +14,18 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ocr.values.county import COUNTIES
 from registry.audit import record_event
 from registry.errors import Conflict, NotFound, ValidationError
 from registry.matching import normalise_name
-from registry.models import Organisation, Proposal, Signatory
+from registry.models import Organisation
 from registry.orgnr import normalise_orgnr
-from registry.signatories import _SNAPSHOT_FIELDS, snapshot
 
 SEARCH_LIMIT = 200
 _NON_DIGIT = re.compile(r"\D")
-# what a kept membership takes over from the one it supersedes in a merge: what the
-# audit trail snapshots of it, and its standing
-_MEMBERSHIP_FIELDS = (
-    *(f for f in _SNAPSHOT_FIELDS if f != "active"),
-    "status",
-    "status_since",
-    "status_reason",
-)
 
 
 def live() -> Select[Organisation]:
@@ -137,11 +128,11 @@ def resolve_organisation(
     if county and not org.county:
         org.county = county
     if name:
-        org.aliases = _with_aliases(org, [name])
+        org.aliases = with_aliases(org, [name])
     return org, False
 
 
-def _with_aliases(org: Organisation, names: Iterable[str]) -> list[str]:
+def with_aliases(org: Organisation, names: Iterable[str]) -> list[str]:
     """``org``'s aliases and ``names``, each once (normalised), none its own name."""
     known = {normalise_name(org.name)}
     out: list[str] = []
@@ -174,7 +165,7 @@ def check_county(county: str | None) -> str | None:
     raise ValidationError(f"not a Swedish county: {text!r}", field="county")
 
 
-def _live_one(session: Session, organisation_id: int) -> Organisation:
+def live_one(session: Session, organisation_id: int) -> Organisation:
     org = session.scalar(
         select(Organisation).where(Organisation.id == organisation_id).with_for_update()
     )
@@ -202,7 +193,7 @@ def update_organisation(
 ) -> Organisation:
     """Set name, number (Luhn-checked; empty for none), county and aliases. A new name
     keeps the old one as an alias unless told not to, so scans with it still match."""
-    org = _live_one(session, organisation_id)
+    org = live_one(session, organisation_id)
     before = organisation_state(org)
     new_name = " ".join((name or "").split())
     if not new_name:
@@ -225,7 +216,7 @@ def update_organisation(
     org.name, org.organisation_number, org.county = new_name, new_number, check_county(county)
     org.aliases = []
     kept = [old_name] if keep_old_name and old_name != new_name else []
-    org.aliases = _with_aliases(org, [*aliases, *kept])
+    org.aliases = with_aliases(org, [*aliases, *kept])
     after = organisation_state(org)
     if after != before:
         record_event(
@@ -239,91 +230,3 @@ def update_organisation(
             now=now,
         )
     return org
-
-
-def merge_organisations(
-    *, session: Session, organisation_id: int, into_id: int, actor: str, now: dt.datetime
-) -> Organisation:
-    """Merge a duplicate into ``into_id``: its memberships move there (where both have
-    one for a declaration, the newer signed is kept and the other recorded in the
-    event), its name and aliases become aliases there, it gets ``merged_into_id``."""
-    if organisation_id == into_id:
-        raise ValidationError("an organisation cannot be merged into itself", field="into")
-    source = _live_one(session, organisation_id)
-    target = _live_one(session, into_id)
-    numbers = {source.organisation_number, target.organisation_number} - {None}
-    if len(numbers) > 1:
-        raise Conflict(
-            f"{source.name} and {target.name} have different organisation numbers "
-            f"({', '.join(sorted(str(n) for n in numbers))}): correct the wrong one first"
-        )
-    before = {"organisation": organisation_state(source), "into": organisation_state(target)}
-    moved, superseded = _move_memberships(session, source, target)
-    if source.organisation_number and not target.organisation_number:
-        number, source.organisation_number = source.organisation_number, None
-        session.flush()
-        target.organisation_number = number
-    target.county = target.county or source.county
-    target.aliases = _with_aliases(target, names_of(source))
-    source.merged_into_id = target.id
-    after = {
-        "organisation": organisation_state(source),
-        "into": organisation_state(target),
-        "moved_signatories": moved,
-        "superseded": superseded,
-    }
-    for entity_id, action in (
-        (source.id, "organisation.merge"),
-        (target.id, "organisation.merged_in"),
-    ):
-        record_event(
-            session=session,
-            actor=actor,
-            action=action,
-            entity="organisation",
-            entity_id=entity_id,
-            before=before,
-            after=after,
-            now=now,
-        )
-    return target
-
-
-def _move_memberships(
-    session: Session, source: Organisation, target: Organisation
-) -> tuple[list[int], list[dict[str, Any]]]:
-    """Move ``source``'s memberships to ``target``; the ids moved, and for each
-    declaration both had, the kept and the superseded membership as they were."""
-    theirs = {
-        m.declaration_id: m
-        for m in session.scalars(select(Signatory).where(Signatory.organisation_id == target.id))
-    }
-    moved: list[int] = []
-    superseded: list[dict[str, Any]] = []
-    mine = select(Signatory).where(Signatory.organisation_id == source.id).order_by(Signatory.id)
-    for member in list(session.scalars(mine)):
-        other = theirs.get(member.declaration_id)
-        if other is None:
-            member.organisation_id = target.id
-            moved.append(member.id)
-            continue
-        if not member.active:
-            continue  # an undone membership stays where it was, in no list
-        newer = (member.signed_date, member.verified_at) > (other.signed_date, other.verified_at)
-        if not other.active or newer:
-            dropped = snapshot(other)
-            for name in _MEMBERSHIP_FIELDS:
-                setattr(other, name, getattr(member, name))
-            other.active = True
-            session.execute(
-                update(Proposal)
-                .where(Proposal.signatory_id == member.id)
-                .values(signatory_id=other.id, organisation_id=target.id)
-            )
-            superseded.append(
-                {"kept": snapshot(other), "superseded": dropped, "taken_from": member.id}
-            )
-        else:
-            superseded.append({"kept": snapshot(other), "superseded": snapshot(member)})
-        member.active = False
-    return moved, superseded

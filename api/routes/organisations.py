@@ -29,6 +29,7 @@ from ocr.values.county import COUNTIES
 from registry import organisations as orgs
 from registry.errors import Conflict, ValidationError
 from registry.matching import find_candidates
+from registry.merging import merge_organisations
 from registry.models import Organisation, Signatory
 
 router = APIRouter(include_in_schema=False)
@@ -212,7 +213,7 @@ def merge_organisation(
 ) -> Response:
     _visible(db, viewer, organisation_id)
     _visible(db, viewer, into)
-    target = orgs.merge_organisations(
+    target = merge_organisations(
         session=db, organisation_id=organisation_id, into_id=into, actor=viewer.actor, now=now()
     )
     return RedirectResponse(

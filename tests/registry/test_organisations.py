@@ -12,6 +12,7 @@ from registry import organisations as orgs
 from registry.audit import events_for
 from registry.errors import Conflict, ValidationError
 from registry.matching import find_candidates
+from registry.merging import merge_organisations
 from registry.models import Organisation, Proposal, Signatory
 from registry.signatories import public_signatories
 from tests.registry.helpers import seed_declaration
@@ -119,7 +120,7 @@ def test_merge_moves_memberships_keeps_aliases_and_matching_finds_the_target(fac
     target = _org_of(factory, older)
     assert target != dup
     with factory.begin() as s:
-        orgs.merge_organisations(
+        merge_organisations(
             session=s, organisation_id=dup, into_id=target, actor="web:anna", now=NOW
         )
     with factory() as s:
@@ -173,13 +174,13 @@ def test_merge_refuses_itself_a_merged_one_and_two_numbers(factory) -> None:
     b = _org_of(factory, add_member(factory, "B AB", number="212000-2742"))
     c = _org_of(factory, add_member(factory, "C AB"))
     with factory.begin() as s, pytest.raises(ValidationError):
-        orgs.merge_organisations(session=s, organisation_id=a, into_id=a, actor="x", now=NOW)
+        merge_organisations(session=s, organisation_id=a, into_id=a, actor="x", now=NOW)
     with factory.begin() as s, pytest.raises(Conflict):
-        orgs.merge_organisations(session=s, organisation_id=a, into_id=b, actor="x", now=NOW)
+        merge_organisations(session=s, organisation_id=a, into_id=b, actor="x", now=NOW)
     with factory.begin() as s:
-        orgs.merge_organisations(session=s, organisation_id=c, into_id=a, actor="x", now=NOW)
+        merge_organisations(session=s, organisation_id=c, into_id=a, actor="x", now=NOW)
     with factory.begin() as s, pytest.raises(Conflict):
-        orgs.merge_organisations(session=s, organisation_id=b, into_id=c, actor="x", now=NOW)
+        merge_organisations(session=s, organisation_id=b, into_id=c, actor="x", now=NOW)
     with factory.begin() as s, pytest.raises(Conflict):
         orgs.update_organisation(
             session=s,
