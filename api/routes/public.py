@@ -13,9 +13,10 @@ cached bodies before routing. ETag/304, Cache-Control and CORS: ``api.public_htt
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
@@ -91,6 +92,19 @@ PageSizeParam = Annotated[
     int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"Entries per page, 1 to {MAX_PAGE_SIZE}.")
 ]
 
+
+async def list_filters(
+    declaration: DeclarationParam = None,
+    county: CountyParam = None,
+    q: SearchParam = None,
+    status: StatusParam = None,
+) -> PublicQuery:
+    """The filters the list, its CSV and its feed share."""
+    return PublicQuery.of(declaration=declaration, county=county, q=q, status=status)
+
+
+Filters = Annotated[PublicQuery, Depends(list_filters)]
+
 _CACHING: dict[int | str, Any] = {
     304: {"description": "Not modified: the `If-None-Match` ETag is still the list's."},
 }
@@ -128,18 +142,13 @@ async def declarations(request: Request) -> Response:
 )
 async def signatories(
     request: Request,
-    declaration: DeclarationParam = None,
-    county: CountyParam = None,
-    q: SearchParam = None,
-    status: StatusParam = None,
+    filters: Filters,
     page: PageParam = 1,
     page_size: PageSizeParam = DEFAULT_PAGE_SIZE,
 ) -> Response:
     """Verified organisations in Swedish alphabetical order, a page at a time. Never a
     signer's name, title or e-mail."""
-    query = PublicQuery.of(
-        declaration=declaration, county=county, q=q, status=status, page=page, page_size=page_size
-    )
+    query = dataclasses.replace(filters, page=page, page_size=page_size)
     return as_response(await cache_for(request.app).get(Kind.SIGNATORIES, query), request)
 
 
@@ -149,17 +158,10 @@ async def signatories(
     summary="The verified signatories as CSV",
     responses=_responses("text/csv", _CSV_EXAMPLE),
 )
-async def signatories_csv(
-    request: Request,
-    declaration: DeclarationParam = None,
-    county: CountyParam = None,
-    q: SearchParam = None,
-    status: StatusParam = None,
-) -> Response:
+async def signatories_csv(request: Request, filters: Filters) -> Response:
     """Every matching entry (no pages), UTF-8, a header row; with `?status=` also the
     columns `status` and `status_since`."""
-    query = PublicQuery.of(declaration=declaration, county=county, q=q, status=status)
-    return as_response(await cache_for(request.app).get(Kind.CSV, query), request)
+    return as_response(await cache_for(request.app).get(Kind.CSV, filters), request)
 
 
 @router.get(
@@ -171,17 +173,10 @@ async def signatories_csv(
         '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">…</feed>',
     ),
 )
-async def signatories_atom(
-    request: Request,
-    declaration: DeclarationParam = None,
-    county: CountyParam = None,
-    q: SearchParam = None,
-    status: StatusParam = None,
-) -> Response:
+async def signatories_atom(request: Request, filters: Filters) -> Response:
     """The 50 most recently verified entries, newest first (RFC 4287), so that partner
     sites can follow; each entry's summary in Swedish."""
-    query = PublicQuery.of(declaration=declaration, county=county, q=q, status=status)
-    return as_response(await cache_for(request.app).get(Kind.ATOM, query), request)
+    return as_response(await cache_for(request.app).get(Kind.ATOM, filters), request)
 
 
 def _options() -> Response:
