@@ -180,6 +180,8 @@ def test_the_json_upload_answers_per_file(web: Web) -> None:
             "reason": "not_pdf",
         },
     ]
+    described = web.client().get("/openapi.json").json()["paths"]["/api/v1/submissions"]["post"]
+    assert "multipart/form-data" in described["requestBody"]["content"]
     no_csrf = client.post(
         "/api/v1/submissions", files=[("file", ("c.pdf", data, "application/pdf"))]
     )
