@@ -56,6 +56,8 @@ test: deps services  ## the whole suite: unit, SQLite and PostgreSQL, Chromium b
 bench: deps  ## accuracy and speed, side by side with the naive baseline
 	$(PY) -m tests.bench.extraction
 	$(PY) -m tests.bench.soak
+	$(PY) -m tests.bench.api
+	$(PY) -m tests.bench.review
 
 lint: venv
 	$(VENV)/bin/ruff check .

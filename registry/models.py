@@ -47,6 +47,10 @@ class SubmissionStatus(enum.StrEnum):
     DUPLICATE = "duplicate"  # only ever shown for a repeated arrival (SubmissionArrival)
     FAILED = "failed"
     QUARANTINED = "quarantined"
+    # a quarantined file a person threw away (audited); the row stays. Reported as
+    # ``quarantined`` with ``discarded: true`` by ``signreg submissions --json``, whose
+    # contract knows six statuses
+    DISCARDED = "discarded"
 
 
 class ProposalStatus(enum.StrEnum):

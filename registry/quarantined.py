@@ -21,7 +21,7 @@ from registry.audit import record_event
 from registry.errors import InvalidTransition, NotFound
 from registry.models import AuditEvent, Submission, SubmissionStatus
 
-DISCARDED = "discarded"  # a quarantined file a person threw away; the row is kept
+DISCARDED = SubmissionStatus.DISCARDED  # a quarantined file a person threw away
 DISCARD_ACTION = "submission.discard"
 RETRY_ACTION = "submission.retry"
 

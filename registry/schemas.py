@@ -205,14 +205,17 @@ class SubmissionOut(BaseModel):
     attempts: int
     proposals: list[int]
     duplicate_of: int | None = None
+    discarded: bool = False
 
     @classmethod
     def of(cls, row: Submission) -> SubmissionOut:
+        discarded = row.status == SubmissionStatus.DISCARDED
         return cls(
             id=row.id,
             sha256=row.sha256,
             file=row.file_name,
-            status=row.status,
+            status=SubmissionStatus.QUARANTINED if discarded else row.status,
+            discarded=discarded,
             error=row.error,
             reason=row.reason,
             received_at=row.received_at,
