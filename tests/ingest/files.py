@@ -27,6 +27,20 @@ def scan_pdf(seed: int, *, size: tuple[int, int] = (827, 1170), noise: int = 0) 
     return img2pdf.convert(buf.getvalue(), layout_fun=img2pdf.get_fixed_dpi_layout_fun((100, 100)))
 
 
+def scan_pages(seed: int, pages: int) -> bytes:
+    """A ``pages``-page scan whose first pages are those of every shorter one (a scanner
+    adding a page at a time and writing the whole PDF again)."""
+    reader_pages = [
+        pypdf.PdfReader(io.BytesIO(scan_pdf(seed * 100 + n))).pages[0] for n in range(pages)
+    ]
+    writer = pypdf.PdfWriter()
+    for page in reader_pages:
+        writer.add_page(page)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def encrypted_pdf(seed: int) -> bytes:
     reader = pypdf.PdfReader(io.BytesIO(scan_pdf(seed)))
     writer = pypdf.PdfWriter()

@@ -114,7 +114,17 @@ def test_stable_files_come_oldest_first_and_deadline_is_the_earliest(tracker, cl
 
 @pytest.mark.parametrize(
     "name",
-    [".hidden.pdf", "~$scan.pdf", "scan.pdf.part", "scan.PDF.TMP", "scan.pdf.crdownload", ""],
+    [
+        ".hidden.pdf",
+        "~$scan.pdf",
+        "scan.pdf.part",
+        "scan.PDF.TMP",
+        "scan.pdf.crdownload",
+        "scan.pdf.filepart",
+        ".~scan.pdf",
+        ".signreg-taking",
+        "",
+    ],
 )
 def test_temp_and_hidden_names_are_not_candidates(name):
     assert not is_candidate(name)
@@ -128,3 +138,64 @@ def test_ordinary_names_are_candidates(name):
 def test_negative_wait_is_refused():
     with pytest.raises(ValueError):
         StabilityTracker(-1)
+
+
+@pytest.fixture
+def graceful(clock: FakeClock) -> StabilityTracker:
+    return StabilityTracker(0.5, clock=clock, incomplete_grace_seconds=60.0, recheck_seconds=1.0)
+
+
+def test_an_unfinished_file_is_held_and_looked_at_again_each_recheck(graceful, clock):
+    graceful.observe(A, state(100))
+    clock.advance(0.5)
+    assert graceful.stable() == [A]
+    graceful.hold(A)  # the watcher found no %%EOF
+    assert graceful.stable() == [] and graceful.held(A) and not graceful.overdue(A)
+    assert graceful.next_deadline() == pytest.approx(clock.t + 1.0)
+    clock.advance(1.0)
+    assert graceful.stable() == [A]  # look again: still held until looked at
+    assert not graceful.overdue(A)
+
+
+def test_a_held_file_that_stays_unfinished_is_overdue_after_the_grace(graceful, clock):
+    graceful.observe(A, state(100))
+    clock.advance(0.5)
+    for _ in range(59):
+        assert graceful.stable() == [A]
+        graceful.hold(A)
+        clock.advance(1.0)
+    assert graceful.stable() == [A]
+    assert not graceful.overdue(A)  # 59.5 s unchanged: taken only at 60
+    graceful.hold(A)
+    assert graceful.next_deadline() == pytest.approx(1060.0)  # the recheck is capped at the grace
+    clock.advance(0.5)
+    assert graceful.stable() == [A] and graceful.overdue(A)
+
+
+def test_the_rest_of_a_paused_copy_releases_the_hold_and_restarts_the_clock(graceful, clock):
+    graceful.observe(A, state(4096, mtime=1))
+    clock.advance(4.0)  # the copy pauses 4 s after the first half
+    graceful.hold(A)
+    graceful.observe(A, state(8192, mtime=2))  # the rest appended
+    assert not graceful.held(A)
+    assert graceful.stable() == []
+    clock.advance(0.5)
+    assert graceful.stable() == [A] and not graceful.overdue(A)
+
+
+def test_a_file_first_seen_unfinished_waits_the_whole_grace_from_then(graceful, clock):
+    clock.advance(10_000)  # mtimes play no part: the tracker's own clock counts
+    graceful.observe(A, state(100, mtime=1))
+    clock.advance(59.0)
+    assert not graceful.overdue(A)
+    clock.advance(1.0)
+    assert graceful.overdue(A)
+
+
+def test_a_grace_shorter_than_the_stable_wait_is_the_stable_wait(clock):
+    tracker = StabilityTracker(2.0, clock=clock, incomplete_grace_seconds=0.5)
+    tracker.observe(A, state(1))
+    clock.advance(1.0)
+    assert not tracker.overdue(A)
+    clock.advance(1.0)
+    assert tracker.overdue(A)
