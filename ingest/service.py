@@ -12,7 +12,6 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import signal
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ import structlog
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ingest import holders
 from ingest.archive import Archive
 from ingest.intake import Intake
 from ingest.logs import configure_logging
@@ -57,12 +57,15 @@ class IngestConfig:
     page_workers: int = 1
     stable_seconds: float = 0.5
     poll_seconds: float = 1.0
-    lease_seconds: float = 300.0
+    incomplete_grace_seconds: float = 60.0
+    lease_seconds: float = 30.0
+    heartbeat_seconds: float = 10.0
     max_attempts: int = 3
     orphan_seconds: float = 30.0
     idle_seconds: float = 0.2
     grace_seconds: float = 30.0
     use_events: bool = True
+    supersede_window_seconds: float = 900.0
 
     @property
     def worker_config(self) -> WorkerConfig:
@@ -73,13 +76,16 @@ class IngestConfig:
             engine=self.engine,
             page_workers=self.page_workers,
             lease_seconds=self.lease_seconds,
+            heartbeat_seconds=self.heartbeat_seconds,
             max_attempts=self.max_attempts,
             idle_seconds=self.idle_seconds,
+            supersede_window_seconds=self.supersede_window_seconds,
         )
 
 
 def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """This process's lease owner id, ``HOST:PID:NS.START`` (:mod:`ingest.holders`)."""
+    return holders.owner_id()
 
 
 def migrate(database_url: str) -> None:
@@ -100,6 +106,7 @@ def build_intake(config: IngestConfig, sessions: sessionmaker[Session]) -> Intak
         quarantine=quarantine,
         session_factory=sessions,
         orphan_seconds=config.orphan_seconds,
+        supersede_window_seconds=config.supersede_window_seconds,
     )
 
 
@@ -162,13 +169,22 @@ def stop_workers(processes: list[BaseProcess], stop: StopFlag, grace_seconds: fl
             p.join()
 
 
+def inbox_name(inbox: Path, path: Path) -> str:
+    """The name a file is recorded under: its path in the inbox (``batch/scan.pdf``)."""
+    try:
+        return path.relative_to(inbox).as_posix()
+    except ValueError:
+        return path.name
+
+
 def take_logged(intake: Intake) -> Callable[[Path], object]:
-    """The watcher's ``on_stable``: intake a file; a failure (disk, database) is logged
-    and the file stays claimed, to be recovered as an orphan later, never dropped."""
+    """The watcher's ``on_stable``: intake a file under its path in the inbox; a failure
+    (disk, database) is logged and the file stays claimed, to be recovered as an orphan
+    later, never dropped."""
 
     def take(path: Path) -> object:
         try:
-            return intake.take(path)
+            return intake.take(path, inbox_name(intake.inbox, path))
         except (OSError, SQLAlchemyError):
             log.exception("intake.failed", file=path.name)
             return None
@@ -200,6 +216,7 @@ def run_watch(config: IngestConfig, stop: threading.Event) -> None:
         on_stable=take_logged(intake),
         on_rescan=recover_logged(intake),
         use_events=config.use_events,
+        incomplete_grace_seconds=config.incomplete_grace_seconds,
     )
     try:
         watcher.run(stop)

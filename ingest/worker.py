@@ -1,10 +1,16 @@
 """An OCR worker: claim a submission, read it, hand the proposals to the registry; repeat.
 
 One worker per core by default, each its own process (see :mod:`ingest.service`). A
-claim is a lease in the database: the worker extends it while it reads, and a worker
-killed mid-file (even ``kill -9``) simply stops extending it, so another takes the
-submission again once the lease has run out, never lost and, because completing
-checks the lease (``LeaseLost``), never recorded twice.
+claim is a short lease in the database (30 s by default) that a heartbeat thread renews
+while the worker reads (every 10 s), and a worker killed mid-file (even ``kill -9``)
+simply stops renewing it, so another takes the submission again once the lease has run
+out, never lost and, because completing checks the lease (``LeaseLost``), never
+recorded twice. Sooner still on the same host: before each claim a worker ends the
+leases of holders it can tell are dead (:mod:`ingest.holders`), so a watcher restarted
+after ``kill -9`` takes its dead workers' files at once.
+
+A scan that grew after one of its earlier versions was reviewed has its proposals
+flagged ``grown_after_review`` as they are recorded (:mod:`registry.supersede`).
 
 Failures, each recorded with its reason, none swallowed:
 
@@ -23,6 +29,7 @@ a module exposing ``extract(data: bytes, *, lexicon: dict[str, str]) -> Extracti
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import signal
 import threading
@@ -33,17 +40,20 @@ from pathlib import Path
 from types import FrameType
 
 import structlog
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 import ocr
+from ingest import holders
 from ingest.archive import Archive
 from ingest.intake import utcnow
 from ingest.quarantine import Quarantine
 from ocr.errors import ExtractionError
 from ocr.model import Extraction
-from registry import queue
+from registry import queue, supersede
 from registry.errors import LeaseLost
 from registry.lexicon import verified_lexicon
+from registry.models import Submission
 
 log = structlog.get_logger("ingest.worker")
 
@@ -64,10 +74,12 @@ class WorkerConfig:
     quarantine_dir: Path
     engine: str = "auto"
     page_workers: int = 1
-    lease_seconds: float = 300.0
+    lease_seconds: float = 30.0
+    heartbeat_seconds: float = 10.0  # the lease is renewed this often while reading
     max_attempts: int = 3
     idle_seconds: float = 0.2
     timeout_seconds: float = 240.0
+    supersede_window_seconds: float = 900.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,12 +130,16 @@ class Worker:
 
     def claim(self) -> Job | None:
         with self.session_factory() as session, session.begin():
+            now = utcnow()
+            released = queue.release_dead_leases(session=session, dead=holders.dead, now=now)
+            if released:
+                self.log.warning("worker.released_dead_holders", submission_ids=released)
             sub = queue.claim_next(
                 session=session,
                 worker_id=self.worker_id,
                 lease_seconds=self.config.lease_seconds,
                 max_attempts=self.config.max_attempts,
-                now=utcnow(),
+                now=now,
             )
             if sub is None:
                 return None
@@ -175,11 +191,17 @@ class Worker:
                     extraction=extraction,
                     now=utcnow(),
                 )
+                grown = supersede.flag_grown(
+                    session=session,
+                    submission=session.get_one(Submission, job.submission_id),
+                    proposals=proposals,
+                    window=dt.timedelta(seconds=self.config.supersede_window_seconds),
+                )
                 ids = [p.id for p in proposals]
         except LeaseLost:
             jlog.warning("worker.lease_lost")
             return
-        jlog.info("worker.proposed", proposals=ids, pages=extraction.pages)
+        jlog.info("worker.proposed", proposals=ids, pages=extraction.pages, grown=grown)
 
     def _fail(
         self, job: Job, *, reason: str, error: str, retryable: bool, quarantine: bool = False
@@ -202,11 +224,14 @@ class Worker:
 
     @contextmanager
     def _lease_kept(self, job: Job) -> Iterator[None]:
-        """Extend the lease every third of its length while the body runs."""
+        """Renew the lease every ``heartbeat_seconds`` (at most a third of the lease)
+        while the body runs; a database error is logged and the next beat tries again
+        (the lease outlasts two missed beats)."""
         done = threading.Event()
+        beat = min(self.config.heartbeat_seconds, self.config.lease_seconds / 3)
 
         def keep() -> None:
-            while not done.wait(self.config.lease_seconds / 3):
+            while not done.wait(beat):
                 try:
                     with self.session_factory() as session, session.begin():
                         queue.extend_lease(
@@ -219,6 +244,8 @@ class Worker:
                 except LeaseLost:
                     self.log.warning("worker.lease_lost", submission_id=job.submission_id)
                     return
+                except SQLAlchemyError:
+                    self.log.exception("worker.heartbeat_failed", submission_id=job.submission_id)
 
         keeper = threading.Thread(target=keep, name=f"lease-{job.submission_id}", daemon=True)
         keeper.start()

@@ -43,6 +43,8 @@ class Watch:
         stable_seconds: float = 0.2,
         poll_seconds: float = 0.2,
         lease_seconds: float = 2.0,
+        heartbeat_seconds: float = 10.0,
+        incomplete_grace_seconds: float = 2.0,
     ) -> None:
         self.log = log
         self.workers = workers
@@ -58,6 +60,8 @@ class Watch:
             "SIGNREG_STABLE_SECONDS": str(stable_seconds),
             "SIGNREG_POLL_SECONDS": str(poll_seconds),
             "SIGNREG_LEASE_SECONDS": str(lease_seconds),
+            "SIGNREG_HEARTBEAT_SECONDS": str(heartbeat_seconds),
+            "SIGNREG_INCOMPLETE_GRACE_SECONDS": str(incomplete_grace_seconds),
             "SIGNREG_ORPHAN_SECONDS": "1",
             "FAKE_OCR_DELAY": str(fake_delay),
         }

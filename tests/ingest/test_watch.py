@@ -129,6 +129,60 @@ def test_watch_killed_9_mid_run_and_restarted_takes_every_file_exactly_once(
     assert len([p for p in files_in(data / "quarantine") if p.suffix == ".pdf"]) == len(bad)
 
 
+def test_after_kill_9_a_restarted_watch_reads_its_dead_workers_file_within_30_s(
+    db_url: str, tmp_path: Path
+):
+    """Not when the lease runs out: with a 60 s lease, the restarted workers see that the
+    holder on this host is dead and take the file at once."""
+    inbox, data, journal = tmp_path / "inbox", tmp_path / "data", tmp_path / "journal"
+    inbox.mkdir()
+    watch = Watch(
+        db_url,
+        data,
+        inbox,
+        journal,
+        tmp_path / "watch.log",
+        fake_delay=4.0,
+        lease_seconds=60.0,
+        heartbeat_seconds=10.0,
+    )
+    scan = scan_pdf(90)
+    watch.start()
+    try:
+        watch.wait_started()
+        drop_atomic(inbox / "scan.pdf", scan)
+        deadline = time.monotonic() + 60
+        while not journal_lines(journal):  # the read has begun (it takes 4 s)
+            assert time.monotonic() < deadline, "never read"
+            time.sleep(0.02)
+        time.sleep(1.0)
+    finally:
+        watch.kill9()
+    restarted = time.monotonic()
+    watch.start()
+    try:
+        while len(journal_lines(journal)) < 2 and time.monotonic() < restarted + 90:
+            time.sleep(0.02)
+        reread = time.monotonic() - restarted
+        settle(db_url, 1, timeout=90)
+        recovered = time.monotonic() - restarted
+    finally:
+        watch.stop()
+    print(f"read again {reread:.1f} s and proposed {recovered:.1f} s after the restart")
+    assert recovered < 30
+    sha = hashlib.sha256(scan).hexdigest()
+    assert journal_counts(journal) == {sha: 2}  # read again once, by the restarted worker
+    engine = make_engine(db_url)
+    try:
+        [sub] = submissions(make_sessionmaker(engine))
+        with make_sessionmaker(engine)() as session:
+            proposals = session.scalar(select(func.count()).select_from(Proposal))
+    finally:
+        engine.dispose()
+    assert (sub.status, sub.attempts, proposals) == ("proposed", 2, 1)
+    assert "worker.released_dead_holders" in (tmp_path / "watch.log").read_text()
+
+
 @pytest.mark.postgres
 def test_two_watchers_on_postgres_never_read_the_same_submission_twice(
     pg_database: str, tmp_path: Path
