@@ -28,7 +28,14 @@ class Settings(BaseSettings):
     # ingest
     stable_seconds: float = 0.5  # size and mtime unchanged this long before a file is taken
     poll_seconds: float = 1.0  # polling fallback / rescan period
-    lease_seconds: float = 300.0
+    # a stable file that looks unfinished (no %%EOF, a broken startxref, open for
+    # writing) waits until unchanged this long, then is taken (and quarantined)
+    incomplete_grace_seconds: float = 60.0
+    lease_seconds: float = 30.0  # a worker's claim; renewed while it reads …
+    heartbeat_seconds: float = 10.0  # … this often
+    # a larger file of the same name received within this time supersedes the earlier
+    # submission (a scanner adding pages), unless that one was reviewed
+    supersede_window_seconds: float = 900.0
     max_attempts: int = 3
     orphan_seconds: float = 30.0  # a file claimed by a crashed watcher is re-taken after this
 

@@ -37,9 +37,12 @@ def ingest_config(settings: Settings, workers: int | None = None) -> IngestConfi
         engine=settings.ocr_engine,
         stable_seconds=settings.stable_seconds,
         poll_seconds=settings.poll_seconds,
+        incomplete_grace_seconds=settings.incomplete_grace_seconds,
         lease_seconds=settings.lease_seconds,
+        heartbeat_seconds=settings.heartbeat_seconds,
         max_attempts=settings.max_attempts,
         orphan_seconds=settings.orphan_seconds,
+        supersede_window_seconds=settings.supersede_window_seconds,
     )
 
 
