@@ -63,6 +63,7 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy ocr registry ingest api
+	$(PY) -m api.messages
 
 screenshots: deps  ## docs/queue.png, docs/proposal.png, docs/embed.png from the current code
 	$(PY) -m tests.e2e.screenshots
