@@ -20,6 +20,7 @@ from registry.models import (
     SubmissionArrival,
     SubmissionStatus,
 )
+from registry.supersede import SUPERSEDED
 
 
 class SignatoryPublic(BaseModel):
@@ -206,16 +207,22 @@ class SubmissionOut(BaseModel):
     proposals: list[int]
     duplicate_of: int | None = None
     discarded: bool = False
+    # replaced by a later, larger file of the same name (registry.supersede): reported
+    # as ``duplicate`` (the contract's six statuses), the error naming the newer one
+    superseded: bool = False
 
     @classmethod
     def of(cls, row: Submission) -> SubmissionOut:
         discarded = row.status == SubmissionStatus.DISCARDED
+        superseded = row.status == SUPERSEDED
+        status = SubmissionStatus.QUARANTINED if discarded else row.status
         return cls(
             id=row.id,
             sha256=row.sha256,
             file=row.file_name,
-            status=SubmissionStatus.QUARANTINED if discarded else row.status,
+            status=SubmissionStatus.DUPLICATE if superseded else status,
             discarded=discarded,
+            superseded=superseded,
             error=row.error,
             reason=row.reason,
             received_at=row.received_at,
