@@ -167,3 +167,36 @@ def test_leases_are_short_and_renewed_by_default():
 
 def _fields(config: WorkerConfig) -> dict[str, object]:
     return {name: getattr(config, name) for name in WorkerConfig.__dataclass_fields__}
+
+
+def test_a_heartbeat_that_meets_a_database_error_beats_again(config, intake, inbox, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    monkeypatch.setenv("FAKE_OCR_DELAY", "1.5")
+    real, beats = queue.extend_lease, []
+
+    def flaky(**kwargs: object) -> object:
+        beats.append(kwargs["now"])
+        if len(beats) == 1:
+            raise OperationalError("UPDATE submission", {}, Exception("connection lost"))
+        return real(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(queue, "extend_lease", flaky)
+    short = WorkerConfig(**{**_fields(config), "lease_seconds": 0.9, "heartbeat_seconds": 0.3})
+    sid = submit(intake, inbox, 85)
+    slow, thief = (
+        Worker(short, intake.session_factory, "slow"),
+        Worker(short, intake.session_factory, "thief"),
+    )
+    reading = threading.Thread(
+        target=slow.run, args=(threading.Event(),), kwargs={"until_idle": True}
+    )
+    reading.start()
+    stolen = 0
+    while reading.is_alive():
+        stolen += thief.run(threading.Event(), until_idle=True)
+        time.sleep(0.1)
+    reading.join()
+    assert len(beats) >= 3 and stolen == 0  # the failed beat was followed by others
+    [sub] = submissions(intake.session_factory)
+    assert (sub.id, sub.status, sub.attempts) == (sid, "proposed", 1)

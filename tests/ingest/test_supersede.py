@@ -211,3 +211,15 @@ def test_a_quarantined_earlier_file_is_left_as_it_is(factory):
     read(factory, 1.1)
     got = state(factory)
     assert got[bad_id] == ("quarantined", []) and got[v2][0] == "proposed"
+
+
+def test_signreg_submissions_reports_a_superseded_one_as_a_duplicate(factory):
+    from registry.listing import list_submissions
+
+    v1 = arrive(factory, 1000, 0)
+    v2 = arrive(factory, 2000, 1)
+    with factory() as s:
+        rows = {r.id: r for r in list_submissions(session=s)}
+    assert (rows[v1].status, rows[v1].superseded) == ("duplicate", True)
+    assert f"submission {v2}" in (rows[v1].error or "")
+    assert (rows[v2].status, rows[v2].superseded) == ("received", False)
