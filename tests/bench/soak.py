@@ -2,9 +2,12 @@
 
 1. **Crash soak** (SQLite, the embedded default; fake OCR, since this is about the queue):
    500 unique scans from ``samples.generate.generate_set`` plus duplicates and bad files,
-   dropped in bursts (some renamed into place, some copied slowly in place) while
-   ``signreg watch`` is killed with SIGKILL (its whole process group, workers included)
-   three times and restarted. Every file must be accounted for exactly once.
+   dropped in bursts (some renamed into place, some copied slowly in place, some copied
+   in two parts with a 1 s stall between) while ``signreg watch`` is killed with SIGKILL
+   (its whole process group, workers included) three times and restarted. Leases as in
+   production (30 s, renewed every 10 s): files a killed worker held are taken again
+   because the restarted workers see their holder is dead, not because a lease ran out.
+   Every file must be accounted for exactly once.
 2. **Two watchers on PostgreSQL** sharing one inbox, each with its worker: no scan read
    twice (the fake engine's journal counts reads per sha256).
 3. **Latency with real OCR**: one 1-page scan at a time on an otherwise idle inbox, from
@@ -40,6 +43,7 @@ from tests.ingest.proc import (
     PG_ADMIN,
     Watch,
     drop_atomic,
+    drop_in_two_parts,
     drop_slowly,
     journal_counts,
     journal_lines,
@@ -83,14 +87,25 @@ def crash_soak(
     bursts = [everything[i : i + size] for i in range(0, len(everything), size)]
     kill_after = set(rng.sample(range(1, len(bursts) - 1), kills))
 
-    watch = Watch(url, data, inbox, journal, work / "watch.log", fake_delay=0.02)
+    watch = Watch(
+        url,
+        data,
+        inbox,
+        journal,
+        work / "watch.log",
+        fake_delay=0.02,
+        lease_seconds=30.0,
+        heartbeat_seconds=10.0,
+    )
     watch.start()
     killed = 0
     for n, burst in enumerate(bursts):
-        slow = [f for f in burst if rng.random() < 0.1]
         for name, content in burst:
-            if (name, content) in slow:
+            how = rng.random()
+            if how < 0.1:
                 threading.Thread(target=drop_slowly, args=(inbox / name, content)).start()
+            elif how < 0.15:
+                threading.Thread(target=drop_in_two_parts, args=(inbox / name, content)).start()
             else:
                 drop_atomic(inbox / name, content)
         time.sleep(rng.uniform(0.5, 3.0))

@@ -128,6 +128,16 @@ def drop_slowly(path: Path, data: bytes, *, chunks: int = 8, pause: float = 0.1)
             time.sleep(pause)
 
 
+def drop_in_two_parts(path: Path, data: bytes, *, pause: float = 1.0) -> None:
+    """Write half, stall ``pause`` seconds (longer than the stable wait), write the rest
+    (a scanner or share that pauses mid-copy)."""
+    with path.open("wb") as f:
+        f.write(data[: len(data) // 2])
+        f.flush()
+        time.sleep(pause)
+        f.write(data[len(data) // 2 :])
+
+
 def settle(url: str, expected_arrivals: int, timeout: float = 180) -> None:
     """Until ``expected_arrivals`` files are recorded and no submission is pending."""
     engine = make_engine(url)
