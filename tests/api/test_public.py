@@ -426,3 +426,12 @@ def test_openapi_describes_every_public_route(web: Web) -> None:
     assert schemas["SignatoryPublic"]["examples"][0]["organisation"] == "Boliden Mineral AB"
     assert schemas["SignatoryPage"]["examples"]
     assert not any(p.startswith(("/review", "/login", "/admin")) for p in paths)
+
+
+def test_the_version_is_read_again_after_a_lost_connection(web: Web, seeded: TestClient) -> None:
+    assert seeded.get("/api/v1/signatories").json()["total"] == 5
+    reader = cache_for(web.app)._version  # PostgreSQL keeps one connection for it
+    if reader._conn is not None:
+        reader._conn.close()  # as when the server restarts
+    approve(web.registry.sessions, "Nya Stålverket AB", "Norrbotten")
+    assert seeded.get("/api/v1/signatories").json()["total"] == 6
