@@ -19,6 +19,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from api.context import WebContext
 from api.security import (
@@ -150,6 +151,9 @@ async def verify_csrf(request: Request, viewer: OptionalViewer) -> None:
         form = await request.form()
         value = form.get(CSRF_FIELD)
         given = value if isinstance(value, str) else None
+        for part in form.values():  # no route takes files through here (uploads stream
+            if isinstance(part, StarletteUploadFile):  # their own body): close any sent
+                await part.close()
     expected = viewer.csrf_token if viewer else request.cookies.get(CSRF_COOKIE)
     if not same_token(given, expected):
         raise Forbidden("the form's CSRF token is missing or wrong: reload the page and try again")
