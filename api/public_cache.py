@@ -110,7 +110,7 @@ class VersionReader:
         if self._conn is None:
             fairy = self._engine.raw_connection()
             fairy.rollback()
-            conn = fairy.driver_connection
+            conn: Any = fairy.driver_connection
             fairy.detach()  # ours now: the pool neither counts nor resets it
             conn.autocommit = True
             self._conn = conn

@@ -50,6 +50,7 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, contains_eager, sessionmaker
 
+from api.public_cache import VERSION_SQL
 from registry.bootstrap import open_registry
 from registry.db import make_engine, make_read_sessionmaker
 from registry.importer import import_list
@@ -375,9 +376,22 @@ def postgres_run(tmp: Path, count: int, seconds: int) -> dict[str, Any]:
                 wrk("warm-up", real + PATH, seconds=2)  # both workers' caches
                 run = wrk("real 200, PostgreSQL, 2 workers", real + PATH, seconds=seconds)
                 fresh = freshness(registry.sessions, real, reads=6)
+                fresh["processes_that_read_the_version"] = version_readers(url)
         finally:
             registry.close()
     return {"run": asdict(run), "freshness": fresh}
+
+
+def version_readers(url: str) -> int:
+    """How many server processes answered: each keeps one connection whose last query
+    is the version SELECT (``api.public_cache.VersionReader``)."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND query = %s",
+            (VERSION_SQL,),
+        ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def uvicorn_flavour() -> str:
