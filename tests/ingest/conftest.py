@@ -11,8 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from ingest.archive import Archive
 from ingest.intake import Intake
 from ingest.quarantine import Quarantine
+from ingest.worker import WorkerConfig
 from registry.models import Submission, SubmissionArrival
-from tests.ingest.proc import FAKE_ENGINE  # noqa: F401  (re-exported for the tests)
+from tests.ingest.files import scan_pdf
+from tests.ingest.proc import FAKE_ENGINE
 
 
 @pytest.fixture
@@ -36,6 +38,33 @@ def intake(inbox: Path, data_dir: Path, session_factory: sessionmaker[Session]) 
         session_factory=session_factory,
         orphan_seconds=0.0,
     )
+
+
+@pytest.fixture
+def config(db_url: str, data_dir: Path) -> WorkerConfig:
+    """A fake-OCR worker's settings on the test's database and data folder."""
+    return WorkerConfig(
+        database_url=db_url,
+        archive_dir=data_dir / "archive",
+        quarantine_dir=data_dir / "quarantine",
+        engine=FAKE_ENGINE,
+        lease_seconds=30,
+        idle_seconds=0.05,
+    )
+
+
+def with_fields(config: WorkerConfig, **changes: object) -> WorkerConfig:
+    fields = {name: getattr(config, name) for name in WorkerConfig.__dataclass_fields__}
+    return WorkerConfig(**{**fields, **changes})  # type: ignore[arg-type]
+
+
+def submit(intake: Intake, inbox: Path, seed: int) -> int:
+    """A one-page scan dropped and taken; its submission id."""
+    path = inbox / f"scan-{seed}.pdf"
+    path.write_bytes(scan_pdf(seed))
+    result = intake.take(path)
+    assert result.submission_id is not None
+    return result.submission_id
 
 
 def submissions(factory: sessionmaker[Session]) -> list[Submission]:

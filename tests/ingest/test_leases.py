@@ -18,10 +18,9 @@ from api.cli.ingest import ingest_config
 from api.settings import Settings
 from ingest import holders
 from ingest.intake import Intake, utcnow
-from ingest.worker import Worker, WorkerConfig
+from ingest.worker import Worker
 from registry import queue
-from tests.ingest.conftest import FAKE_ENGINE, submissions
-from tests.ingest.files import scan_pdf
+from tests.ingest.conftest import submissions, submit, with_fields
 
 PRINT_OWNER = "from ingest import holders; print(holders.owner_id(), flush=True); input()"
 
@@ -80,25 +79,6 @@ def test_holders_that_cannot_be_judged_are_never_called_dead(owner):
     assert not holders.dead(owner.format(host=socket.gethostname(), ns=ns))
 
 
-@pytest.fixture
-def config(db_url: str, data_dir: Path) -> WorkerConfig:
-    return WorkerConfig(
-        database_url=db_url,
-        archive_dir=data_dir / "archive",
-        quarantine_dir=data_dir / "quarantine",
-        engine=FAKE_ENGINE,
-        idle_seconds=0.05,
-    )
-
-
-def submit(intake: Intake, inbox: Path, seed: int) -> int:
-    path = inbox / f"scan-{seed}.pdf"
-    path.write_bytes(scan_pdf(seed))
-    result = intake.take(path)
-    assert result.submission_id is not None
-    return result.submission_id
-
-
 def claim_as(intake: Intake, owner: str, lease: float = 60) -> None:
     with intake.session_factory.begin() as session:
         assert queue.claim_next(session=session, worker_id=owner, lease_seconds=lease, now=utcnow())
@@ -140,7 +120,7 @@ def test_an_expired_lease_is_not_released_again(intake, inbox):
 
 def test_the_heartbeat_renews_a_short_lease_every_beat(config, intake, inbox, monkeypatch):
     monkeypatch.setenv("FAKE_OCR_DELAY", "2.0")
-    beat = WorkerConfig(**{**_fields(config), "lease_seconds": 3.0, "heartbeat_seconds": 0.5})
+    beat = with_fields(config, lease_seconds=3.0, heartbeat_seconds=0.5)
     submit(intake, inbox, 84)
     worker = Worker(beat, intake.session_factory, "beating")
     reading = threading.Thread(
@@ -165,10 +145,6 @@ def test_leases_are_short_and_renewed_by_default():
     assert config.incomplete_grace_seconds == 60.0
 
 
-def _fields(config: WorkerConfig) -> dict[str, object]:
-    return {name: getattr(config, name) for name in WorkerConfig.__dataclass_fields__}
-
-
 def test_a_heartbeat_that_meets_a_database_error_beats_again(config, intake, inbox, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
@@ -182,7 +158,7 @@ def test_a_heartbeat_that_meets_a_database_error_beats_again(config, intake, inb
         return real(**kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(queue, "extend_lease", flaky)
-    short = WorkerConfig(**{**_fields(config), "lease_seconds": 0.9, "heartbeat_seconds": 0.3})
+    short = with_fields(config, lease_seconds=0.9, heartbeat_seconds=0.3)
     sid = submit(intake, inbox, 85)
     slow, thief = (
         Worker(short, intake.session_factory, "slow"),
@@ -192,6 +168,8 @@ def test_a_heartbeat_that_meets_a_database_error_beats_again(config, intake, inb
         target=slow.run, args=(threading.Event(),), kwargs={"until_idle": True}
     )
     reading.start()
+    while submissions(intake.session_factory)[0].lease_owner != "slow":
+        time.sleep(0.02)
     stolen = 0
     while reading.is_alive():
         stolen += thief.run(threading.Event(), until_idle=True)

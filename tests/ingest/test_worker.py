@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -14,32 +13,12 @@ from ingest.worker import Worker, WorkerConfig
 from registry import queue
 from registry.errors import LeaseLost
 from registry.models import Proposal
-from tests.ingest.conftest import FAKE_ENGINE, submissions
+from tests.ingest.conftest import submissions, submit, with_fields
 from tests.ingest.files import scan_pdf
-
-
-@pytest.fixture
-def config(db_url: str, data_dir: Path) -> WorkerConfig:
-    return WorkerConfig(
-        database_url=db_url,
-        archive_dir=data_dir / "archive",
-        quarantine_dir=data_dir / "quarantine",
-        engine=FAKE_ENGINE,
-        lease_seconds=30,
-        idle_seconds=0.05,
-    )
 
 
 def worker(config: WorkerConfig, intake: Intake, name: str = "w1") -> Worker:
     return Worker(config, intake.session_factory, name)
-
-
-def submit(intake: Intake, inbox: Path, seed: int) -> int:
-    path = inbox / f"scan-{seed}.pdf"
-    path.write_bytes(scan_pdf(seed))
-    result = intake.take(path)
-    assert result.submission_id is not None
-    return result.submission_id
 
 
 def proposals_per_submission(intake: Intake) -> dict[int, int]:
@@ -106,7 +85,7 @@ def test_a_dead_workers_submission_is_taken_again_after_its_lease(config, intake
 
 def test_the_lease_is_extended_while_a_slow_file_is_read(config, intake, inbox, monkeypatch):
     monkeypatch.setenv("FAKE_OCR_DELAY", "1.2")
-    short = WorkerConfig(**{**_fields(config), "lease_seconds": 0.6})
+    short = with_fields(config, lease_seconds=0.6)
     sid = submit(intake, inbox, 14)
     slow = worker(short, intake, "slow")
     thief = worker(short, intake, "thief")
@@ -121,7 +100,3 @@ def test_the_lease_is_extended_while_a_slow_file_is_read(config, intake, inbox, 
     done.join()
     assert stolen == 0
     assert proposals_per_submission(intake) == {sid: 1}
-
-
-def _fields(config: WorkerConfig) -> dict[str, object]:
-    return {name: getattr(config, name) for name in WorkerConfig.__dataclass_fields__}
