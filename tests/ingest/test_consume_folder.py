@@ -119,7 +119,7 @@ def test_a_file_left_unfinished_is_quarantined_after_the_grace(intake, inbox):
         written = time.monotonic()
         wait_until(lambda: results, 10)
         waited = time.monotonic() - written
-    assert 2.0 <= waited < 4.0
+    assert 2.0 <= waited < 6.0  # the grace, not the stable wait (0.3 s)
     [result] = results
     assert (result.outcome, result.reason) == ("quarantined", "truncated")
 
@@ -134,7 +134,7 @@ def test_a_whole_pdf_is_still_taken_at_once(intake, inbox, how):
             (inbox / "scan.pdf").write_bytes(scan_pdf(33))
         wait_until(lambda: results, 10)
         waited = time.monotonic() - dropped
-    assert waited < 2.0  # the stable wait (0.3 s), not the grace (30 s)
+    assert waited < 5.0  # the stable wait (0.3 s), not the grace (30 s)
     assert outcomes(results) == [("submitted", "scan.pdf")]
 
 
@@ -225,7 +225,7 @@ def test_a_file_still_open_for_writing_waits_until_closed(intake, inbox):
         closed = time.monotonic()
         wait_until(lambda: results, 10)
         waited = time.monotonic() - closed
-    assert waited < 2.0
+    assert waited < 5.0  # looked at again within a recheck (0.2 s), not after the grace
     assert outcomes(results) == [("submitted", "busy.pdf")]
 
 
@@ -238,7 +238,7 @@ def test_a_file_held_open_past_the_grace_is_taken_then(intake, inbox):
         opened = time.monotonic()
         wait_until(lambda: results, 10)
         waited = time.monotonic() - opened
-    assert 1.5 <= waited < 3.5
+    assert 1.5 <= waited < 6.0
     assert outcomes(results) == [("submitted", "stuck.pdf")]
 
 
