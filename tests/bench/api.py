@@ -8,7 +8,9 @@ tests.bench.api``; part of ``make bench``).
    the same ORM query per request and return JSON, with an ETag hashed from the body
    for its 304s), both with the same uvicorn options.
 3. Runs Debian's ``wrk -t2 -c32 -d10s --latency`` against each, for 200s and for 304s
-   (``If-None-Match`` with the current ETag), in one run, and prints req/s, p50, p99.
+   (``If-None-Match`` with the current ETag), in one run, and prints req/s, p50, p99;
+   then, as the ceiling of the server at that moment (other work on the machine moves
+   every figure), the same bytes sent by a bare ASGI callable under the same uvicorn.
 4. Freshness: after each of 20 approvals made through the registry, the very next
    response shows it (the total and a search for the new name) — on SQLite, and on
    PostgreSQL served by two uvicorn worker processes (requests on new connections, so
@@ -121,6 +123,27 @@ def plain_app() -> FastAPI:
         if request.headers.get("if-none-match") == etag:
             return Response(status_code=304, headers={"etag": etag})
         return Response(body, media_type="application/json", headers={"etag": etag})
+
+    return app
+
+
+def bare_app() -> Any:
+    """The server's ceiling at the moment of the run: the real app's body (a file named
+    by ``SIGNREG_BENCH_BODY``) sent as fixed bytes by a bare ASGI callable."""
+    body = Path(os.environ["SIGNREG_BENCH_BODY"]).read_bytes()
+    start = {
+        "type": "http.response.start",
+        "status": 200,
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+    }
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            await send(start)
+            await send({"type": "http.response.body", "body": body})
 
     return app
 
@@ -333,7 +356,7 @@ def main() -> int:
             served("api.app:create_app", env) as real,
             served("tests.bench.api:plain_app", env) as plain,
         ):
-            runs = measure(real, plain, args.seconds)
+            runs = measure(real, plain, args.seconds, env, tmp)
             report["runs"] = [asdict(r) for r in runs]
             report["freshness_sqlite"] = freshness(registry.sessions, real, reads=3)
         registry.close()
@@ -350,21 +373,28 @@ def main() -> int:
     return 0 if all(verdicts.values()) else 1
 
 
-def measure(real: str, plain: str, seconds: int) -> list[Run]:
-    """Warm both, then 200s and 304s of each, in one run."""
-    query = ""  # the whole list, first page (100 of 1,000)
+def measure(real: str, plain: str, seconds: int, env: dict[str, str], tmp: Path) -> list[Run]:
+    """Warm both, then 200s and 304s of each, and the bare server's ceiling, in one run."""
+    url = PATH  # the whole list, first page (100 of 1,000)
     for base in (real, plain):
-        wrk("warm-up", base + PATH + query, seconds=2)
-    real_etag = get(real + PATH + query)[1]
-    plain_etag = get(plain + PATH + query)[1]
-    check_status(real + PATH + query, real_etag, 304)
-    check_status(plain + PATH + query, plain_etag, 304)
-    return [
-        wrk("real 200", real + PATH + query, seconds=seconds),
-        wrk("plain 200", plain + PATH + query, seconds=seconds),
-        wrk("real 304", real + PATH + query, seconds=seconds, etag=real_etag),
-        wrk("plain 304", plain + PATH + query, seconds=seconds, etag=plain_etag),
+        wrk("warm-up", base + url, seconds=2)
+    _, real_etag, body = get(real + url)
+    plain_etag = get(plain + url)[1]
+    check_status(real + url, real_etag, 304)
+    check_status(plain + url, plain_etag, 304)
+    runs = [
+        wrk("real 200", real + url, seconds=seconds),
+        wrk("plain 200", plain + url, seconds=seconds),
+        wrk("real 304", real + url, seconds=seconds, etag=real_etag),
+        wrk("plain 304", plain + url, seconds=seconds, etag=plain_etag),
     ]
+    (tmp / "body.json").write_bytes(body)
+    with served(
+        "tests.bench.api:bare_app", {**env, "SIGNREG_BENCH_BODY": str(tmp / "body.json")}
+    ) as bare:
+        wrk("warm-up", bare + url, seconds=2)
+        runs.append(wrk("ceiling: same bytes, bare ASGI", bare + url, seconds=seconds))
+    return runs
 
 
 def postgres_run(tmp: Path, count: int, seconds: int) -> dict[str, Any]:
@@ -437,6 +467,10 @@ def print_table(report: dict[str, Any]) -> None:
     by_name = {r["name"]: r for r in report["runs"]}
     ratio = by_name["real 200"]["rps"] / by_name["plain 200"]["rps"]
     print(f"\nreal / plain (200s): {ratio:.2f}x")
+    ceiling = by_name.get("ceiling: same bytes, bare ASGI")
+    if ceiling:
+        share = by_name["real 200"]["rps"] / ceiling["rps"]
+        print(f"real 200 / the bare server's ceiling at that moment: {share:.0%}")
     print(f"freshness, SQLite: {report['freshness_sqlite']}")
     if "postgres_two_workers" in report:
         print(f"freshness, PostgreSQL, 2 workers: {report['postgres_two_workers']['freshness']}")
