@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from ocr.profile import load_profiles
-from registry.db import lock_for_startup, make_engine, make_sessionmaker, upgrade
-from registry.declarations import ensure_declarations
+from registry.db import SCHEMA_HEAD, make_engine, make_sessionmaker, schema_revision
+from registry.errors import RegistryError
+
+
+class SchemaOutOfDate(RegistryError):
+    """A read-only command met a database whose schema is not this code's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +26,10 @@ class Registry:
 
 def sync_declarations(sessions: sessionmaker[Session]) -> list[str]:
     """A Declaration row for every form profile shipped in ``ocr/profiles``; their slugs."""
+    from ocr.profile import load_profiles
+    from registry.db import lock_for_startup
+    from registry.declarations import ensure_declarations
+
     with sessions.begin() as session:
         lock_for_startup(session)
         return [d.slug for d in ensure_declarations(session=session, profiles=load_profiles())]
@@ -33,6 +40,23 @@ def open_registry(url: str, *, migrate: bool = True) -> Registry:
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
     if migrate:
+        from registry.db import upgrade
+
         upgrade(engine)
         sync_declarations(sessions)
     return Registry(engine=engine, sessions=sessions)
+
+
+def open_registry_for_reading(url: str) -> Registry:
+    """The database at ``url`` as it is, for commands that only read: no migrations
+    (they cost a second at start), but a clear error where the schema is not ours."""
+    engine = make_engine(url)
+    revision = schema_revision(engine)
+    if revision != SCHEMA_HEAD:
+        engine.dispose()
+        found = f"at {revision}" if revision else "empty"
+        raise SchemaOutOfDate(
+            f"the database is {found}, this signreg needs schema {SCHEMA_HEAD}: "
+            "run `signreg migrate` first"
+        )
+    return Registry(engine=engine, sessions=make_sessionmaker(engine))

@@ -25,6 +25,9 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_ONLY_OPTION = "signreg_read_only"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 STARTUP_LOCK_ID = 72656769  # PostgreSQL advisory lock: one process sets up at a time
+# The newest migration. Read-only commands compare the database's revision with it
+# instead of loading Alembic (a test checks it is Alembic's head).
+SCHEMA_HEAD = "0002"
 
 
 def lock_for_startup(conn: Connection | Session) -> None:
@@ -114,6 +117,16 @@ def downgrade(engine: Engine, revision: str) -> None:
     from alembic import command
 
     command.downgrade(alembic_config(engine), revision)
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The database's migration revision, read with one query (no Alembic)."""
+    with engine.connect() as conn:
+        try:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except Exception:  # no such table: a database never migrated
+            conn.rollback()
+            return None
 
 
 def current_revision(engine: Engine) -> str | None:

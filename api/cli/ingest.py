@@ -8,18 +8,27 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import structlog
 import typer
 
 from api.cli import app
-from api.settings import Settings, get_settings
-from ingest.logs import configure_logging
 
-if TYPE_CHECKING:  # the commands import the service lazily: `signreg extract` stays light
+if TYPE_CHECKING:  # the commands import what they need: `signreg --help` stays light
+    from api.settings import Settings
     from ingest.batch import BatchReport
     from ingest.service import IngestConfig
 
-log = structlog.get_logger("signreg")
+
+def get_settings() -> Settings:
+    from api.settings import get_settings as read
+
+    return read()
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    from ingest.logs import configure_logging as configure
+
+    configure(level=level)
+
 
 WorkersOpt = Annotated[
     int | None, typer.Option("--workers", "-w", help="OCR worker processes (default: cores)")
@@ -73,7 +82,9 @@ def ingest_command(
                 file=sys.stderr,
             )
         else:
-            log.info(
+            import structlog
+
+            structlog.get_logger("signreg").info(
                 "ingest.file",
                 file=item.file_name,
                 intake=item.outcome,

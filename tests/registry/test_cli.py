@@ -150,3 +150,22 @@ def test_migrate_on_an_empty_database(db_url: str, monkeypatch: pytest.MonkeyPat
     out = run("migrate")
     assert "schema at 0002" in out and "jamstalld-industri" in out
     assert json.loads(run("follow-up", "--on", "2030-01-01", "--json")) == []
+
+
+def test_read_only_commands_do_not_migrate_and_say_what_to_do(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import inspect
+
+    from registry.db import make_engine
+
+    monkeypatch.setenv("SIGNREG_DATABASE_URL", db_url)
+    res = runner.invoke(app, ["submissions", "--json"])
+    assert res.exit_code == 1 and "run `signreg migrate` first" in res.stderr
+    engine = make_engine(db_url)
+    try:
+        assert inspect(engine).get_table_names() == []  # nothing was created
+    finally:
+        engine.dispose()
+    run("migrate")
+    assert json.loads(run("submissions", "--json")) == []

@@ -45,3 +45,13 @@ def test_processes_starting_at_once_migrate_once(db_url: str) -> None:
             for f in [pool.submit(start_registry, db_url, barrier) for _ in range(3)]
         ]
     assert revisions == ["0002"] * 3
+
+
+def test_the_schema_head_read_only_commands_expect_is_alembics_head(engine: Engine) -> None:
+    from registry.db import SCHEMA_HEAD, schema_revision
+
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    assert SCHEMA_HEAD == head
+    assert schema_revision(engine) is None
+    upgrade(engine)
+    assert schema_revision(engine) == head
