@@ -51,7 +51,7 @@ def test_the_schema_head_read_only_commands_expect_is_alembics_head(engine: Engi
     from registry.db import SCHEMA_HEAD, schema_revision
 
     head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
-    assert SCHEMA_HEAD == head
+    assert head == SCHEMA_HEAD
     assert schema_revision(engine) is None
     upgrade(engine)
     assert schema_revision(engine) == head
