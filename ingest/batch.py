@@ -25,7 +25,12 @@ from registry.bootstrap import open_registry
 from registry.models import Submission, SubmissionStatus
 
 FINAL = frozenset(
-    {SubmissionStatus.PROPOSED, SubmissionStatus.FAILED, SubmissionStatus.QUARANTINED}
+    {
+        SubmissionStatus.PROPOSED,
+        SubmissionStatus.FAILED,
+        SubmissionStatus.QUARANTINED,
+        SubmissionStatus.SUPERSEDED,  # an inbox file of the same name grew past it
+    }
 )
 BAD = frozenset({SubmissionStatus.FAILED, SubmissionStatus.QUARANTINED})
 

@@ -51,12 +51,16 @@ class SubmissionStatus(enum.StrEnum):
     # ``quarantined`` with ``discarded: true`` by ``signreg submissions --json``, whose
     # contract knows six statuses
     DISCARDED = "discarded"
+    # a scan that grew into a later, larger file of the same name (registry.supersede);
+    # reported as ``duplicate`` with ``superseded: true``
+    SUPERSEDED = "superseded"
 
 
 class ProposalStatus(enum.StrEnum):
     PROPOSED = "proposed"
     APPROVED = "approved"
     REJECTED = "rejected"
+    SUPERSEDED = "superseded"  # its scan grew into a later file, read anew
 
 
 class SignatorySource(enum.StrEnum):

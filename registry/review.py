@@ -191,7 +191,8 @@ def reopen_proposal(
 ) -> Proposal:
     """Undo a decision: back to proposed; an approval's membership is put back as it was."""
     proposal = get_proposal(session=session, proposal_id=proposal_id)
-    if proposal.status == ProposalStatus.PROPOSED:
+    if proposal.status in (ProposalStatus.PROPOSED, ProposalStatus.SUPERSEDED):
+        # a superseded proposal's scan was read anew: its successor is the one to decide
         raise InvalidTransition("proposal", proposal.id, proposal.status, "reopened")
     before: dict[str, Any] = _decision(proposal)
     after_member = None

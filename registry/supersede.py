@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from registry.audit import record_event
 from registry.models import Proposal, ProposalStatus, Submission, SubmissionStatus
 
-SUPERSEDED = "superseded"  # a status of submissions and proposals
+SUPERSEDED = SubmissionStatus.SUPERSEDED  # == ProposalStatus.SUPERSEDED
 GROWN_FLAG = "grown_after_review"
 ACTOR = "ingest"
 DECIDED = (ProposalStatus.APPROVED, ProposalStatus.REJECTED)

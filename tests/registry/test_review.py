@@ -204,3 +204,21 @@ def test_audit_events_cannot_be_changed(factory: sessionmaker[Session]) -> None:
         event = s.scalars(select(AuditEvent)).one()
         event.actor = "someone else"
         s.flush()
+
+
+def test_a_superseded_proposal_cannot_be_reopened(session_factory) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    import pytest
+
+    from registry.errors import InvalidTransition
+    from registry.models import Proposal, ProposalStatus
+    from registry.review import reopen_proposal
+    from tests.registry.helpers import propose, result, seed_declaration
+
+    seed_declaration(session_factory)
+    (pid,) = propose(session_factory, result())
+    with session_factory.begin() as s:
+        s.get(Proposal, pid).status = ProposalStatus.SUPERSEDED  # type: ignore[union-attr]
+    with pytest.raises(InvalidTransition), session_factory.begin() as s:
+        reopen_proposal(session=s, proposal_id=pid, reviewer="t", now=dt.datetime.now(dt.UTC))
