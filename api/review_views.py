@@ -19,9 +19,6 @@ from registry.models import Proposal, ProposalStatus
 from registry.review_queue import AGE_DAYS, NO_COUNTY, STATUSES, Facets, QueueFilter
 
 ALL = "all"  # the status filter value for every status
-# a scan that grew into a later, larger file leaves its proposals "superseded"
-# (registry.supersede): they can be listed, never decided
-KNOWN_STATUSES = (*STATUSES, "superseded")
 VALUE_PAD = 0.6  # a value's crop: its box widened by this much of its height
 SIGNATURE_PAD = 0.25
 
@@ -31,7 +28,7 @@ def filters_from(params: Mapping[str, str]) -> QueueFilter:
     status = params.get("status") or ProposalStatus.PROPOSED
     age = params.get("older_than") or ""
     return QueueFilter(
-        status=None if status == ALL else status if status in KNOWN_STATUSES else "proposed",
+        status=None if status == ALL else status if status in STATUSES else ProposalStatus.PROPOSED,
         declaration=params.get("declaration") or None,
         county=params.get("county") or None,
         flag=params.get("flag") or None,
@@ -142,11 +139,13 @@ class Option:
 
 
 def status_names(_: Gettext) -> dict[str, str]:
+    """Each proposal status in words (``superseded``: its scan grew into a later, larger
+    file, ``registry.supersede``; such a proposal can be listed, never decided)."""
     return {
-        "proposed": _("Awaiting review"),
-        "approved": _("Approved"),
-        "rejected": _("Rejected"),
-        "superseded": _("Superseded by a later file"),
+        ProposalStatus.PROPOSED: _("Awaiting review"),
+        ProposalStatus.APPROVED: _("Approved"),
+        ProposalStatus.REJECTED: _("Rejected"),
+        ProposalStatus.SUPERSEDED: _("Superseded by a later file"),
     }
 
 
