@@ -10,27 +10,28 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func
 from sqlalchemy.orm import Session, joinedload
 
 from registry.audit import record_event
 from registry.errors import InvalidTransition
-from registry.models import Declaration, Organisation, Signatory, SignatoryStatus
+from registry.models import Organisation, Signatory, SignatoryStatus
 from registry.reviewers import Scope
 from registry.signatories import add_years
-from registry.standing import effective_date, get_member, standing_snapshot
+from registry.standing import effective_date, get_member, members_in_scope, standing_snapshot
 from registry.stats import add_months
 
 EVERYTHING = Scope()
 
 
-def _in_good_standing() -> Select[Signatory]:
+def _in_good_standing(
+    scope: Scope = EVERYTHING, *, declaration: str | None = None, county: str | None = None
+) -> Select[Any]:
     return (
-        select(Signatory)
-        .join(Organisation, Signatory.organisation_id == Organisation.id)
-        .join(Declaration, Signatory.declaration_id == Declaration.id)
-        .where(Signatory.active.is_(True), Signatory.status == SignatoryStatus.ACTIVE)
+        members_in_scope(scope, declaration=declaration, county=county)
+        .where(Signatory.status == SignatoryStatus.ACTIVE)
         .options(joinedload(Signatory.organisation), joinedload(Signatory.declaration))
     )
 
@@ -63,14 +64,10 @@ def follow_ups(
     county: str | None = None,
 ) -> FollowUps:
     until = add_months(today, months)
-    stmt = _in_good_standing().where(
-        Signatory.follow_up_due <= until, scope.where(Organisation.county, Declaration.slug)
+    stmt = _in_good_standing(scope, declaration=declaration, county=county)
+    stmt = stmt.where(Signatory.follow_up_due <= until).order_by(
+        Signatory.follow_up_due, func.lower(Organisation.name), Signatory.id
     )
-    if declaration:
-        stmt = stmt.where(Declaration.slug == declaration)
-    if county:
-        stmt = stmt.where(func.lower(Organisation.county) == county.strip().lower())
-    stmt = stmt.order_by(Signatory.follow_up_due, func.lower(Organisation.name), Signatory.id)
     rows = list(session.scalars(stmt))
     return FollowUps(
         today=today,

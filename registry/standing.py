@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from registry.audit import record_event
@@ -173,6 +173,28 @@ def reinstate_signatory(
 STATUS_CHOICES = ("active", "withdrawn", "lapsed", "all")
 
 
+def members_in_scope(
+    scope: Scope,
+    *columns: Any,
+    declaration: str | None = None,
+    county: str | None = None,
+) -> Select[Any]:
+    """Memberships in the register (not undone) within ``scope``, joined to their
+    organisation and declaration, selecting ``columns`` (the rows by default); narrowed
+    to one declaration (slug) and one county (any case) when given."""
+    stmt = (
+        select(*(columns or (Signatory,)))
+        .join(Organisation, Signatory.organisation_id == Organisation.id)
+        .join(Declaration, Signatory.declaration_id == Declaration.id)
+        .where(Signatory.active.is_(True), scope.where(Organisation.county, Declaration.slug))
+    )
+    if declaration:
+        stmt = stmt.where(Declaration.slug == declaration)
+    if county:
+        stmt = stmt.where(func.lower(Organisation.county) == county.strip().lower())
+    return stmt
+
+
 def register_entries(
     *,
     session: Session,
@@ -189,18 +211,9 @@ def register_entries(
     :data:`STATUS_CHOICES`."""
     if status not in STATUS_CHOICES:
         raise ValidationError(f"status must be one of {', '.join(STATUS_CHOICES)}", field="status")
-    stmt = (
-        select(Signatory)
-        .join(Organisation, Signatory.organisation_id == Organisation.id)
-        .join(Declaration, Signatory.declaration_id == Declaration.id)
-        .where(Signatory.active.is_(True), scope.where(Organisation.county, Declaration.slug))
-    )
+    stmt = members_in_scope(scope, declaration=declaration, county=county)
     if status != "all":
         stmt = stmt.where(Signatory.status == status)
-    if declaration:
-        stmt = stmt.where(Declaration.slug == declaration)
-    if county:
-        stmt = stmt.where(func.lower(Organisation.county) == county.strip().lower())
     if q and q.strip():
         like = f"%{q.strip().lower()}%"
         stmt = stmt.where(

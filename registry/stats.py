@@ -34,6 +34,7 @@ from registry.models import (
     SignatoryStatus,
 )
 from registry.reviewers import Scope
+from registry.standing import members_in_scope
 
 QUEUE_BUCKETS = ("under_1_day", "1_to_7_days", "7_to_30_days", "over_30_days")
 FOLLOW_UP_BUCKETS = ("overdue", "within_3_months", "3_to_6_months", "6_to_12_months")
@@ -62,18 +63,9 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month + 1, min(day.day, last))
 
 
-def _verified(scope: Scope) -> Select[int]:
+def _verified(scope: Scope) -> Select[Any]:
     """Active memberships in scope, joined to their organisation and declaration."""
-    return (
-        select(Signatory.id)
-        .join(Organisation, Signatory.organisation_id == Organisation.id)
-        .join(Declaration, Signatory.declaration_id == Declaration.id)
-        .where(
-            Signatory.active.is_(True),
-            Signatory.status == SignatoryStatus.ACTIVE,
-            scope.where(Organisation.county, Declaration.slug),
-        )
-    )
+    return members_in_scope(scope, Signatory.id).where(Signatory.status == SignatoryStatus.ACTIVE)
 
 
 def per_declaration(*, session: Session, scope: Scope) -> list[DeclarationCount]:
@@ -118,15 +110,8 @@ def per_month(
     and including ``today``'s, oldest first, every month present."""
     start = add_months(today.replace(day=1), -(months - 1))
     stmt = (
-        select(Signatory.signed_date, func.count(Signatory.id))
-        .join(Organisation, Signatory.organisation_id == Organisation.id)
-        .join(Declaration, Signatory.declaration_id == Declaration.id)
-        .where(
-            Signatory.active.is_(True),
-            Signatory.signed_date >= start,
-            Signatory.signed_date <= today,
-            scope.where(Organisation.county, Declaration.slug),
-        )
+        members_in_scope(scope, Signatory.signed_date, func.count(Signatory.id))
+        .where(Signatory.signed_date >= start, Signatory.signed_date <= today)
         .group_by(Signatory.signed_date)
     )
     by_month: Counter[str] = Counter()
