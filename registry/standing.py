@@ -24,7 +24,7 @@ from registry.audit import record_event
 from registry.errors import InvalidTransition, NotFound, ValidationError
 from registry.models import Declaration, Organisation, Signatory, SignatoryStatus
 from registry.reviewers import Scope
-from registry.signatories import snapshot
+from registry.signatories import StatusFilter, snapshot
 
 _FROM = {
     SignatoryStatus.WITHDRAWN: (SignatoryStatus.ACTIVE, SignatoryStatus.LAPSED),
@@ -170,7 +170,7 @@ def reinstate_signatory(
     )
 
 
-STATUS_CHOICES = ("active", "withdrawn", "lapsed", "all")
+STATUS_CHOICES = tuple(StatusFilter)  # active, withdrawn, lapsed, all: as the public list
 
 
 def members_in_scope(
@@ -202,7 +202,7 @@ def register_entries(
     q: str | None = None,
     declaration: str | None = None,
     county: str | None = None,
-    status: str = "active",
+    status: str = StatusFilter.ACTIVE,
     page: int = 1,
     page_size: int = 100,
 ) -> tuple[list[Signatory], int]:
@@ -212,7 +212,7 @@ def register_entries(
     if status not in STATUS_CHOICES:
         raise ValidationError(f"status must be one of {', '.join(STATUS_CHOICES)}", field="status")
     stmt = members_in_scope(scope, declaration=declaration, county=county)
-    if status != "all":
+    if status != StatusFilter.ALL:
         stmt = stmt.where(Signatory.status == status)
     if q and q.strip():
         like = f"%{q.strip().lower()}%"

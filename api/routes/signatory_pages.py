@@ -106,7 +106,6 @@ def signatories_page(
             "county": county or "",
             "status": status,
         },
-        statuses=standing.STATUS_CHOICES,
         today=dt.date.today().isoformat(),
         here=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
         **filter_choices(db),
