@@ -1,0 +1,165 @@
+"""``GET /metrics``: the service's numbers in Prometheus's text format.
+
+Two sources, added up at each scrape:
+
+- the database (:mod:`registry.ops`), read by :class:`DatabaseCollector` in one short
+  read-only transaction: files received, queue depth and oldest age, pages read,
+  failures and quarantines by reason, proposals waiting, approvals. Right however many
+  watchers, workers and web processes run, on however many machines;
+- the ingest processes' own files in ``DATA_DIR/metrics`` (:mod:`ingest.metrics`):
+  seconds per page and every failed reading attempt, from every process that shares
+  this data folder.
+
+Public on purpose, like ``/healthz``: it holds counts and ages only, and its labels are
+closed sets (statuses, reason codes), never a file name, an organisation or a person.
+If that is still too much for a site, keep ``/metrics`` off the public proxy. When the
+database cannot be read, ``signreg_database_up`` is 0 and the process numbers are still
+given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import structlog
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ingest.metrics import metrics_dir
+from registry.ops import OpsNumbers, read_numbers
+
+log = structlog.get_logger("api.metrics")
+router = APIRouter(tags=["health"])
+
+
+def _labelled(
+    family: GaugeMetricFamily | CounterMetricFamily, values: dict[str, int]
+) -> GaugeMetricFamily | CounterMetricFamily:
+    for label, value in values.items():
+        family.add_metric([label], value)
+    return family
+
+
+def families(n: OpsNumbers) -> Iterator[Metric]:
+    """The database's numbers as metric families (names documented in README)."""
+    yield CounterMetricFamily(
+        "signreg_files_received",
+        "Files received (dropped in the inbox, uploaded, mailed), duplicates included.",
+        value=n.files_received,
+    )
+    yield CounterMetricFamily(
+        "signreg_files_duplicate",
+        "Files received whose content was already known.",
+        value=n.duplicate_files,
+    )
+    yield _labelled(
+        GaugeMetricFamily("signreg_submissions", "Submissions by status.", labels=["status"]),
+        n.submissions,
+    )
+    yield GaugeMetricFamily(
+        "signreg_queue_depth",
+        "Submissions waiting to be read or being read (received, processing).",
+        value=n.queue_depth,
+    )
+    yield GaugeMetricFamily(
+        "signreg_queue_oldest_age_seconds",
+        "Age of the oldest submission in the queue (0 when empty).",
+        value=n.queue_oldest_age,
+    )
+    yield CounterMetricFamily(
+        "signreg_pages_read", "Pages of every submission read so far.", value=n.pages_read
+    )
+    yield _labelled(
+        GaugeMetricFamily(
+            "signreg_failed_submissions", "Failed submissions by reason.", labels=["reason"]
+        ),
+        n.failed,
+    )
+    yield _labelled(
+        GaugeMetricFamily(
+            "signreg_quarantined_submissions",
+            "Submissions in quarantine (not yet retried or discarded) by reason.",
+            labels=["reason"],
+        ),
+        n.quarantined,
+    )
+    yield _labelled(
+        GaugeMetricFamily("signreg_proposals", "Proposals by status.", labels=["status"]),
+        n.proposals,
+    )
+    yield GaugeMetricFamily(
+        "signreg_proposals_waiting",
+        "Proposals waiting for a reviewer.",
+        value=n.proposals_waiting,
+    )
+    yield GaugeMetricFamily(
+        "signreg_proposals_oldest_wait_seconds",
+        "How long the longest-waiting proposal has waited (0 when none).",
+        value=n.oldest_proposal_age,
+    )
+    yield CounterMetricFamily(
+        "signreg_approvals", "Proposals approved (audit trail).", value=n.approvals
+    )
+    yield CounterMetricFamily(
+        "signreg_rejections", "Proposals rejected (audit trail).", value=n.rejections
+    )
+    yield _labelled(
+        GaugeMetricFamily(
+            "signreg_signatories", "Memberships in the register by standing.", labels=["status"]
+        ),
+        n.signatories,
+    )
+
+
+class DatabaseCollector:
+    """A prometheus-client collector reading the database at each scrape."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def collect(self) -> Iterator[Metric]:
+        try:
+            with self.sessions() as session:
+                numbers = read_numbers(session=session, now=dt.datetime.now(dt.UTC))
+        except SQLAlchemyError as e:
+            log.warning("metrics.database_unreadable", error=str(e).splitlines()[0])
+            numbers = None
+        yield GaugeMetricFamily(
+            "signreg_database_up",
+            "1 when the database answered this scrape, else 0.",
+            value=0 if numbers is None else 1,
+        )
+        if numbers is not None:
+            yield from families(numbers)
+
+
+def scrape(sessions: sessionmaker[Session], data_dir: Path) -> bytes:
+    """The text a scrape gets: the database's numbers and the ingest processes'."""
+    registry = CollectorRegistry()
+    registry.register(DatabaseCollector(sessions))
+    folder = metrics_dir(data_dir)
+    if folder.is_dir():
+        MultiProcessCollector(registry, path=str(folder))
+    return generate_latest(registry)
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics (counts only, no personal data)",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}}}},
+)
+def metrics(request: Request) -> Response:
+    ctx = request.app.state.ctx
+    return Response(
+        scrape(ctx.read_sessions, ctx.config.data_dir),
+        media_type=CONTENT_TYPE_LATEST,
+        headers={"Cache-Control": "no-store"},
+    )
