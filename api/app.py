@@ -124,9 +124,11 @@ def create_app(settings: Settings | None = None, *, registry: Registry | None = 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_handlers(app)
 
+    from api import metrics
     from api.routes import auth
 
     app.include_router(auth.router)
+    app.include_router(metrics.router)  # GET /metrics (public: counts only)
     for name in ("public", "embed", "review", "intake", "registry_pages", "admin"):
         module = _optional_routes(name)
         if module is not None:
