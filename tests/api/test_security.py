@@ -12,7 +12,7 @@ from fastapi.routing import APIRoute
 from tests.api.conftest import Web
 
 PUBLIC = re.compile(
-    r"^/(api/v1/(declarations|signatories)|embed/|healthz$|docs|openapi|login$|language$|static/|$)"
+    r"^/(api/v1/(declarations|signatories)|embed/|healthz$|metrics$|docs|openapi|login$|language$|static/|$)"
 )
 SAMPLE_VALUES = {"pid": "1", "number": "1", "name": "organisation", "key": "s1"}
 
