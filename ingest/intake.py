@@ -41,8 +41,10 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ingest import metrics as ingest_metrics
 from ingest.archive import Archive
 from ingest.durable import Staged, fsync_dir
+from ingest.logs import about_file
 from ingest.quarantine import Quarantine
 from ocr.errors import ExtractionError
 from ocr.limits import Limits
@@ -112,7 +114,6 @@ class Intake:
             name = _decode(orphan.name.split(_SEP, 1)[1])
             claimed = self._claim(orphan, name)
             if claimed is not None:
-                log.warning("intake.recovering", file=name)
                 results.append(self._process(claimed, name, recovering=True, supersede=True))
         return results
 
@@ -150,26 +151,31 @@ class Intake:
         supersede: bool = False,
     ) -> IntakeResult:
         staged = self.archive.stage(claimed)
-        data = staged.temp.read_bytes()
-        try:
-            open_pdf(data, self.limits)
-        except ExtractionError as e:
-            result = self._quarantine(staged, name, e, recovering=recovering)
-        else:
-            result = self._archive(staged, name, recovering=recovering, supersede=supersede)
-        if remove:
-            claimed.unlink()
-            fsync_dir(claimed.parent)
-        log.info(
-            "intake.done",
-            file=name,
-            outcome=result.outcome,
-            sha256=result.sha256,
-            submission_id=result.submission_id,
-            reason=result.reason,
-            superseded_id=result.superseded_id,
-        )
+        with about_file(staged.sha256, file=name):
+            if recovering:
+                log.warning("intake.recovering")
+            result = self._validated(staged, name, recovering=recovering, supersede=supersede)
+            if remove:
+                claimed.unlink()
+                fsync_dir(claimed.parent)
+            log.info(
+                "intake.done",
+                outcome=result.outcome,
+                submission_id=result.submission_id,
+                reason=result.reason,
+                superseded_id=result.superseded_id,
+            )
+        ingest_metrics.for_data_dir(self.archive.root.parent).file_taken(result.outcome)
         return result
+
+    def _validated(
+        self, staged: Staged, name: str, *, recovering: bool, supersede: bool
+    ) -> IntakeResult:
+        try:
+            open_pdf(staged.temp.read_bytes(), self.limits)
+        except ExtractionError as e:
+            return self._quarantine(staged, name, e, recovering=recovering)
+        return self._archive(staged, name, recovering=recovering, supersede=supersede)
 
     def _archive(
         self, staged: Staged, name: str, *, recovering: bool, supersede: bool
