@@ -33,6 +33,7 @@ import datetime as dt
 import importlib
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import ocr
 from ingest import holders
+from ingest import metrics as ingest_metrics
 from ingest.archive import Archive
 from ingest.intake import utcnow
 from ingest.quarantine import Quarantine
@@ -111,6 +113,7 @@ class Worker:
         self.archive = Archive(config.archive_dir)
         self.quarantine = Quarantine(config.quarantine_dir)
         self.extract = load_extractor(config.engine, config.page_workers)
+        self.metrics = ingest_metrics.for_data_dir(config.archive_dir.parent)
         self.log = log.bind(worker_id=worker_id)
 
     def run(self, stop: threading.Event, *, until_idle: bool = False) -> int:
@@ -152,8 +155,10 @@ class Worker:
             data = self.archive.read(job.sha256)
             with self.session_factory() as session, session.begin():
                 lexicon = verified_lexicon(session=session)
+            started = time.monotonic()
             with self._lease_kept(job), _time_limit(self.config.timeout_seconds):
                 extraction = self.extract(data, lexicon)
+            self.metrics.pages_read(extraction.pages, time.monotonic() - started)
         except ExtractionError as e:
             how = queue.disposition_for(e)
             jlog.warning("worker.extraction_error", reason=how.reason, error=e.message)
@@ -206,6 +211,7 @@ class Worker:
     def _fail(
         self, job: Job, *, reason: str, error: str, retryable: bool, quarantine: bool = False
     ) -> None:
+        self.metrics.read_failed(reason)
         try:
             with self.session_factory() as session, session.begin():
                 queue.fail_submission(
@@ -220,7 +226,9 @@ class Worker:
                     now=utcnow(),
                 )
         except LeaseLost:
-            self.log.warning("worker.lease_lost", submission_id=job.submission_id)
+            self.log.warning(
+                "worker.lease_lost", submission_id=job.submission_id, sha256=job.sha256
+            )
 
     @contextmanager
     def _lease_kept(self, job: Job) -> Iterator[None]:
@@ -229,6 +237,7 @@ class Worker:
         (the lease outlasts two missed beats)."""
         done = threading.Event()
         beat = min(self.config.heartbeat_seconds, self.config.lease_seconds / 3)
+        about = {"submission_id": job.submission_id, "sha256": job.sha256}
 
         def keep() -> None:
             while not done.wait(beat):
@@ -242,10 +251,10 @@ class Worker:
                             now=utcnow(),
                         )
                 except LeaseLost:
-                    self.log.warning("worker.lease_lost", submission_id=job.submission_id)
+                    self.log.warning("worker.lease_lost", **about)
                     return
                 except SQLAlchemyError:
-                    self.log.exception("worker.heartbeat_failed", submission_id=job.submission_id)
+                    self.log.exception("worker.heartbeat_failed", **about)
 
         keeper = threading.Thread(target=keep, name=f"lease-{job.submission_id}", daemon=True)
         keeper.start()
