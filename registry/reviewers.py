@@ -48,8 +48,12 @@ class Scope:
         return not self.counties and not self.declarations
 
     def allows(self, *, county: str | None, declaration: str | None) -> bool:
-        if self.counties and (county or "").strip().lower() not in self.counties:
-            return False
+        return self.allows_county(county) and self.allows_declaration(declaration)
+
+    def allows_county(self, county: str | None) -> bool:
+        return not self.counties or (county or "").strip().lower() in self.counties
+
+    def allows_declaration(self, declaration: str | None) -> bool:
         return not self.declarations or declaration in self.declarations
 
     def where(self, county: Any, declaration: Any) -> ColumnElement[bool]:

@@ -39,6 +39,7 @@ from registry.errors import Conflict, InvalidTransition, NotFound, ValidationErr
 from registry.models import Proposal
 from registry.review import EDITABLE, approve_proposal, reject_proposal, reopen_proposal
 from registry.review_queue import list_queue, next_after
+from registry.reviewers import Scope
 from registry.schemas import ProposalOut
 
 router = APIRouter(include_in_schema=False)
@@ -93,14 +94,12 @@ def _error_text(field: str | None, request: Request, viewer: Any) -> tuple[str, 
     return ("county" if key == "out_of_scope_county" else key), texts[key]
 
 
-def _within_scope(viewer: Any, p: Proposal, corrections: dict[str, Any]) -> None:
+def _within_scope(scope: Scope, corrections: dict[str, Any]) -> None:
     """A correction may not move a proposal out of what its reviewer decides."""
-    scope = viewer.scope
-    county = (corrections.get("county") or "").strip().lower()
-    if "county" in corrections and scope.counties and county not in scope.counties:
+    if "county" in corrections and not scope.allows_county(corrections["county"]):
         raise ValidationError("county outside the reviewer's scope", field="out_of_scope_county")
     chosen = (corrections.get("declaration") or "").strip() or None
-    if "declaration" in corrections and scope.declarations and chosen not in scope.declarations:
+    if "declaration" in corrections and not scope.allows_declaration(chosen):
         raise ValidationError("declaration outside the reviewer's scope", field="declaration")
 
 
@@ -160,7 +159,7 @@ def approve(
     _csrf: CsrfDep,
     form: Annotated[ApproveForm, Form()],
 ) -> Response:
-    p = load_proposal(db, pid, viewer)
+    load_proposal(db, pid, viewer)
     values = form.model_dump()
     corrections = {k: values[k] for k in EDITABLE if values.get(k) is not None}
     typed = {k: v for k, v in corrections.items() if v is not None}
@@ -168,7 +167,7 @@ def approve(
     try:
         if raw_org and not raw_org.isdigit():
             raise ValidationError("not an organisation id", field="organisation_id")
-        _within_scope(viewer, p, corrections)
+        _within_scope(viewer.scope, corrections)
         with db.begin_nested():
             approve_proposal(
                 session=db,
