@@ -1,0 +1,101 @@
+"""Every JSON log line about a submission carries its sha256: taken, read, quarantined
+(at the intake and by a worker), superseded by a grown scan, recovered after a crash."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import structlog
+
+from ingest.intake import TAKING_DIR, Intake
+from ingest.logs import configure_logging
+from ingest.worker import Worker, WorkerConfig
+from tests.ingest.conftest import submissions
+from tests.ingest.files import scan_pages, scan_pdf
+
+
+@pytest.fixture
+def log_lines() -> Iterator[io.StringIO]:
+    stream = io.StringIO()
+    configure_logging(json=True, stream=stream)
+    try:
+        yield stream
+    finally:
+        structlog.reset_defaults()
+
+
+def _lines(stream: io.StringIO) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
+
+
+def _mentions(line: dict[str, Any], needle: str) -> bool:
+    return any(needle in json.dumps(v) for k, v in line.items() if k != "sha256")
+
+
+def test_every_line_about_a_file_carries_its_sha256(
+    config: WorkerConfig,
+    intake: Intake,
+    inbox: Path,
+    log_lines: io.StringIO,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    files = {
+        "god-skanning.pdf": scan_pdf(1),
+        "brev.pdf": b"PK\x03\x04 a Word file, not a PDF",
+        "vaxande.pdf": scan_pages(7, 1),
+    }
+    for name, data in files.items():
+        (inbox / name).write_bytes(data)
+        intake.take(inbox / name)
+    grown = scan_pages(7, 2)  # the scanner added a page: supersedes the first
+    (inbox / "vaxande.pdf").write_bytes(grown)
+    intake.take(inbox / "vaxande.pdf")
+    taking = inbox / TAKING_DIR  # a file a crashed watcher had claimed
+    (taking / f"{uuid.uuid4().hex}__aterfunnen.pdf").write_bytes(scan_pdf(2))
+    intake.recover_orphans()
+    Worker(config, intake.session_factory, "w1").run(threading.Event(), until_idle=True)
+    monkeypatch.setenv("FAKE_OCR_RAISE", "no_page_image")  # a worker quarantines this one
+    (inbox / "utan-bild.pdf").write_bytes(scan_pdf(3))
+    intake.take(inbox / "utan-bild.pdf")
+    Worker(config, intake.session_factory, "w2").run(threading.Event(), until_idle=True)
+
+    shas = {sub.file_name: set() for sub in submissions(intake.session_factory)}
+    by_id = {}
+    for sub in submissions(intake.session_factory):
+        shas[sub.file_name].add(sub.sha256)
+        by_id[sub.id] = sub.sha256
+    assert set(shas) == {*files, "aterfunnen.pdf", "utan-bild.pdf"}
+    assert shas["vaxande.pdf"] == {
+        hashlib.sha256(files["vaxande.pdf"]).hexdigest(),
+        hashlib.sha256(grown).hexdigest(),
+    }
+    lines = _lines(log_lines)
+    events = {line["event"] for line in lines}
+    assert {"intake.done", "intake.recovering", "worker.claimed", "worker.proposed"} <= events
+    assert "worker.extraction_error" in events
+    seen: dict[str, set[str]] = {name: set() for name in shas}
+    for line in lines:
+        for name, known in shas.items():
+            if _mentions(line, name):
+                assert line.get("sha256") in known, line
+                seen[name].add(line["event"])
+        if line.get("submission_id") in by_id:
+            assert line.get("sha256") == by_id[line["submission_id"]], line
+    read = {"intake.done", "worker.claimed"}
+    assert seen == {
+        "god-skanning.pdf": read,
+        "brev.pdf": {"intake.done"},  # quarantined at once
+        "vaxande.pdf": read,  # the grown one read, the first superseded
+        "aterfunnen.pdf": {"intake.recovering", *read},
+        "utan-bild.pdf": read,  # the worker line saying why names no file: its sha256
+    }
+    superseding = [line for line in lines if line.get("superseded_id")]
+    assert [line["sha256"] for line in superseding] == [hashlib.sha256(grown).hexdigest()]
