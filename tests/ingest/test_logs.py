@@ -67,10 +67,10 @@ def test_every_line_about_a_file_carries_its_sha256(
     intake.take(inbox / "utan-bild.pdf")
     Worker(config, intake.session_factory, "w2").run(threading.Event(), until_idle=True)
 
-    shas = {sub.file_name: set() for sub in submissions(intake.session_factory)}
-    by_id = {}
+    shas: dict[str, set[str]] = {}
+    by_id: dict[int, str] = {}
     for sub in submissions(intake.session_factory):
-        shas[sub.file_name].add(sub.sha256)
+        shas.setdefault(sub.file_name, set()).add(sub.sha256)
         by_id[sub.id] = sub.sha256
     assert set(shas) == {*files, "aterfunnen.pdf", "utan-bild.pdf"}
     assert shas["vaxande.pdf"] == {
