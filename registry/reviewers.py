@@ -95,6 +95,12 @@ def _check_role(role: str) -> Role:
         ) from None
 
 
+def _check_locale(locale: str) -> str:
+    if locale not in LOCALES:
+        raise ValidationError(f"no language {locale!r}", field="locale")
+    return locale
+
+
 def _clean(values: Iterable[str] | None) -> list[str]:
     return sorted({v.strip() for v in values or () if v and v.strip()})
 
@@ -118,8 +124,7 @@ def create_reviewer(
         raise ValidationError("a reviewer needs a user name", field="username")
     _check_password(password)
     checked_role = _check_role(role)
-    if locale not in LOCALES:
-        raise ValidationError(f"no language {locale!r}", field="locale")
+    _check_locale(locale)
     taken = session.scalar(
         select(Reviewer).where(func.lower(Reviewer.username) == username.lower())
     )
@@ -190,9 +195,7 @@ def update_reviewer(
     if declarations is not None:
         row.declarations = _clean(declarations)
     if locale is not None:
-        if locale not in LOCALES:
-            raise ValidationError(f"no language {locale!r}", field="locale")
-        row.locale = locale
+        row.locale = _check_locale(locale)
     if email is not None:
         row.email = email.strip() or None
     if active is not None:
