@@ -25,13 +25,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import ColumnElement
 
 from api.deps import CtxDep, ReadDB, ReviewerDep, Viewer, gettext_for, now, render
+from api.local_time import LOCAL_TZ, local
 from registry.audit import AuditFilter, iter_events, known_values, list_events, visible_to
 from registry.errors import ValidationError
 from registry.models import AuditEvent
@@ -50,16 +50,6 @@ EXPORT_COLUMNS = (
     "before",
     "after",
 )
-
-try:
-    LOCAL_TZ: dt.tzinfo = ZoneInfo("Europe/Stockholm")
-except ZoneInfoNotFoundError:  # no time-zone data on this machine: UTC, said as such
-    LOCAL_TZ = dt.UTC
-
-
-def local(moment: dt.datetime) -> str:
-    """A moment as the staff read it: ``2026-03-01 10:15`` Swedish time."""
-    return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,10 +25,11 @@ from sqlalchemy.orm import selectinload
 
 from api.context import WebContext
 from api.deps import Forbidden, ReadDB, ReviewerDep, Viewer, get_ctx, gettext_for, now, render
+from api.local_time import local_time
 from api.multipart import MultipartError, Sink, read_multipart
 from api.routes import quarantine
 from api.routes.intake_words import reason_words, status_words
-from api.routes.quarantine import intake_of, local_time
+from api.routes.quarantine import intake_of
 from api.security import CSRF_FIELD, CSRF_HEADER, same_token
 from ingest.upload import Refusal, UploadRefused, UploadResult, Uploads
 from registry.audit import record_event

@@ -16,7 +16,7 @@ from fastapi.responses import Response
 
 from api.charts import Bar, Chart
 from api.deps import ReadDB, ReviewerDep, gettext_for, now, render
-from api.routes.audit_pages import LOCAL_TZ, local
+from api.local_time import LOCAL_TZ, local
 from registry import stats
 
 router = APIRouter(include_in_schema=False)

@@ -9,7 +9,6 @@ there, never used as a path). Retry and discard are audited
 
 from __future__ import annotations
 
-import datetime as dt
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -18,7 +17,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from api.context import WebContext
 from api.deps import CsrfDep, CtxDep, ReadDB, ReviewerDep, Viewer, gettext_for, render
-from api.routes.audit_pages import local
+from api.local_time import local_time
 from api.routes.intake_words import reason_words
 from ingest.archive import Archive
 from ingest.intake import Intake
@@ -28,11 +27,6 @@ from ingest.upload import UPLOADS_DIR
 from registry.errors import NotFound
 
 router = APIRouter(include_in_schema=False)
-
-
-def local_time(value: dt.datetime | None) -> str:
-    """A moment in Swedish time (``api.routes.audit_pages.local``), or a dash."""
-    return local(value) if value else "–"
 
 
 def intake_of(ctx: WebContext) -> Intake:
