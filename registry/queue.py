@@ -32,6 +32,7 @@ MAX_ATTEMPTS = 3
 BACKOFF_BASE_SECONDS = 5.0
 BACKOFF_MAX_SECONDS = 600.0
 NO_DECLARATION = "no_declaration"
+MAX_ATTEMPTS_REASON = "max_attempts"  # the worker stopped on every attempt
 
 
 def backoff(attempts: int, *, base: float = BACKOFF_BASE_SECONDS) -> dt.timedelta:
@@ -193,7 +194,7 @@ def _expire_exhausted(*, session: Session, now: dt.datetime, max_attempts: int) 
         )
         .values(
             status=SubmissionStatus.FAILED,
-            reason="max_attempts",
+            reason=MAX_ATTEMPTS_REASON,
             lease_owner=None,
             lease_expires_at=None,
             processed_at=now,

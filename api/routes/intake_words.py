@@ -1,9 +1,16 @@
 """What the intake's codes mean, in words: why a file was refused or quarantined, and
-where a submission stands. English message ids, translated in ``registry.po``."""
+where a submission stands. Keyed by the codes' own enums and constants (the engine's
+``ocr.errors.Reason``, the queue's, the upload's ``Refusal``, ``SubmissionStatus``);
+English message ids, translated in ``registry.po``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+
+from ingest.upload import Refusal
+from ocr.errors import Reason
+from registry.models import SubmissionStatus
+from registry.queue import MAX_ATTEMPTS_REASON, NO_DECLARATION
 
 Gettext = Callable[[str], str]
 
@@ -11,31 +18,31 @@ Gettext = Callable[[str], str]
 def reason_words(_: Gettext) -> dict[str, str]:
     """Each reason a file is refused, quarantined or fails, in words."""
     return {
-        "empty": _("The file is empty."),
-        "not_pdf": _("The file is not a PDF."),
-        "truncated": _("The PDF is cut short (perhaps an interrupted transfer)."),
-        "encrypted": _("The PDF is password-protected."),
-        "malformed": _("The PDF is damaged and cannot be read."),
-        "too_many_pages": _("The PDF has more pages than allowed."),
-        "too_many_pixels": _("The PDF's images are larger than allowed."),
-        "stream_too_large": _("The PDF holds a part larger than allowed."),
-        "file_too_large": _("The file is larger than allowed."),
-        "no_page_image": _("A page has no image to read."),
-        "ocr_failed": _("The text recognition failed."),
-        "timeout": _("Reading the file took too long."),
-        "max_attempts": _("Reading failed on every attempt."),
-        "no_declaration": _("No signing block was found."),
-        "nothing_chosen": _("Choose at least one file."),
+        Reason.EMPTY: _("The file is empty."),
+        Reason.NOT_PDF: _("The file is not a PDF."),
+        Reason.TRUNCATED: _("The PDF is cut short (perhaps an interrupted transfer)."),
+        Reason.ENCRYPTED: _("The PDF is password-protected."),
+        Reason.MALFORMED: _("The PDF is damaged and cannot be read."),
+        Reason.TOO_MANY_PAGES: _("The PDF has more pages than allowed."),
+        Reason.TOO_MANY_PIXELS: _("The PDF's images are larger than allowed."),
+        Reason.STREAM_TOO_LARGE: _("The PDF holds a part larger than allowed."),
+        Reason.FILE_TOO_LARGE: _("The file is larger than allowed."),
+        Reason.NO_PAGE_IMAGE: _("A page has no image to read."),
+        Reason.OCR_FAILED: _("The text recognition failed."),
+        Reason.TIMEOUT: _("Reading the file took too long."),
+        MAX_ATTEMPTS_REASON: _("Reading failed on every attempt."),
+        NO_DECLARATION: _("No signing block was found."),
+        Refusal.NOTHING_CHOSEN: _("Choose at least one file."),
     }
 
 
 def status_words(_: Gettext) -> dict[str, str]:
     """Each submission status, in words."""
     return {
-        "received": _("Received, waiting to be read"),
-        "processing": _("Being read"),
-        "proposed": _("Read: proposals wait for review"),
-        "failed": _("Could not be read"),
-        "quarantined": _("In quarantine"),
-        "discarded": _("Discarded from the quarantine"),
+        SubmissionStatus.RECEIVED: _("Received, waiting to be read"),
+        SubmissionStatus.PROCESSING: _("Being read"),
+        SubmissionStatus.PROPOSED: _("Read: proposals wait for review"),
+        SubmissionStatus.FAILED: _("Could not be read"),
+        SubmissionStatus.QUARANTINED: _("In quarantine"),
+        SubmissionStatus.DISCARDED: _("Discarded from the quarantine"),
     }
