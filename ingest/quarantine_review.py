@@ -30,12 +30,11 @@ from sqlalchemy.orm import Session
 from ingest.durable import fsync_dir, sha256_file, temp_path_in
 from ingest.intake import Intake
 from ingest.quarantine import REASON_SUFFIX
+from ingest.upload import outcome_of
 from ocr.errors import ExtractionError
 from ocr.pdf import open_pdf
 from registry import quarantined
 from registry.models import Submission
-
-_OUTCOMES = {"submitted": "received", "duplicate": "duplicate", "quarantined": "quarantined"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +209,7 @@ class QuarantineDesk:
         shutil.copyfile(source, copy)
         sha256, _size = sha256_file(copy)
         result = self.intake.take_private(copy, item.file_name)
-        outcome = _OUTCOMES.get(result.outcome, "received")
+        outcome = outcome_of(result)  # take_private: submitted, duplicate or quarantined
         with self.intake.session_factory.begin() as session:
             quarantined.record_file_decision(
                 session=session,

@@ -62,6 +62,16 @@ def upload_name(client_name: str | None) -> str:
     return safe_name(_SEPARATORS.split(text)[-1])
 
 
+def outcome_of(result: IntakeResult) -> UploadOutcome:
+    """What became of a file taken in, as a person is told: ``received`` (recorded now,
+    or before a crash), ``duplicate`` (its content was known) or ``quarantined``."""
+    if result.outcome in ("submitted", "already_recorded"):
+        return "received"
+    if result.outcome == "duplicate":
+        return "duplicate"
+    return "quarantined"
+
+
 @dataclass(frozen=True, slots=True)
 class UploadResult:
     """What became of one uploaded file."""
@@ -74,16 +84,9 @@ class UploadResult:
 
     @classmethod
     def of(cls, result: IntakeResult) -> UploadResult:
-        outcome: UploadOutcome
-        if result.outcome in ("submitted", "already_recorded"):
-            outcome = "received"
-        elif result.outcome == "duplicate":
-            outcome = "duplicate"
-        else:
-            outcome = "quarantined"
         return cls(
             file_name=result.file_name,
-            outcome=outcome,
+            outcome=outcome_of(result),
             sha256=result.sha256,
             submission_id=result.submission_id,
             reason=result.reason,
