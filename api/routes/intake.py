@@ -120,17 +120,21 @@ def _upload_page(
         error=error,
         reasons=reason_words(_),
         when=local_time,
-        max_mb=max(1, ctx.config.upload_max_bytes // (1024 * 1024)),
+        max_mb=_limit_mb(ctx),
     )
+
+
+def _limit_mb(ctx: WebContext) -> int:
+    """The upload limit as the pages say it, in whole MB (at least 1)."""
+    return max(1, ctx.config.upload_max_bytes // (1024 * 1024))
 
 
 def refusal_text(request: Request, viewer: Viewer, e: UploadRefused) -> str:
     _ = gettext_for(request, viewer)
     ctx = get_ctx(request)
     if e.reason == Refusal.TOO_LARGE:
-        limit = max(1, ctx.config.upload_max_bytes // (1024 * 1024))
         text: str = _("The file {name} is larger than {limit} MB: nothing was stored.")
-        return text.format(name=e.file_name or "", limit=limit)
+        return text.format(name=e.file_name or "", limit=_limit_mb(ctx))
     if e.reason == Refusal.TOO_MANY_FILES:
         text = _("At most {count} files at a time: nothing was stored.")
         return text.format(count=uploads_of(ctx).max_files)
