@@ -46,11 +46,16 @@ class Filters:
     declaration: str | None = None
     county: str | None = None
 
+    @property
+    def span(self) -> int:
+        """The months asked for, within 0 and :data:`MAX_MONTHS`."""
+        return min(max(self.months, 0), MAX_MONTHS)
+
     def find(self, db: Session, viewer: Viewer) -> FollowUps:
         return follow_ups(
             session=db,
             today=dt.date.today(),
-            months=min(max(self.months, 0), MAX_MONTHS),
+            months=self.span,
             scope=viewer.scope,
             declaration=self.declaration or None,
             county=self.county or None,
@@ -78,7 +83,7 @@ def follow_up_page(
         found=found,
         emails=emails,
         filters={
-            "months": min(max(filters.months, 0), MAX_MONTHS),
+            "months": filters.span,
             "declaration": filters.declaration or "",
             "county": filters.county or "",
         },
