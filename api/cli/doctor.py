@@ -130,6 +130,7 @@ def check_database(url: str) -> list[Check]:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
+    from registry.backup import is_known_revision
     from registry.db import SCHEMA_HEAD, make_engine, normalise_url, schema_revision
 
     sa_url = make_url(normalise_url(url))
@@ -166,7 +167,7 @@ def check_database(url: str) -> list[Check]:
         return [reached, Check("schema", OK, f"at {SCHEMA_HEAD} (newest)")]
     if revision is None:
         return [reached, Check("schema", WARN, "empty: no tables yet", migrate)]
-    if _known_revision(revision):
+    if is_known_revision(revision):
         found = f"at {revision}, this signreg needs {SCHEMA_HEAD}"
         return [reached, Check("schema", WARN, found, migrate)]
     return [
@@ -182,18 +183,6 @@ def check_database(url: str) -> list[Check]:
 
 def _pg_args() -> dict[str, object]:
     return {"connect_args": {"connect_timeout": 5}, "pool_pre_ping": False}
-
-
-def _known_revision(revision: str) -> bool:
-    from alembic.script import ScriptDirectory
-    from alembic.util.exc import CommandError
-
-    from registry.db import MIGRATIONS_DIR
-
-    try:
-        return ScriptDirectory(str(MIGRATIONS_DIR)).get_revision(revision) is not None
-    except CommandError:
-        return False
 
 
 def _nearest_existing(path: Path) -> Path:
