@@ -27,6 +27,7 @@ def _root() -> None:
 
 
 # Command modules register on `app` when imported.
+from api.cli import backup as _backup  # noqa: E402,F401
 from api.cli import doctor as _doctor  # noqa: E402,F401
 from api.cli import extract as _extract  # noqa: E402,F401
 from api.cli import ingest as _ingest  # noqa: E402,F401
