@@ -161,11 +161,25 @@ def run_command(
     migrate(settings.database_url)
     stop = threading.Event()
     stop_on_signals(stop)
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host=host or settings.host, port=port or settings.port)
-    )
+    host, port = host or settings.host, port or settings.port
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port))
     web = threading.Thread(target=server.run, name="web", daemon=True)
     web.start()  # not the main thread: uvicorn leaves the signals to us
+    while not server.started and web.is_alive():
+        web.join(timeout=0.05)
+    if not server.started:  # e.g. the port is taken: say so, start nothing else
+        typer.echo(f"signreg: the web app could not listen on {host}:{port}", err=True)
+        raise typer.Exit(1)
+    print(
+        f"signatory-registry: drop scans into {settings.inbox.resolve()}/\n"
+        f"  reviewer pages  http://{host}:{port}/review  (first admin: "
+        "signreg reviewer add NAME --role admin)\n"
+        f"  public list     http://{host}:{port}/api/v1/signatories  "
+        f"embed http://{host}:{port}/embed/signatories  API docs http://{host}:{port}/docs\n"
+        f"  database        {settings.database_url}",
+        file=sys.stderr,
+        flush=True,
+    )
     try:
         run_watch(ingest_config(settings, workers), stop)  # migrates first
     finally:
