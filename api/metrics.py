@@ -39,83 +39,110 @@ log = structlog.get_logger("api.metrics")
 router = APIRouter(tags=["health"])
 
 
-def _labelled(
-    family: GaugeMetricFamily | CounterMetricFamily, values: dict[str, int]
-) -> GaugeMetricFamily | CounterMetricFamily:
-    for label, value in values.items():
-        family.add_metric([label], value)
-    return family
+Family = type[GaugeMetricFamily] | type[CounterMetricFamily]
 
-
-def families(n: OpsNumbers) -> Iterator[Metric]:
-    """The database's numbers as metric families (names documented in README)."""
-    yield CounterMetricFamily(
+# name, kind, help, the OpsNumbers attribute, its label (for a dict of label → value)
+DATABASE_METRICS: tuple[tuple[str, Family, str, str, str | None], ...] = (
+    (
         "signreg_files_received",
+        CounterMetricFamily,
         "Files received (dropped in the inbox, uploaded, mailed), duplicates included.",
-        value=n.files_received,
-    )
-    yield CounterMetricFamily(
+        "files_received",
+        None,
+    ),
+    (
         "signreg_files_duplicate",
+        CounterMetricFamily,
         "Files received whose content was already known.",
-        value=n.duplicate_files,
-    )
-    yield _labelled(
-        GaugeMetricFamily("signreg_submissions", "Submissions by status.", labels=["status"]),
-        n.submissions,
-    )
-    yield GaugeMetricFamily(
+        "duplicate_files",
+        None,
+    ),
+    ("signreg_submissions", GaugeMetricFamily, "Submissions by status.", "submissions", "status"),
+    (
         "signreg_queue_depth",
+        GaugeMetricFamily,
         "Submissions waiting to be read or being read (received, processing).",
-        value=n.queue_depth,
-    )
-    yield GaugeMetricFamily(
+        "queue_depth",
+        None,
+    ),
+    (
         "signreg_queue_oldest_age_seconds",
+        GaugeMetricFamily,
         "Age of the oldest submission in the queue (0 when empty).",
-        value=n.queue_oldest_age,
-    )
-    yield CounterMetricFamily(
-        "signreg_pages_read", "Pages of every submission read so far.", value=n.pages_read
-    )
-    yield _labelled(
-        GaugeMetricFamily(
-            "signreg_failed_submissions", "Failed submissions by reason.", labels=["reason"]
-        ),
-        n.failed,
-    )
-    yield _labelled(
-        GaugeMetricFamily(
-            "signreg_quarantined_submissions",
-            "Submissions in quarantine (not yet retried or discarded) by reason.",
-            labels=["reason"],
-        ),
-        n.quarantined,
-    )
-    yield _labelled(
-        GaugeMetricFamily("signreg_proposals", "Proposals by status.", labels=["status"]),
-        n.proposals,
-    )
-    yield GaugeMetricFamily(
+        "queue_oldest_age",
+        None,
+    ),
+    (
+        "signreg_pages_read",
+        CounterMetricFamily,
+        "Pages of every submission read so far.",
+        "pages_read",
+        None,
+    ),
+    (
+        "signreg_failed_submissions",
+        GaugeMetricFamily,
+        "Failed submissions by reason.",
+        "failed",
+        "reason",
+    ),
+    (
+        "signreg_quarantined_submissions",
+        GaugeMetricFamily,
+        "Submissions in quarantine (not yet retried or discarded) by reason.",
+        "quarantined",
+        "reason",
+    ),
+    ("signreg_proposals", GaugeMetricFamily, "Proposals by status.", "proposals", "status"),
+    (
         "signreg_proposals_waiting",
+        GaugeMetricFamily,
         "Proposals waiting for a reviewer.",
-        value=n.proposals_waiting,
-    )
-    yield GaugeMetricFamily(
+        "proposals_waiting",
+        None,
+    ),
+    (
         "signreg_proposals_oldest_wait_seconds",
+        GaugeMetricFamily,
         "How long the longest-waiting proposal has waited (0 when none).",
-        value=n.oldest_proposal_age,
-    )
-    yield CounterMetricFamily(
-        "signreg_approvals", "Proposals approved (audit trail).", value=n.approvals
-    )
-    yield CounterMetricFamily(
-        "signreg_rejections", "Proposals rejected (audit trail).", value=n.rejections
-    )
-    yield _labelled(
-        GaugeMetricFamily(
-            "signreg_signatories", "Memberships in the register by standing.", labels=["status"]
-        ),
-        n.signatories,
-    )
+        "oldest_proposal_age",
+        None,
+    ),
+    (
+        "signreg_approvals",
+        CounterMetricFamily,
+        "Proposals approved (audit trail).",
+        "approvals",
+        None,
+    ),
+    (
+        "signreg_rejections",
+        CounterMetricFamily,
+        "Proposals rejected (audit trail).",
+        "rejections",
+        None,
+    ),
+    (
+        "signreg_signatories",
+        GaugeMetricFamily,
+        "Memberships in the register by standing.",
+        "signatories",
+        "status",
+    ),
+)
+
+
+def families(numbers: OpsNumbers) -> Iterator[Metric]:
+    """The database's numbers as metric families (:data:`DATABASE_METRICS`)."""
+    for name, kind, documentation, attribute, label in DATABASE_METRICS:
+        value = getattr(numbers, attribute)
+        if label is None:
+            yield kind(name, documentation, value=value)
+            continue
+        family = kind(name, documentation, labels=[label])
+        for key, count in value.items():
+            family.add_metric([key], count)
+        yield family
 
 
 class DatabaseCollector:
