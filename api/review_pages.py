@@ -24,8 +24,9 @@ from api.review_views import (
     queue_row,
     signature_text,
 )
+from registry.declarations import declarations_in
 from registry.errors import NotFound
-from registry.models import Declaration, Proposal, ProposalStatus, Submission
+from registry.models import Proposal, ProposalStatus, Submission
 from registry.review_queue import (
     earlier_approval,
     facet_counts,
@@ -146,11 +147,7 @@ def proposal_page(
     fields = field_views(p, _, typed=typed, errors=errors, has_scan=has_scan)
     earlier = earlier_approval(session=db, proposal=p)
     scope = viewer.scope
-    declarations = [
-        d
-        for d in db.scalars(select(Declaration).order_by(Declaration.title))
-        if not scope.declarations or d.slug in scope.declarations
-    ]
+    declarations = declarations_in(session=db, scope=scope)
     verdict, verdict_class = signature_text(p.signature or {}, _)
     query = filter_query(filters)
     return _page(

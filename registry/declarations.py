@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.errors import NotFound
-from registry.models import Declaration, Signatory
+from registry.models import Declaration
+from registry.reviewers import Scope
 
 DEFAULT_FOLLOW_UP_YEARS = 2
 
@@ -45,12 +46,9 @@ def get_declaration(*, session: Session, slug: str) -> Declaration:
     return row
 
 
-def declarations_with_counts(*, session: Session) -> list[tuple[Declaration, int]]:
-    """Every declaration with its number of verified (active) signatories."""
-    count = (
-        select(func.count(Signatory.id))
-        .where(Signatory.declaration_id == Declaration.id, Signatory.active.is_(True))
-        .scalar_subquery()
-    )
-    stmt = select(Declaration, count).order_by(Declaration.slug)
-    return [(d, int(n)) for d, n in session.execute(stmt)]
+def declarations_in(*, session: Session, scope: Scope | None = None) -> list[Declaration]:
+    """The declarations a reviewer's ``scope`` takes in (every one without it), by title."""
+    stmt = select(Declaration).order_by(Declaration.title)
+    if scope is not None and scope.declarations:
+        stmt = stmt.where(Declaration.slug.in_(sorted(scope.declarations)))
+    return list(session.scalars(stmt))

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Label, Select, case, func, select
 from sqlalchemy.orm import Session
 
+from registry.declarations import declarations_in
 from registry.models import (
     Declaration,
     Organisation,
@@ -72,10 +73,8 @@ def per_declaration(*, session: Session, scope: Scope) -> list[DeclarationCount]
     """Every declaration in scope (none left out for having no signatory), by title."""
     counted = _verified(scope).with_only_columns(Declaration.id, func.count(Signatory.id))
     counts = dict(session.execute(counted.group_by(Declaration.id)).all())
-    stmt = select(Declaration).order_by(Declaration.title)
-    if scope.declarations:
-        stmt = stmt.where(Declaration.slug.in_(sorted(scope.declarations)))
-    return [DeclarationCount(d.slug, d.title, counts.get(d.id, 0)) for d in session.scalars(stmt)]
+    declarations = declarations_in(session=session, scope=scope)
+    return [DeclarationCount(d.slug, d.title, counts.get(d.id, 0)) for d in declarations]
 
 
 def per_county(*, session: Session, scope: Scope) -> list[tuple[str | None, int]]:

@@ -20,14 +20,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import AdminDep, CsrfDep, CtxDep, ReadDB, Viewer, gettext_for, now, render
 from api.routes import audit_pages, overview
 from ocr.profile import load_profiles
+from registry.declarations import declarations_in
 from registry.errors import Conflict, RegistryError, ValidationError
-from registry.models import Declaration, Reviewer, Role
+from registry.models import Reviewer, Role
 from registry.reviewers import MIN_PASSWORD, create_reviewer, get_reviewer, list_reviewers
 from registry.reviewers import update_reviewer as update_account
 
@@ -123,7 +123,7 @@ def _options(
 
 
 def _declarations(db: Session) -> list[tuple[str, str]]:
-    return [(d.slug, d.title) for d in db.scalars(select(Declaration).order_by(Declaration.title))]
+    return [(d.slug, d.title) for d in declarations_in(session=db)]
 
 
 def _form_page(

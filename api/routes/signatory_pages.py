@@ -20,9 +20,8 @@ from sqlalchemy.orm import Session, joinedload
 from api.deps import CsrfDep, Forbidden, ReadDB, ReviewerDep, Viewer, WriteDB, now, render
 from api.routes.auth import safe_next
 from registry import follow_up, standing
-from registry.declarations import declarations_with_counts
 from registry.errors import NotFound, ValidationError
-from registry.models import Organisation, Signatory
+from registry.models import Declaration, Organisation, Signatory
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 100
@@ -65,7 +64,7 @@ def filter_choices(db: Session) -> dict[str, Any]:
         key=str.casefold,
     )
     return {
-        "declarations": [d for d, _n in declarations_with_counts(session=db)],
+        "declarations": list(db.scalars(select(Declaration).order_by(Declaration.slug))),
         "counties": counties,
     }
 
