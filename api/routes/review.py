@@ -17,6 +17,7 @@ a proposal outside it is 403, its images and decisions too.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -24,7 +25,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
-from api.deps import CsrfDep, ReadDB, ReviewerDep, WriteDB, gettext_for, now
+from api.deps import CsrfDep, ReadDB, ReviewerDep, Viewer, WriteDB, gettext_for, now
 from api.page_images import PageImages, page_images_for
 from api.review_pages import (
     FLASH_COOKIE,
@@ -74,7 +75,7 @@ class ApproveForm(BaseModel):
     organisation_id: str | None = None
 
 
-def _error_text(field: str | None, request: Request, viewer: Any) -> tuple[str, str]:
+def _error_text(field: str | None, request: Request, viewer: Viewer) -> tuple[str, str]:
     """The field a refusal belongs to and what it says, in the page's language."""
     _ = gettext_for(request, viewer)
     texts = {
@@ -118,7 +119,7 @@ def _with_flash(request: Request, target: str, kind: str, pid: int) -> RedirectR
 
 
 def _after_decision(
-    request: Request, viewer: Any, db: Session, pid: int, kind: str
+    request: Request, viewer: Viewer, db: Session, pid: int, kind: str
 ) -> RedirectResponse:
     """On to the next proposal of the same filtered queue (or the queue), with a flash."""
     filters = filters_from(request.query_params)
@@ -129,7 +130,7 @@ def _after_decision(
 
 def _refused(
     request: Request,
-    viewer: Any,
+    viewer: Viewer,
     db: Session,
     pid: int,
     e: Exception,
@@ -249,7 +250,7 @@ def _images(request: Request) -> PageImages:
     )
 
 
-def _png(request: Request, path: Any) -> Response:
+def _png(request: Request, path: Path) -> Response:
     etag = f'"{path.stem}"'
     headers = {"Cache-Control": IMAGE_CACHE, "ETag": etag}
     if request.headers.get("if-none-match") == etag:
