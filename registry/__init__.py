@@ -7,7 +7,8 @@ Services take keyword-only arguments and never commit: the caller owns
 - ``bootstrap.open_registry(url)``       engine + migrations + declarations from profiles
 - ``db``                                 ``make_engine``, ``make_sessionmaker``, ``upgrade``
 - ``queue``                              record / claim / complete / fail submissions
-- ``review``                             approve / reject / reopen; ``due_for_follow_up``
+- ``review``                             approve / reject / reopen
+- ``follow_up``                          ``due_for_follow_up``, ``follow_ups``, ``mark_followed_up``
 - ``listing``, ``signatories``           read side: submissions, proposals, public list
 - ``importer.import_list``               a published list as imported signatories
 - ``lexicon.verified_lexicon``           ``{orgnr: name}`` for ``ocr`` extraction

@@ -23,7 +23,6 @@ from ocr.model import FIELD_NAMES
 from registry.audit import events_for, record_event
 from registry.declarations import get_declaration
 from registry.errors import Conflict, InvalidTransition, NotFound, ValidationError
-from registry.follow_up import due_for_follow_up  # noqa: F401  (its old home; the CLI's)
 from registry.models import Proposal, ProposalStatus, Signatory, SignatorySource
 from registry.organisations import resolve_organisation
 from registry.orgnr import normalise_orgnr

@@ -340,7 +340,7 @@ def follow_up_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Verified signatories whose follow-up is due."""
-    from registry.review import due_for_follow_up
+    from registry.follow_up import due_for_follow_up
     from registry.schemas import SignatoryPrivate
 
     with registry_errors():

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from registry import review
+from registry import follow_up, review
 from registry.audit import events_for
 from registry.errors import Conflict, InvalidTransition, ValidationError
 from registry.lexicon import verified_lexicon
@@ -189,10 +189,10 @@ def test_due_for_follow_up(factory: sessionmaker[Session]) -> None:
         for pid in ids:
             review.approve_proposal(session=s, proposal_id=pid, reviewer="r", now=T0)
     with factory() as s:
-        due = review.due_for_follow_up(session=s, on=dt.date(2025, 5, 11))
+        due = follow_up.due_for_follow_up(session=s, on=dt.date(2025, 5, 11))
         assert [m.organisation.name for m in due] == ["Org 0", "Org 1"]
         assert [str(m.follow_up_due) for m in due] == ["2024-01-10", "2025-05-11"]
-        assert review.due_for_follow_up(session=s, on=dt.date(2024, 1, 9)) == []
+        assert follow_up.due_for_follow_up(session=s, on=dt.date(2024, 1, 9)) == []
     assert add_years(dt.date(2024, 2, 29), 2) == dt.date(2026, 2, 28)
 
 

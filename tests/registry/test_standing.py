@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from registry import follow_up, standing
 from registry.audit import events_for
 from registry.errors import InvalidTransition, NotFound, ValidationError
+from registry.follow_up import due_for_follow_up
 from registry.models import Signatory
-from registry.review import due_for_follow_up
 from registry.reviewers import Scope
 from tests.registry.helpers import seed_declaration
 from tests.registry.members import add_member
