@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ingest.archive import Archive
 from ingest.intake import Intake
 from ingest.quarantine import Quarantine
-from ingest.worker import WorkerConfig
+from ingest.worker import Worker, WorkerConfig
 from registry.models import Submission, SubmissionArrival
 from tests.ingest.files import scan_pdf
 from tests.ingest.proc import FAKE_ENGINE
@@ -75,6 +77,23 @@ def submissions(factory: sessionmaker[Session]) -> list[Submission]:
 def arrivals(factory: sessionmaker[Session]) -> list[SubmissionArrival]:
     with factory() as session:
         return list(session.scalars(select(SubmissionArrival).order_by(SubmissionArrival.id)))
+
+
+def steals_while_busy(slow: Worker, thief: Worker, factory: sessionmaker[Session]) -> int:
+    """Run ``slow`` on the queue until it is idle and, once it holds the first
+    submission's lease, ``thief`` over and over meanwhile; how many jobs the thief did."""
+    reading = threading.Thread(
+        target=slow.run, args=(threading.Event(),), kwargs={"until_idle": True}
+    )
+    reading.start()
+    while submissions(factory)[0].lease_owner != slow.worker_id:
+        time.sleep(0.02)
+    stolen = 0
+    while reading.is_alive():
+        stolen += thief.run(threading.Event(), until_idle=True)
+        time.sleep(0.1)
+    reading.join()
+    return stolen
 
 
 def files_in(folder: Path) -> list[Path]:

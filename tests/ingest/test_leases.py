@@ -20,7 +20,7 @@ from ingest import holders
 from ingest.intake import Intake, utcnow
 from ingest.worker import Worker
 from registry import queue
-from tests.ingest.conftest import submissions, submit, with_fields
+from tests.ingest.conftest import steals_while_busy, submissions, submit, with_fields
 
 PRINT_OWNER = "from ingest import holders; print(holders.owner_id(), flush=True); input()"
 
@@ -164,17 +164,7 @@ def test_a_heartbeat_that_meets_a_database_error_beats_again(config, intake, inb
         Worker(short, intake.session_factory, "slow"),
         Worker(short, intake.session_factory, "thief"),
     )
-    reading = threading.Thread(
-        target=slow.run, args=(threading.Event(),), kwargs={"until_idle": True}
-    )
-    reading.start()
-    while submissions(intake.session_factory)[0].lease_owner != "slow":
-        time.sleep(0.02)
-    stolen = 0
-    while reading.is_alive():
-        stolen += thief.run(threading.Event(), until_idle=True)
-        time.sleep(0.1)
-    reading.join()
+    stolen = steals_while_busy(slow, thief, intake.session_factory)
     assert len(beats) >= 3 and stolen == 0  # the failed beat was followed by others
     [sub] = submissions(intake.session_factory)
     assert (sub.id, sub.status, sub.attempts) == (sid, "proposed", 1)

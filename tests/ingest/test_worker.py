@@ -13,7 +13,7 @@ from ingest.worker import Worker, WorkerConfig
 from registry import queue
 from registry.errors import LeaseLost
 from registry.models import Proposal
-from tests.ingest.conftest import submissions, submit, with_fields
+from tests.ingest.conftest import steals_while_busy, submissions, submit, with_fields
 from tests.ingest.files import scan_pdf
 
 
@@ -89,14 +89,6 @@ def test_the_lease_is_extended_while_a_slow_file_is_read(config, intake, inbox, 
     sid = submit(intake, inbox, 14)
     slow = worker(short, intake, "slow")
     thief = worker(short, intake, "thief")
-    done = threading.Thread(target=slow.run, args=(threading.Event(),), kwargs={"until_idle": True})
-    done.start()
-    while submissions(intake.session_factory)[0].lease_owner != "slow":
-        time.sleep(0.02)
-    stolen = 0
-    while done.is_alive():
-        stolen += thief.run(threading.Event(), until_idle=True)
-        time.sleep(0.1)
-    done.join()
+    stolen = steals_while_busy(slow, thief, intake.session_factory)
     assert stolen == 0
     assert proposals_per_submission(intake) == {sid: 1}
