@@ -5,7 +5,7 @@
     POST /review/{id}/approve         corrected values (+ organisation_id: approve-and-link)
     POST /review/{id}/reject          reason
     POST /review/{id}/reopen          undo a decision
-    GET  /review/{id}/page/{n}.png    the page as shown (rendered once, cached on disk)
+    GET  /review/{id}/page/{n}.png    the page as shown      (``api.routes.review_images``)
     GET  /review/{id}/crop/{f}.png    a value's crop, or the signature's
     GET  /api/v1/proposals[/{id}]     the same as JSON (private: reviewers only)
 
@@ -17,7 +17,6 @@ a proposal outside it is 403, its images and decisions too.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -26,16 +25,14 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from api.deps import CsrfDep, ReadDB, ReviewerDep, Viewer, WriteDB, gettext_for, now
-from api.page_images import PageImages, page_images_for
 from api.review_pages import (
     FLASH_COOKIE,
     load_proposal,
     proposal_page,
     queue_page,
-    scan_of,
 )
-from api.review_views import SIGNATURE_PAD, VALUE_PAD, filter_query, filters_from
-from ocr.model import FIELD_NAMES
+from api.review_views import filter_query, filters_from
+from api.routes import review_images
 from registry.errors import Conflict, InvalidTransition, NotFound, ValidationError
 from registry.models import Proposal
 from registry.review import EDITABLE, approve_proposal, reject_proposal, reopen_proposal
@@ -44,7 +41,7 @@ from registry.reviewers import Scope
 from registry.schemas import ProposalOut
 
 router = APIRouter(include_in_schema=False)
-IMAGE_CACHE = "private, max-age=86400"
+router.include_router(review_images.router)
 
 
 @router.get("/review")
@@ -241,49 +238,6 @@ def reopen(
         return proposal_page(request, viewer, db, pid, errors={"reopen": text}, status_code=409)
     filters = filters_from(request.query_params)
     return _with_flash(request, f"/review/{pid}{filter_query(filters)}", "reopened", pid)
-
-
-def _images(request: Request) -> PageImages:
-    config = request.app.state.ctx.config
-    return page_images_for(
-        request.app.state, cache_dir=config.cache_dir, archive_dir=config.archive_dir
-    )
-
-
-def _png(request: Request, path: Path) -> Response:
-    etag = f'"{path.stem}"'
-    headers = {"Cache-Control": IMAGE_CACHE, "ETag": etag}
-    if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers=headers)
-    return Response(path.read_bytes(), media_type="image/png", headers=headers)
-
-
-@router.get("/review/{pid:int}/page/{number:int}.png")
-def page_image(
-    pid: int, number: int, request: Request, viewer: ReviewerDep, db: ReadDB
-) -> Response:
-    p = load_proposal(db, pid, viewer)
-    if number not in (p.pages or []):
-        raise NotFound("page", number)
-    sha = scan_of(p)
-    db.close()  # rendering needs no database
-    return _png(request, _images(request).page(sha, number))
-
-
-@router.get("/review/{pid:int}/crop/{name}.png")
-def crop_image(pid: int, name: str, request: Request, viewer: ReviewerDep, db: ReadDB) -> Response:
-    p = load_proposal(db, pid, viewer)
-    if name == "signature":
-        entry, pad = p.signature or {}, SIGNATURE_PAD
-    elif name in FIELD_NAMES:
-        entry, pad = (p.fields or {}).get(name) or {}, VALUE_PAD
-    else:
-        raise NotFound("field", name)
-    if not entry.get("bbox") or entry.get("page") is None:
-        raise NotFound("box of", name)
-    sha = scan_of(p)
-    db.close()
-    return _png(request, _images(request).crop(sha, int(entry["page"]), entry["bbox"], pad=pad))
 
 
 @router.get("/api/v1/proposals")
