@@ -191,7 +191,8 @@ def test_a_file_taken_and_read_is_counted_by_intake_and_worker(web: Web) -> None
         session_factory=web.registry.sessions,
     )
     web.settings.inbox.mkdir(parents=True)
-    for n, content in enumerate((scan_pdf(1), scan_pdf(1), b"not a pdf at all")):
+    scan = scan_pdf(1)  # twice the same bytes (img2pdf dates its output)
+    for n, content in enumerate((scan, scan, b"not a pdf at all")):
         path = web.settings.inbox / f"s{n}.pdf"
         path.write_bytes(content)
         intake.take(path)

@@ -103,9 +103,10 @@ class Site:
 def site(db_url: str, session_factory: sessionmaker[Session], tmp_path: Path) -> Site:
     seed_declaration(session_factory)
     here = Site(db_url, session_factory, tmp_path / "site")
-    for n in range(4):
-        here.drop(f"skanning-{n}.pdf", scan_pdf(n))
-    here.drop("kopia.pdf", scan_pdf(0))  # a duplicate arrival
+    scans = [scan_pdf(n) for n in range(4)]
+    for n, data in enumerate(scans):
+        here.drop(f"skanning-{n}.pdf", data)
+    here.drop("kopia.pdf", scans[0])  # a duplicate arrival (the same bytes: img2pdf dates)
     here.drop("brev.docx", b"PK\x03\x04 not a PDF")  # quarantined with its reason
     here.read_all()
     assert here.decide(approve=True) and here.decide(approve=True)
