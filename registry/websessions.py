@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from registry.models import LoginAttempt, Reviewer, WebSession
 
@@ -52,7 +52,11 @@ def find_session(*, session: Session, token: str | None, now: dt.datetime) -> We
     """The live session of this cookie token, its reviewer still active; else None."""
     if not token:
         return None
-    row = session.scalar(select(WebSession).where(WebSession.token_hash == _hash(token)))
+    row = session.scalar(
+        select(WebSession)
+        .options(joinedload(WebSession.reviewer))  # one query: every request asks for it
+        .where(WebSession.token_hash == _hash(token))
+    )
     if row is None or row.expires_at <= now or not row.reviewer.active:
         return None
     return row
