@@ -32,7 +32,7 @@ MAX_ATTEMPTS = 3
 BACKOFF_BASE_SECONDS = 5.0
 BACKOFF_MAX_SECONDS = 600.0
 NO_DECLARATION = "no_declaration"
-MAX_ATTEMPTS_REASON = "max_attempts"  # the worker stopped on every attempt
+MAX_ATTEMPTS_REASON = "max_attempts"  # retries ran out
 
 
 def backoff(attempts: int, *, base: float = BACKOFF_BASE_SECONDS) -> dt.timedelta:
@@ -281,7 +281,7 @@ def fail_submission(
     else:
         sub.status = SubmissionStatus.FAILED
         if retryable:
-            sub.reason = "max_attempts"
+            sub.reason = MAX_ATTEMPTS_REASON
             sub.error = f"{error} (after {sub.attempts} attempts; last reason {reason})"
     return sub
 
