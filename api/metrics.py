@@ -8,7 +8,7 @@ Two sources, added up at each scrape:
   watchers, workers and web processes run, on however many machines;
 - the ingest processes' own files in ``DATA_DIR/metrics`` (:mod:`ingest.metrics`):
   seconds per page and every failed reading attempt, from every process that shares
-  this data folder.
+  this data folder (a damaged file leaves these out, logged; the rest is given).
 
 Public on purpose, like ``/healthz``: it holds counts and ages only, and its labels are
 closed sets (statuses, reason codes), never a file name, an organisation or a person.
@@ -32,7 +32,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ingest.metrics import metrics_dir
+from ingest.metrics import UNREADABLE, metrics_dir
 from registry.ops import OpsNumbers, read_numbers
 
 log = structlog.get_logger("api.metrics")
@@ -167,13 +167,29 @@ class DatabaseCollector:
             yield from families(numbers)
 
 
+class ProcessFilesCollector:
+    """The ingest processes' files (:mod:`ingest.metrics`), added up; a damaged file is
+    logged and these numbers left out, never the scrape failed."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def collect(self) -> Iterator[Metric]:
+        if not self.folder.is_dir():
+            return
+        try:
+            found = list(MultiProcessCollector(None, path=str(self.folder)).collect())
+        except UNREADABLE as e:
+            log.warning("metrics.files_unreadable", folder=str(self.folder), error=str(e))
+            return
+        yield from found
+
+
 def scrape(sessions: sessionmaker[Session], data_dir: Path) -> bytes:
     """The text a scrape gets: the database's numbers and the ingest processes'."""
     registry = CollectorRegistry()
     registry.register(DatabaseCollector(sessions))
-    folder = metrics_dir(data_dir)
-    if folder.is_dir():
-        MultiProcessCollector(registry, path=str(folder))
+    registry.register(ProcessFilesCollector(metrics_dir(data_dir)))
     return generate_latest(registry)
 
 

@@ -16,8 +16,8 @@ processes restart, and counts that only grow (Prometheus's rates need nothing el
 Delete the folder to start from zero (Prometheus then sees a counter reset). Hosts
 sharing one data folder over a network each write their own files.
 
-Recording never stops ingest: a folder that cannot be written is logged once per
-process and the count is lost, nothing else.
+Recording never stops ingest: a folder that cannot be written, or a damaged file, is
+logged once per process and the count is lost, nothing else.
 
 - ``signreg_ingest_files_total{outcome}``: files taken by an intake
   (``submitted``, ``duplicate``, ``quarantined``, ``already_recorded``);
@@ -33,6 +33,7 @@ import fcntl
 import math
 import os
 import socket
+import struct
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -76,6 +77,8 @@ READ_FAILURES = Family(
     ("reason",),
 )
 
+# what a metrics file that cannot be written or read (damaged) raises
+UNREADABLE = (OSError, ValueError, RuntimeError, struct.error)
 _LOCK = threading.Lock()  # one writer per process at a time; flock orders processes
 
 
@@ -143,7 +146,7 @@ class ProcessMetrics:
                     )
                     value, _ = values.read_value(key)
                     values.write_value(key, value + amount, 0.0)
-        except OSError as e:
+        except UNREADABLE as e:
             if not self._warned:
                 self._warned = True
                 log.warning("metrics.not_recorded", folder=str(self.directory), error=str(e))

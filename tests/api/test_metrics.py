@@ -246,3 +246,17 @@ def test_page_times_beyond_the_buckets_land_in_the_first_and_last(
     assert len(buckets) == len(PAGE_SECONDS_BUCKETS)
     first = buckets["0.25"]
     assert (first, buckets["+Inf"]) == ((pages, pages) if seconds == 0 else (0, pages))
+
+
+def test_a_damaged_metrics_file_stops_neither_ingest_nor_the_scrape(web: Web) -> None:
+    folder = metrics_dir(web.settings.data_dir)
+    recorder = ProcessMetrics(folder, host="h")
+    recorder.file_taken("submitted")
+    damaged = folder / "counter_h.db"
+    with damaged.open("r+b") as f:
+        f.write(b"\xff\xff\x00\x00")  # "used" beyond the file: prometheus-client refuses it
+    recorder.file_taken("submitted")  # logged, not raised
+    text, samples = scrape(web)
+    assert value(samples, "signreg_database_up") == 1
+    assert value(samples, "signreg_queue_depth") == 0
+    assert "signreg_ingest_files_total" not in text
