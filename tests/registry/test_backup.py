@@ -297,3 +297,15 @@ def test_scans_recorded_during_the_copy_wait_for_the_next_backup(
     verify(tmp_path / "b", manifest)
     archived = {n for n in manifest.files if n.startswith("archive/")}
     assert len(archived) == 4 and len(files(site.data / "archive")) == 5
+
+
+def test_a_freshly_set_up_target_counts_as_empty(
+    site: Site, other_url: str, tmp_path: Path
+) -> None:
+    """`signreg migrate` (or a first start) on the new machine before the restore."""
+    from registry.bootstrap import open_registry
+
+    open_registry(other_url).close()  # migrated, declarations written
+    backup(database_url=site.url, data_dir=site.data, dest=tmp_path / "b")
+    restore(database_url=other_url, data_dir=tmp_path / "t", source=tmp_path / "b")
+    assert rows(other_url) == rows(site.url)
