@@ -29,7 +29,6 @@ from ocr.model import FIELD_NAMES
 from registry.matching import Candidate, best_name_score, normalise_name
 from registry.models import Declaration, Organisation, Proposal, ProposalStatus, Signatory
 from registry.orgnr import normalise_orgnr
-from registry.supersede import SUPERSEDED
 
 CONFIDENT = 0.9
 MATCH_SCORE = 0.9  # a name this close counts as the same organisation
@@ -153,7 +152,7 @@ def _is_duplicate(session: Session, read: ReadDeclaration, membership: Signatory
         select(Proposal).where(
             Proposal.submission_id != read.submission_id,
             Proposal.declaration_slug == read.declaration_slug,
-            Proposal.status.not_in((ProposalStatus.REJECTED, SUPERSEDED)),
+            Proposal.status.not_in((ProposalStatus.REJECTED, ProposalStatus.SUPERSEDED)),
         )
     )
     return any(

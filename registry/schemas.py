@@ -20,7 +20,6 @@ from registry.models import (
     SubmissionArrival,
     SubmissionStatus,
 )
-from registry.supersede import SUPERSEDED
 
 
 class SignatoryPublic(BaseModel):
@@ -214,7 +213,7 @@ class SubmissionOut(BaseModel):
     @classmethod
     def of(cls, row: Submission) -> SubmissionOut:
         discarded = row.status == SubmissionStatus.DISCARDED
-        superseded = row.status == SUPERSEDED
+        superseded = row.status == SubmissionStatus.SUPERSEDED
         status = SubmissionStatus.QUARANTINED if discarded else row.status
         return cls(
             id=row.id,

@@ -36,7 +36,6 @@ from sqlalchemy.orm import Session
 from registry.audit import record_event
 from registry.models import Proposal, ProposalStatus, Submission, SubmissionStatus
 
-SUPERSEDED = SubmissionStatus.SUPERSEDED  # == ProposalStatus.SUPERSEDED
 GROWN_FLAG = "grown_after_review"
 ACTOR = "ingest"
 DECIDED = (ProposalStatus.APPROVED, ProposalStatus.REJECTED)
@@ -68,9 +67,8 @@ def grown_from(
 ) -> Submission | None:
     """The earlier submission ``submission`` grew from (see the module docstring)."""
     earlier = _previous(session, submission, window)
-    if earlier is None or earlier.status in (SUPERSEDED, SubmissionStatus.QUARANTINED):
-        return None
-    return earlier
+    left_as_is = (SubmissionStatus.SUPERSEDED, SubmissionStatus.QUARANTINED)
+    return None if earlier is None or earlier.status in left_as_is else earlier
 
 
 def reviewed(*, session: Session, submission: Submission) -> bool:
@@ -93,14 +91,15 @@ def supersede_earlier(
     note = f"superseded by submission {submission.id}, a larger file of the same name"
     for proposal in earlier.proposals:
         if proposal.status == ProposalStatus.PROPOSED:
-            proposal.status, proposal.reason = SUPERSEDED, note
+            proposal.status, proposal.reason = ProposalStatus.SUPERSEDED, note
             proposal.decided_by, proposal.decided_at = ACTOR, now
-            _audit(session, "proposal", proposal.id, ProposalStatus.PROPOSED, submission, now)
+            _audit(session, "proposal", proposal, ProposalStatus.PROPOSED, submission, now)
     before = earlier.status
-    earlier.status, earlier.reason, earlier.error = SUPERSEDED, SUPERSEDED, note
+    earlier.status = earlier.reason = SubmissionStatus.SUPERSEDED
+    earlier.error = note
     earlier.lease_owner, earlier.lease_expires_at = None, None
     earlier.processed_at = earlier.processed_at or now
-    _audit(session, "submission", earlier.id, before, submission, now)
+    _audit(session, "submission", earlier, before, submission, now)
     return earlier
 
 
@@ -124,15 +123,21 @@ def flag_grown(
 
 
 def _audit(
-    session: Session, entity: str, entity_id: int, before: str, by: Submission, now: dt.datetime
+    session: Session,
+    entity: str,
+    row: Proposal | Submission,
+    before: str,
+    by: Submission,
+    now: dt.datetime,
 ) -> None:
+    """``row`` (superseded now) as it was and as it is."""
     record_event(
         session=session,
         actor=ACTOR,
         action=f"{entity}.supersede",
         entity=entity,
-        entity_id=entity_id,
+        entity_id=row.id,
         before={"status": before},
-        after={"status": SUPERSEDED, "superseded_by": by.id},
+        after={"status": row.status, "superseded_by": by.id},
         now=now,
     )
