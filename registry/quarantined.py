@@ -21,7 +21,6 @@ from registry.audit import record_event
 from registry.errors import InvalidTransition, NotFound
 from registry.models import AuditEvent, Submission, SubmissionStatus
 
-DISCARDED = SubmissionStatus.DISCARDED  # a quarantined file a person threw away
 DISCARD_ACTION = "submission.discard"
 RETRY_ACTION = "submission.retry"
 
@@ -40,7 +39,7 @@ def _state(sub: Submission) -> dict[str, Any]:
 
 def quarantined_submissions(*, session: Session, discarded: bool = False) -> list[Submission]:
     """Quarantined (or, with ``discarded``, discarded) submissions, newest first."""
-    status = DISCARDED if discarded else SubmissionStatus.QUARANTINED
+    status = SubmissionStatus.DISCARDED if discarded else SubmissionStatus.QUARANTINED
     stmt = (
         select(Submission)
         .where(Submission.status == status)
@@ -125,7 +124,7 @@ def discard(*, session: Session, submission_id: int, actor: str, now: dt.datetim
     commits); the row and this event keep what it was."""
     sub = get_quarantined(session=session, submission_id=submission_id)
     before = _state(sub)
-    sub.status, sub.processed_at = DISCARDED, now
+    sub.status, sub.processed_at = SubmissionStatus.DISCARDED, now
     record_event(
         session=session,
         actor=actor,
