@@ -140,7 +140,6 @@ class UploadBatch:
 
     uploads: Uploads
     files: list[Receiving] = field(default_factory=list)
-    refused: list[UploadResult] = field(default_factory=list)
 
     def receive(self, client_name: str | None) -> Receiving:
         if len(self.files) >= self.uploads.max_files:
