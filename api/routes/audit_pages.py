@@ -32,6 +32,7 @@ from sqlalchemy import ColumnElement
 
 from api.deps import CtxDep, ReadDB, ReviewerDep, Viewer, gettext_for, now, render
 from api.local_time import LOCAL_TZ, local
+from api.spreadsheet import safe_cell
 from registry.audit import AuditFilter, iter_events, known_values, list_events, visible_to
 from registry.errors import ValidationError
 from registry.models import AuditEvent
@@ -207,21 +208,13 @@ def _record(e: AuditEvent) -> dict[str, Any]:
     }
 
 
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> object:
-    """A spreadsheet takes ``=…`` for a formula: such text is quoted with a leading '."""
-    return f"'{value}" if isinstance(value, str) and value.startswith(_FORMULA) else value
-
-
 def _csv_line(e: AuditEvent) -> str:
     record = _record(e)
     record["changed"] = ", ".join(c.key for c in changes(e.before, e.after))
     for side in ("before", "after"):
         record[side] = "" if record[side] is None else json.dumps(record[side], ensure_ascii=False)
     buf = io.StringIO()
-    csv.writer(buf).writerow([_cell(record[c]) for c in EXPORT_COLUMNS])
+    csv.writer(buf).writerow([safe_cell(record[c]) for c in EXPORT_COLUMNS])
     return buf.getvalue()
 
 

@@ -7,6 +7,7 @@ exists or not. The session cookie is HttpOnly, SameSite=Lax and Secure.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -16,7 +17,13 @@ from fastapi.responses import RedirectResponse, Response
 from api.deps import CsrfDep, CtxDep, OptionalViewer, WriteDB, gettext_for, now, render
 from api.security import CSRF_COOKIE, LANG_COOKIE, SESSION_COOKIE, new_token
 from registry.reviewers import LOCALES, authenticate, update_reviewer
-from registry.websessions import end_session, record_attempt, start_session, too_many_failures
+from registry.websessions import (
+    end_session,
+    prune,
+    record_attempt,
+    start_session,
+    too_many_failures,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -80,6 +87,8 @@ def login(
     )
     if reviewer is None:
         return _login_page(request, error=_("Wrong user name or password."), status=401, next_=next)
+    # expired sessions and old attempts go here, where sign-ins happen anyway
+    prune(session=db, now=t, keep=dt.timedelta(days=7))
     token, _row = start_session(
         session=db, reviewer=reviewer, now=t, lifetime=ctx.config.session_lifetime
     )

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import ReadDB, ReviewerDep, Viewer, render
 from api.routes.signatory_pages import filter_choices
+from api.spreadsheet import safe_cell
 from registry.follow_up import FollowUps, follow_ups
 from registry.models import Signatory
 
@@ -116,8 +117,8 @@ def follow_up_csv(viewer: ReviewerDep, db: ReadDB, filters: FiltersDep) -> Respo
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    writer.writerows(_row(m, "overdue") for m in found.overdue)
-    writer.writerows(_row(m, "due") for m in found.due)
+    for state, members in (("overdue", found.overdue), ("due", found.due)):
+        writer.writerows([safe_cell(v) for v in _row(m, state)] for m in members)
     name = f"uppfoljning-{found.today.isoformat()}.csv"
     return Response(
         out.getvalue(),

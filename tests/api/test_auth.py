@@ -119,3 +119,23 @@ def test_pages_may_not_be_framed_by_other_sites(web: Web) -> None:
     r = web.client().get("/login")
     assert r.headers["x-frame-options"] == "DENY"
     assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_signing_in_forgets_expired_sessions_and_old_attempts(web: Web) -> None:
+    import datetime as dt
+
+    from sqlalchemy import func, select
+
+    from registry.models import LoginAttempt, WebSession
+
+    web.add_reviewer("anna")
+    web.signed_in("anna")
+    with web.registry.sessions.begin() as s:
+        for row in s.scalars(select(WebSession)):
+            row.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+        for attempt in s.scalars(select(LoginAttempt)):
+            attempt.at = dt.datetime.now(dt.UTC) - dt.timedelta(days=30)
+    web.signed_in("anna")
+    with web.registry.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(WebSession)) == 1
+        assert s.scalar(select(func.count()).select_from(LoginAttempt)) == 1

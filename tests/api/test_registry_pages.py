@@ -232,3 +232,11 @@ def test_a_norrbotten_reviewer_sees_and_changes_only_norrbotten(web: Web) -> Non
         f"/review/organisations/{nb_org}/merge", data={"csrf_token": csrf, "into": vb_org}
     )
     assert merge.status_code == 403 and _org(web, nb_org).merged_into_id is None
+
+
+def test_the_follow_up_csv_never_hands_a_spreadsheet_a_formula(web: Web) -> None:
+    web.add_reviewer("anna")
+    client = web.signed_in("anna")
+    add_member(web.registry.sessions, '=HYPERLINK("http://x")', signed=_due_in(10))
+    rows = list(csv.DictReader(io.StringIO(client.get("/review/follow-up.csv").text)))
+    assert [r["organisation"] for r in rows] == ['\'=HYPERLINK("http://x")']
