@@ -28,7 +28,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 STARTUP_LOCK_ID = 72656769  # PostgreSQL advisory lock: one process sets up at a time
 # The newest migration. Read-only commands compare the database's revision with it
 # instead of loading Alembic (a test checks it is Alembic's head).
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 
 
 def lock_for_startup(conn: Connection | Session) -> None:

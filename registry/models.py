@@ -78,6 +78,25 @@ class SignatoryStatus(enum.StrEnum):
     LAPSED = "lapsed"
 
 
+class ArrivalSource(enum.StrEnum):
+    INBOX = "inbox"
+    UPLOAD = "upload"
+    MAIL = "mail"
+    CLI = "cli"
+
+
+class ApplicationStatus(enum.StrEnum):
+    PENDING = "pending"  # the form was made; its signed scan has not come back
+    RECEIVED = "received"  # a scan carrying its code came back (proposal_id set)
+    EXPIRED = "expired"
+
+
+class MailStatus(enum.StrEnum):
+    TAKEN = "taken"  # every usable attachment is in the intake
+    NO_ATTACHMENT = "no_attachment"  # recorded, nothing to take
+    FAILED = "failed"  # an attachment could not be taken (error says why)
+
+
 class Role(enum.StrEnum):
     REVIEWER = "reviewer"
     ADMIN = "admin"
@@ -92,6 +111,10 @@ class Declaration(Base):
     profile: Mapped[str] = mapped_column(String(100))
     follow_up_years: Mapped[int] = mapped_column(Integer, default=2)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # retention (gallring) of received scans: rejected, duplicate and discarded ones
+    # after this many months, approved ones after this many years; None keeps them
+    retention_rejected_months: Mapped[int | None] = mapped_column(Integer)
+    retention_approved_years: Mapped[int | None] = mapped_column(Integer)
 
 
 class Organisation(Base):
@@ -128,6 +151,10 @@ class Submission(Base):
     not_before: Mapped[dt.datetime | None] = mapped_column()
     processed_at: Mapped[dt.datetime | None] = mapped_column()
     pages: Mapped[int | None] = mapped_column(Integer)
+    # the archived scan was deleted (erasure on request, or retention): when and why;
+    # the row and its sha256 stay, so the same file is still known if it comes again
+    scan_deleted_at: Mapped[dt.datetime | None] = mapped_column()
+    scan_deleted_reason: Mapped[str | None] = mapped_column(String(100))
 
     proposals: Mapped[list[Proposal]] = relationship(
         back_populates="submission", order_by="Proposal.index"
@@ -147,6 +174,11 @@ class SubmissionArrival(Base):
     file_name: Mapped[str] = mapped_column(String(500))
     arrived_at: Mapped[dt.datetime] = mapped_column()
     duplicate: Mapped[bool] = mapped_column(Boolean, default=False)
+    # how it came: inbox, upload, mail, cli; for mail the sender, subject, Message-ID
+    source: Mapped[str] = mapped_column(String(20), default=ArrivalSource.INBOX)
+    sender: Mapped[str | None] = mapped_column(String(300))
+    subject: Mapped[str | None] = mapped_column(String(500))
+    message_id: Mapped[str | None] = mapped_column(String(1000), index=True)
 
     submission: Mapped[Submission] = relationship(back_populates="arrivals")
 
@@ -276,6 +308,49 @@ class ListVersion(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Application(Base):
+    """A join-online application: the values an organisation typed, and the personalised
+    form made from them, whose 2-D code carries ``id`` and an HMAC over it and the
+    values. Never public; pending until its signed scan comes back, or it expires."""
+
+    __tablename__ = "application"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declaration.id"))
+    organisation: Mapped[str] = mapped_column(String(300))
+    organisation_number: Mapped[str] = mapped_column(String(11), index=True)
+    county: Mapped[str] = mapped_column(String(100))
+    place: Mapped[str] = mapped_column(String(200))
+    signatory_name: Mapped[str | None] = mapped_column(String(300))
+    signatory_title: Mapped[str | None] = mapped_column(String(300))
+    email: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(String(20), default=ApplicationStatus.PENDING)
+    client: Mapped[str | None] = mapped_column(String(100))  # for the rate limit
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id"))
+
+    declaration: Mapped[Declaration] = relationship()
+
+
+class MailMessage(Base):
+    """One e-mail read from the mailbox, whatever it held: exactly once by Message-ID
+    (or, lacking one, the sha256 of the raw message)."""
+
+    __tablename__ = "mail_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_key: Mapped[str] = mapped_column(String(1000), unique=True)
+    message_id: Mapped[str | None] = mapped_column(String(1000))
+    sender: Mapped[str | None] = mapped_column(String(300))
+    subject: Mapped[str | None] = mapped_column(String(500))
+    received_at: Mapped[dt.datetime] = mapped_column()
+    status: Mapped[str] = mapped_column(String(20), default=MailStatus.TAKEN)
+    # [{"name", "sha256", "outcome"}] per attachment, in the mail's order
+    attachments: Mapped[list[Any]] = mapped_column(default=list)
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditEvent(Base):

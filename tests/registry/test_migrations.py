@@ -8,7 +8,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 
-from registry.db import alembic_config, current_revision, downgrade, upgrade
+from registry.db import SCHEMA_HEAD, alembic_config, current_revision, downgrade, upgrade
 from registry.models import Base
 from tests.registry.helpers import start_registry
 
@@ -44,7 +44,7 @@ def test_processes_starting_at_once_migrate_once(db_url: str) -> None:
             f.result(timeout=120)
             for f in [pool.submit(start_registry, db_url, barrier) for _ in range(3)]
         ]
-    assert revisions == ["0002"] * 3
+    assert revisions == [SCHEMA_HEAD] * 3
 
 
 def test_the_schema_head_read_only_commands_expect_is_alembics_head(engine: Engine) -> None:
