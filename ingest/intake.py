@@ -50,9 +50,13 @@ from ocr.errors import ExtractionError
 from ocr.limits import Limits
 from ocr.pdf import open_pdf
 from registry import queue, supersede
-from registry.models import Submission, SubmissionArrival
+from registry.models import ArrivalSource, Submission, SubmissionArrival
+from registry.queue import INBOX, Origin
 
 log = structlog.get_logger("ingest.intake")
+
+CLI = Origin(ArrivalSource.CLI)
+UPLOAD = Origin(ArrivalSource.UPLOAD)
 
 TAKING_DIR = ".signreg-taking"
 _SEP = "__"
@@ -98,14 +102,15 @@ class Intake:
             return IntakeResult(outcome="gone", file_name=name)
         return self._process(claimed, name, recovering=False, supersede=True)
 
-    def take_copy(self, path: Path) -> IntakeResult:
+    def take_copy(self, path: Path, origin: Origin = CLI) -> IntakeResult:
         """Process a file named on the command line, leaving the file where it is."""
-        return self._process(path, path.name, recovering=False, remove=False)
+        return self._process(path, path.name, recovering=False, remove=False, origin=origin)
 
-    def take_private(self, path: Path, name: str) -> IntakeResult:
+    def take_private(self, path: Path, name: str, origin: Origin = UPLOAD) -> IntakeResult:
         """Process a file already written to a private folder of the caller's (an
-        upload), recorded under ``name``; the file is removed once it is recorded."""
-        return self._process(path, name, recovering=False)
+        upload, a mail's attachment), recorded under ``name`` with where it came from;
+        the file is removed once it is recorded."""
+        return self._process(path, name, recovering=False, origin=origin)
 
     def recover_orphans(self) -> list[IntakeResult]:
         """Re-run the steps for claimed files a crashed process left behind."""
@@ -149,12 +154,15 @@ class Intake:
         recovering: bool,
         remove: bool = True,
         supersede: bool = False,
+        origin: Origin = INBOX,
     ) -> IntakeResult:
         staged = self.archive.stage(claimed)
         with about_file(staged.sha256, file=name):
             if recovering:
                 log.warning("intake.recovering")
-            result = self._validated(staged, name, recovering=recovering, supersede=supersede)
+            result = self._validated(
+                staged, name, recovering=recovering, supersede=supersede, origin=origin
+            )
             if remove:
                 claimed.unlink()
                 fsync_dir(claimed.parent)
@@ -169,16 +177,18 @@ class Intake:
         return result
 
     def _validated(
-        self, staged: Staged, name: str, *, recovering: bool, supersede: bool
+        self, staged: Staged, name: str, *, recovering: bool, supersede: bool, origin: Origin
     ) -> IntakeResult:
         try:
             open_pdf(staged.temp.read_bytes(), self.limits)
         except ExtractionError as e:
-            return self._quarantine(staged, name, e, recovering=recovering)
-        return self._archive(staged, name, recovering=recovering, supersede=supersede)
+            return self._quarantine(staged, name, e, recovering=recovering, origin=origin)
+        return self._archive(
+            staged, name, recovering=recovering, supersede=supersede, origin=origin
+        )
 
     def _archive(
-        self, staged: Staged, name: str, *, recovering: bool, supersede: bool
+        self, staged: Staged, name: str, *, recovering: bool, supersede: bool, origin: Origin
     ) -> IntakeResult:
         self.archive.commit(staged)
         now = self.now()
@@ -190,6 +200,7 @@ class Intake:
                 size=staged.size,
                 archive_path=self.archive.relative_path(staged.sha256),
                 now=now,
+                origin=origin,
             )
             submission_id, superseded_id = submission.id, None
             if created:
@@ -200,7 +211,7 @@ class Intake:
                 outcome = "already_recorded"
             else:
                 queue.record_duplicate_arrival(
-                    session=session, original=submission, file_name=name, now=now
+                    session=session, original=submission, file_name=name, now=now, origin=origin
                 )
                 outcome = "duplicate"
         return IntakeResult(
@@ -221,7 +232,13 @@ class Intake:
         return None if earlier is None else earlier.id
 
     def _quarantine(
-        self, staged: Staged, name: str, error: ExtractionError, *, recovering: bool
+        self,
+        staged: Staged,
+        name: str,
+        error: ExtractionError,
+        *,
+        recovering: bool,
+        origin: Origin,
     ) -> IntakeResult:
         reason = error.reason.value
         self.quarantine.root.mkdir(parents=True, exist_ok=True)
@@ -249,6 +266,7 @@ class Intake:
                     reason=reason,
                     error=error.message,
                     now=now,
+                    origin=origin,
                 )
                 submission_id = submission.id
         return IntakeResult(

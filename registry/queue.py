@@ -25,7 +25,13 @@ from sqlalchemy.orm import Session
 from ocr.errors import ExtractionError, Reason
 from ocr.model import Extraction
 from registry.errors import LeaseLost, NotFound
-from registry.models import Proposal, Submission, SubmissionArrival, SubmissionStatus
+from registry.models import (
+    ArrivalSource,
+    Proposal,
+    Submission,
+    SubmissionArrival,
+    SubmissionStatus,
+)
 from registry.proposals import build_proposals
 
 MAX_ATTEMPTS = 3
@@ -33,6 +39,34 @@ BACKOFF_BASE_SECONDS = 5.0
 BACKOFF_MAX_SECONDS = 600.0
 NO_DECLARATION = "no_declaration"
 MAX_ATTEMPTS_REASON = "max_attempts"  # retries ran out
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """How a file came: through the inbox (the default), an upload, the command line or
+    an e-mail (then its sender, subject and Message-ID). Recorded on its arrival."""
+
+    source: ArrivalSource = ArrivalSource.INBOX
+    sender: str | None = None
+    subject: str | None = None
+    message_id: str | None = None
+
+    def arrival(
+        self, *, submission_id: int, file_name: str, now: dt.datetime, duplicate: bool
+    ) -> SubmissionArrival:
+        return SubmissionArrival(
+            submission_id=submission_id,
+            file_name=file_name,
+            arrived_at=now,
+            duplicate=duplicate,
+            source=self.source,
+            sender=self.sender,
+            subject=self.subject,
+            message_id=self.message_id,
+        )
+
+
+INBOX = Origin()
 
 
 def backoff(attempts: int, *, base: float = BACKOFF_BASE_SECONDS) -> dt.timedelta:
@@ -48,6 +82,7 @@ def record_submission(
     size: int,
     archive_path: str | None,
     now: dt.datetime,
+    origin: Origin = INBOX,
 ) -> tuple[Submission, bool]:
     """The submission for this content; ``created`` is False when it was already known
     (the caller then records the repeat with :func:`record_duplicate_arrival`)."""
@@ -65,15 +100,20 @@ def record_submission(
     )
     session.add(sub)
     session.flush()
-    session.add(SubmissionArrival(submission_id=sub.id, file_name=file_name, arrived_at=now))
+    session.add(origin.arrival(submission_id=sub.id, file_name=file_name, now=now, duplicate=False))
     return sub, True
 
 
 def record_duplicate_arrival(
-    *, session: Session, original: Submission, file_name: str, now: dt.datetime
+    *,
+    session: Session,
+    original: Submission,
+    file_name: str,
+    now: dt.datetime,
+    origin: Origin = INBOX,
 ) -> SubmissionArrival:
-    arrival = SubmissionArrival(
-        submission_id=original.id, file_name=file_name, arrived_at=now, duplicate=True
+    arrival = origin.arrival(
+        submission_id=original.id, file_name=file_name, now=now, duplicate=True
     )
     session.add(arrival)
     return arrival
@@ -88,6 +128,7 @@ def record_quarantined(
     reason: str,
     error: str,
     now: dt.datetime,
+    origin: Origin = INBOX,
 ) -> Submission:
     """A bad file, kept out of the queue. The same bad content again is recorded as a
     duplicate arrival of the first (and the existing row returned)."""
@@ -98,9 +139,12 @@ def record_quarantined(
         size=size,
         archive_path=None,
         now=now,
+        origin=origin,
     )
     if not created:
-        record_duplicate_arrival(session=session, original=sub, file_name=file_name, now=now)
+        record_duplicate_arrival(
+            session=session, original=sub, file_name=file_name, now=now, origin=origin
+        )
         return sub
     sub.status, sub.reason, sub.error, sub.processed_at = (
         SubmissionStatus.QUARANTINED,

@@ -14,6 +14,7 @@ from ingest.intake import TAKING_DIR, Intake, utcnow
 from ingest.service import IngestConfig, build_intake, migrate
 from registry import queue
 from registry.db import make_sessionmaker
+from registry.models import ArrivalSource
 from tests.ingest.conftest import arrivals, files_in, submissions
 from tests.ingest.files import bad_files, scan_pdf
 
@@ -157,3 +158,32 @@ def test_start_up_applies_the_migrations_to_an_empty_database(
         assert (
             queue.claim_next(session=session, worker_id="t", lease_seconds=5, now=utcnow()) is None
         )
+
+
+def test_each_arrival_records_how_it_came_duplicates_and_bad_files_included(
+    intake: Intake, inbox, tmp_path
+):
+    """Inbox, command line, upload and mail arrivals each keep their source (and a
+    mail's sender, subject and Message-ID), whether new, a repeat or quarantined."""
+    data = scan_pdf(2)
+    intake.take(drop(inbox, "scan.pdf", data))
+    intake.take_copy(drop(tmp_path, "named.pdf", data))
+    private = tmp_path / "private"
+    private.mkdir()
+    mail = queue.Origin(
+        ArrivalSource.MAIL, sender="kontakt@example.se", subject="Avsikt", message_id="<m1@x>"
+    )
+    intake.take_private(drop(private, "bilaga.pdf", data), "bilaga.pdf", mail)
+    intake.take_private(drop(private, "bad.pdf", b"not a pdf at all"), "bad.pdf", mail)
+    intake.take_private(drop(private, "upload.pdf", scan_pdf(3)), "upload.pdf")
+    got = [
+        (a.file_name, a.source, a.duplicate, a.sender, a.subject, a.message_id)
+        for a in arrivals(intake.session_factory)
+    ]
+    assert got == [
+        ("scan.pdf", "inbox", False, None, None, None),
+        ("named.pdf", "cli", True, None, None, None),
+        ("bilaga.pdf", "mail", True, "kontakt@example.se", "Avsikt", "<m1@x>"),
+        ("bad.pdf", "mail", False, "kontakt@example.se", "Avsikt", "<m1@x>"),
+        ("upload.pdf", "upload", False, None, None, None),
+    ]
