@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from registry.db import SCHEMA_HEAD, make_engine, make_sessionmaker, schema_revision
 from registry.errors import RegistryError
+
+if TYPE_CHECKING:  # the ORM is loaded by those that make sessions, not by every reader
+    from sqlalchemy.orm import Session, sessionmaker
 
 
 class SchemaOutOfDate(RegistryError):
@@ -50,6 +53,13 @@ def open_registry(url: str, *, migrate: bool = True) -> Registry:
 def open_registry_for_reading(url: str) -> Registry:
     """The database at ``url`` as it is, for commands that only read: no migrations
     (they cost a second at start), but a clear error where the schema is not ours."""
+    engine = engine_for_reading(url)
+    return Registry(engine=engine, sessions=make_sessionmaker(engine))
+
+
+def engine_for_reading(url: str) -> Engine:
+    """The engine of :func:`open_registry_for_reading`, for a reader that needs no ORM
+    session (``signreg submissions``)."""
     engine = make_engine(url)
     revision = schema_revision(engine)
     if revision != SCHEMA_HEAD:
@@ -59,4 +69,4 @@ def open_registry_for_reading(url: str) -> Registry:
             f"the database is {found}, this signreg needs schema {SCHEMA_HEAD}: "
             "run `signreg migrate` first"
         )
-    return Registry(engine=engine, sessions=make_sessionmaker(engine))
+    return engine

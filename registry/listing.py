@@ -1,4 +1,5 @@
-"""Read-side queries shared by the CLI and the web: submissions and proposals."""
+"""Read-side queries shared by the CLI and the web: proposals (submissions are in
+:mod:`registry.submission_list`)."""
 
 from __future__ import annotations
 
@@ -6,23 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from registry.errors import NotFound
-from registry.models import Proposal, Submission, SubmissionArrival
-from registry.schemas import ProposalOut, SubmissionOut
-
-
-def list_submissions(*, session: Session) -> list[SubmissionOut]:
-    """One entry per file dropped, in arrival order: the submission for the first file
-    of a content, status ``duplicate`` for every later file with the same content."""
-    arrivals = session.scalars(
-        select(SubmissionArrival)
-        .options(selectinload(SubmissionArrival.submission).selectinload(Submission.proposals))
-        .order_by(SubmissionArrival.id)
-    )
-    out = [
-        SubmissionOut.of_duplicate(a) if a.duplicate else SubmissionOut.of(a.submission)
-        for a in arrivals
-    ]
-    return out
+from registry.models import Proposal
+from registry.schemas import ProposalOut
 
 
 def list_proposals(*, session: Session, status: str | None = None) -> list[ProposalOut]:

@@ -7,7 +7,6 @@ models must agree with them (a test compares the two on both databases).
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from typing import Any
 
 from sqlalchemy import (
@@ -24,6 +23,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from registry.states import (  # noqa: F401  (the states are named from here too)
+    ApplicationStatus,
+    ArrivalSource,
+    MailStatus,
+    ProposalStatus,
+    Role,
+    SignatorySource,
+    SignatoryStatus,
+    SubmissionStatus,
+)
 from registry.types import UTCDateTime, utcnow
 
 NAMING = {
@@ -38,68 +47,6 @@ NAMING = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {dt.datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
-
-
-class SubmissionStatus(enum.StrEnum):
-    RECEIVED = "received"
-    PROCESSING = "processing"
-    PROPOSED = "proposed"
-    DUPLICATE = "duplicate"  # only ever shown for a repeated arrival (SubmissionArrival)
-    FAILED = "failed"
-    QUARANTINED = "quarantined"
-    # a quarantined file a person threw away (audited); the row stays. Reported as
-    # ``quarantined`` with ``discarded: true`` by ``signreg submissions --json``, whose
-    # contract knows six statuses
-    DISCARDED = "discarded"
-    # a scan that grew into a later, larger file of the same name (registry.supersede);
-    # reported as ``duplicate`` with ``superseded: true``
-    SUPERSEDED = "superseded"
-
-
-class ProposalStatus(enum.StrEnum):
-    PROPOSED = "proposed"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    SUPERSEDED = "superseded"  # its scan grew into a later file, read anew
-
-
-class SignatorySource(enum.StrEnum):
-    SCAN = "scan"
-    IMPORT = "import"
-
-
-class SignatoryStatus(enum.StrEnum):
-    """A membership's public standing. ``withdrawn`` (the organisation left, or staff
-    withdrew it) and ``lapsed`` (its follow-up was not answered) stay visible as such,
-    with the date, in the public list asked for them; they are never shown as active."""
-
-    ACTIVE = "active"
-    WITHDRAWN = "withdrawn"
-    LAPSED = "lapsed"
-
-
-class ArrivalSource(enum.StrEnum):
-    INBOX = "inbox"
-    UPLOAD = "upload"
-    MAIL = "mail"
-    CLI = "cli"
-
-
-class ApplicationStatus(enum.StrEnum):
-    PENDING = "pending"  # the form was made; its signed scan has not come back
-    RECEIVED = "received"  # a scan carrying its code came back (proposal_id set)
-    EXPIRED = "expired"
-
-
-class MailStatus(enum.StrEnum):
-    TAKEN = "taken"  # every usable attachment is in the intake
-    NO_ATTACHMENT = "no_attachment"  # recorded, nothing to take
-    FAILED = "failed"  # an attachment could not be taken (error says why)
-
-
-class Role(enum.StrEnum):
-    REVIEWER = "reviewer"
-    ADMIN = "admin"
 
 
 class Declaration(Base):

@@ -1,8 +1,8 @@
 """Input and output shapes per entity, so the public shape cannot leak private fields.
 
-``SignatoryPublic`` never carries a signer's name, title or e-mail. ``SubmissionOut``
-is the contract of ``signreg submissions --json``; ``ProposalOut`` of ``signreg review
-list --json``.
+``SignatoryPublic`` never carries a signer's name, title or e-mail. ``ProposalOut`` is
+the contract of ``signreg review list --json`` (``signreg submissions --json`` is
+:mod:`registry.submission_list`'s).
 """
 
 from __future__ import annotations
@@ -16,9 +16,6 @@ from registry.models import (
     Proposal,
     Signatory,
     SignatoryStatus,
-    Submission,
-    SubmissionArrival,
-    SubmissionStatus,
 )
 
 
@@ -192,55 +189,3 @@ class ProposalUpdate(BaseModel):
 
 class ProposalReject(BaseModel):
     reason: str
-
-
-class SubmissionOut(BaseModel):
-    id: int
-    sha256: str
-    file: str
-    status: str
-    error: str | None
-    reason: str | None
-    received_at: dt.datetime
-    attempts: int
-    proposals: list[int]
-    duplicate_of: int | None = None
-    discarded: bool = False
-    # replaced by a later, larger file of the same name (registry.supersede): reported
-    # as ``duplicate`` (the contract's six statuses), the error naming the newer one
-    superseded: bool = False
-
-    @classmethod
-    def of(cls, row: Submission) -> SubmissionOut:
-        discarded = row.status == SubmissionStatus.DISCARDED
-        superseded = row.status == SubmissionStatus.SUPERSEDED
-        status = SubmissionStatus.QUARANTINED if discarded else row.status
-        return cls(
-            id=row.id,
-            sha256=row.sha256,
-            file=row.file_name,
-            status=SubmissionStatus.DUPLICATE if superseded else status,
-            discarded=discarded,
-            superseded=superseded,
-            error=row.error,
-            reason=row.reason,
-            received_at=row.received_at,
-            attempts=row.attempts,
-            proposals=[p.id for p in row.proposals],
-        )
-
-    @classmethod
-    def of_duplicate(cls, arrival: SubmissionArrival) -> SubmissionOut:
-        original = arrival.submission
-        return cls(
-            id=original.id,
-            sha256=original.sha256,
-            file=arrival.file_name,
-            status=SubmissionStatus.DUPLICATE,
-            error=None,
-            reason="duplicate",
-            received_at=arrival.arrived_at,
-            attempts=0,
-            proposals=[],
-            duplicate_of=original.id,
-        )

@@ -108,12 +108,18 @@ def migrate_command() -> None:
 @app.command("submissions")
 def submissions_command(as_json: JsonOpt = False) -> None:
     """Every submission (and every duplicate arrival), with status and proposals."""
-    from registry.listing import list_submissions
+    from registry.bootstrap import engine_for_reading
+    from registry.submission_list import list_submissions
 
-    with opened(read_only=True) as reg, reg.sessions() as s:
-        rows = list_submissions(session=s)
+    with registry_errors():
+        engine = engine_for_reading(_database_url())
+    try:
+        with engine.connect() as conn:
+            rows = list_submissions(conn)
+    finally:
+        engine.dispose()
     if as_json:
-        _print_json([r.model_dump(mode="json") for r in rows])
+        _print_json([r.to_json() for r in rows])
         return
     for r in rows:
         extra = f"  {r.reason}: {r.error}" if r.error else ""

@@ -214,12 +214,12 @@ def test_a_quarantined_earlier_file_is_left_as_it_is(factory):
 
 
 def test_signreg_submissions_reports_a_superseded_one_as_a_duplicate(factory):
-    from registry.listing import list_submissions
+    from registry.submission_list import list_submissions
 
     v1 = arrive(factory, 1000, 0)
     v2 = arrive(factory, 2000, 1)
     with factory() as s:
-        rows = {r.id: r for r in list_submissions(session=s)}
+        rows = {r.id: r for r in list_submissions(s.connection())}
     assert (rows[v1].status, rows[v1].superseded) == ("duplicate", True)
     assert f"submission {v2}" in (rows[v1].error or "")
     assert (rows[v2].status, rows[v2].superseded) == ("received", False)
