@@ -148,7 +148,9 @@ def test_leases_are_short_and_renewed_by_default():
 def test_a_heartbeat_that_meets_a_database_error_beats_again(config, intake, inbox, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
-    monkeypatch.setenv("FAKE_OCR_DELAY", "1.5")
+    # the read outlasts the lease; the beats keep it, with room for a loaded machine
+    # (a 0.9 s lease was lost to one late beat on a busy CI machine)
+    monkeypatch.setenv("FAKE_OCR_DELAY", "3.5")
     real, beats = queue.extend_lease, []
 
     def flaky(**kwargs: object) -> object:
@@ -158,7 +160,7 @@ def test_a_heartbeat_that_meets_a_database_error_beats_again(config, intake, inb
         return real(**kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(queue, "extend_lease", flaky)
-    short = with_fields(config, lease_seconds=0.9, heartbeat_seconds=0.3)
+    short = with_fields(config, lease_seconds=2.4, heartbeat_seconds=0.3)
     sid = submit(intake, inbox, 85)
     slow, thief = (
         Worker(short, intake.session_factory, "slow"),
