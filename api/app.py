@@ -4,7 +4,9 @@ Routes by audience live in ``api/routes/`` (public list, embed, sign-in, review,
 registry pages, admin). Errors become HTTP in one place, :func:`install_error_handlers`:
 registry errors by type (NotFound 404, ValidationError 422, InvalidTransition and
 Conflict 409), not signed in 401 (pages: a redirect to the sign-in page), not allowed
-403.
+403. The database out of reach is 503 with ``Retry-After`` for every route, the public
+fast path and ``/healthz`` included (:mod:`api.unavailable`), and ends by itself when
+the database is back.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
 
 from api.context import WebConfig, WebContext
 from api.deps import Forbidden, NotSignedIn, optional_viewer, render
@@ -23,6 +26,7 @@ from api.i18n import make_i18n
 from api.public_fast import PublicFastPath
 from api.security import SecurityHeaders
 from api.settings import Settings, get_settings
+from api.unavailable import DatabaseUnavailable
 from registry.bootstrap import Registry, open_registry
 from registry.db import make_read_sessionmaker
 from registry.errors import Conflict, InvalidTransition, NotFound, RegistryError, ValidationError
@@ -120,6 +124,7 @@ def create_app(settings: Settings | None = None, *, registry: Registry | None = 
     app.state.settings = settings
     # inside SecurityHeaders: cached public bodies served before routing (api/public_fast.py)
     app.add_middleware(PublicFastPath)
+    app.add_middleware(DatabaseUnavailable)  # around the fast path and the routes: 503
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_handlers(app)
@@ -134,8 +139,12 @@ def create_app(settings: Settings | None = None, *, registry: Registry | None = 
         if module is not None:
             app.include_router(module.router)
 
-    @app.get("/healthz", tags=["health"], summary="The service answers")
+    @app.get("/healthz", tags=["health"], summary="The service answers and reaches its database")
     def healthz() -> dict[str, str]:
+        """``{"status": "ok"}``; 503 ``{"status": "unavailable"}`` while the database
+        cannot be reached."""
+        with ctx.read_sessions() as session:
+            session.execute(text("SELECT 1"))
         return {"status": "ok"}
 
     @app.get("/", include_in_schema=False)

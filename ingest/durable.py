@@ -2,19 +2,43 @@
 
 After :func:`write_atomic` or :func:`copy_atomic` returns, the target either holds the
 whole new content or (after a crash before the rename) its old state; never a half
-file. Used by the archive and the quarantine.
+file. Used by the archive and the quarantine. A write that fails (the disk full among
+others) removes its temp file before the error goes on: nothing half-written is left.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 CHUNK = 1024 * 1024
 TEMP_PREFIX = ".incoming-"
+
+
+_NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def disk_full(error: BaseException) -> bool:
+    """Whether ``error`` is a write refused for want of space (or of quota)."""
+    return isinstance(error, OSError) and error.errno in _NO_SPACE
+
+
+def free_bytes(path: Path) -> int | None:
+    """Free bytes (for this user) on the file system holding ``path`` or its nearest
+    existing parent; ``None`` if it cannot be told."""
+    for candidate in (path, *path.parents):
+        try:
+            return shutil.disk_usage(candidate).free
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return None
+    return None
 
 
 def fsync_dir(directory: Path) -> None:

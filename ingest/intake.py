@@ -24,6 +24,17 @@ A crash between any two steps leaves the claimed file in ``.signreg-taking``; af
 quarantine writes are idempotent; the record step, when recovering, recognises a file
 already recorded under the same name by its sha256 and only removes it. So every file
 dropped ends up recorded exactly once.
+
+When a step fails because the disk is full or the database cannot be reached just now
+(:func:`~ingest.durable.disk_full`, :func:`registry.db.database_unavailable`), nothing
+half-done is left: the staged temp file is removed, and a file taken from the inbox is
+put back where it was found (a hard link back, then the claim removed; if a new file of
+that name has arrived meanwhile it stays claimed and is recovered later), so that it
+is taken again, whole, when there is room or the database is back. The failure is
+logged once, with the file's sha256 (hashed from the file itself if staging could not
+write it), where it now is, and for a full disk the folder and its free bytes; and
+counted in ``signreg_ingest_intake_failures_total{reason}``. The error then goes on to
+the caller (the watcher backs off, an upload answers with an error).
 """
 
 from __future__ import annotations
@@ -39,17 +50,19 @@ from typing import Literal
 
 import structlog
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ingest import metrics as ingest_metrics
 from ingest.archive import Archive
-from ingest.durable import Staged, fsync_dir
+from ingest.durable import Staged, disk_full, free_bytes, fsync_dir, sha256_file
 from ingest.logs import about_file
 from ingest.quarantine import Quarantine
 from ocr.errors import ExtractionError
 from ocr.limits import Limits
 from ocr.pdf import open_pdf
 from registry import queue, supersede
+from registry.db import database_unavailable
 from registry.models import ArrivalSource, Submission, SubmissionArrival
 from registry.queue import INBOX, Origin
 
@@ -66,6 +79,19 @@ Outcome = Literal["submitted", "duplicate", "quarantined", "already_recorded", "
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def transient(error: BaseException) -> bool:
+    """Whether taking a file failed for a reason that passes (no room on the disk, the
+    database away), so the same file should simply be taken again later."""
+    return disk_full(error) or database_unavailable(error)
+
+
+def failure_reason(error: BaseException) -> str:
+    """The ``reason`` label a failed intake is counted under."""
+    if disk_full(error):
+        return "disk_full"
+    return "database_unavailable" if database_unavailable(error) else "error"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,10 +123,15 @@ class Intake:
         """Claim and process one stable inbox file (or any file given by path), recorded
         under ``name`` (its path in the inbox; by default its file name)."""
         name = name or path.name
-        claimed = self._claim(path, name)
+        try:
+            claimed = self._claim(path, name)
+        except OSError as e:  # the inbox cannot be written (its disk full, its rights)
+            with about_file(_sha256_or_none(path), file=name):
+                self._failed(e, path, None)
+            raise
         if claimed is None:
             return IntakeResult(outcome="gone", file_name=name)
-        return self._process(claimed, name, recovering=False, supersede=True)
+        return self._process(claimed, name, recovering=False, supersede=True, put_back=path)
 
     def take_copy(self, path: Path, origin: Origin = CLI) -> IntakeResult:
         """Process a file named on the command line, leaving the file where it is."""
@@ -155,14 +186,30 @@ class Intake:
         remove: bool = True,
         supersede: bool = False,
         origin: Origin = INBOX,
+        put_back: Path | None = None,
     ) -> IntakeResult:
-        staged = self.archive.stage(claimed)
+        """The steps after the claim. ``put_back``: where a claimed file goes back to
+        when a step fails for a passing reason (its place in the inbox)."""
+        try:
+            staged = self.archive.stage(claimed)
+        except OSError as e:  # nothing staged (stage_copy removes its temp file)
+            with about_file(_sha256_or_none(claimed), file=name):
+                self._failed(e, claimed, put_back)
+            raise
         with about_file(staged.sha256, file=name):
             if recovering:
                 log.warning("intake.recovering")
-            result = self._validated(
-                staged, name, recovering=recovering, supersede=supersede, origin=origin
-            )
+            try:
+                result = self._validated(
+                    staged, name, recovering=recovering, supersede=supersede, origin=origin
+                )
+            except (OSError, SQLAlchemyError) as e:
+                staged.temp.unlink(missing_ok=True)  # still there if it was not moved
+                self._failed(e, claimed, put_back, size=staged.size)
+                raise
+            except BaseException:
+                staged.temp.unlink(missing_ok=True)
+                raise
             if remove:
                 claimed.unlink()
                 fsync_dir(claimed.parent)
@@ -175,6 +222,67 @@ class Intake:
             )
         ingest_metrics.for_data_dir(self.archive.root.parent).file_taken(result.outcome)
         return result
+
+    def _failed(
+        self, error: BaseException, claimed: Path, put_back: Path | None, size: int | None = None
+    ) -> None:
+        """Log and count a failed intake (in the file's ``about_file`` context) and, for a
+        passing reason, put the claimed file back in the inbox."""
+        stays = claimed
+        if put_back is not None and transient(error) and self._put_back(claimed, put_back):
+            stays = put_back
+        where = self._shown(stays)
+        reason = failure_reason(error)
+        if reason == "disk_full":
+            folder = Path(getattr(error, "filename", None) or self.archive.root)
+            folder = folder if folder.is_dir() else folder.parent
+            free = free_bytes(folder)
+            log.error(
+                "intake.disk_full",
+                message=f"disk full: cannot write in {folder} ({free} bytes free)",
+                path=str(folder),
+                free_bytes=free,
+                needed_bytes=size if size is not None else _size(claimed, put_back),
+                stays=where,
+                error=str(error),
+            )
+        elif reason == "database_unavailable":
+            cause = str(getattr(error, "orig", None) or error).strip().splitlines()
+            log.warning(
+                "intake.database_unavailable",
+                message="the database cannot be reached; the file is taken when it is back",
+                stays=where,
+                error=cause[0] if cause else type(error).__name__,
+            )
+        else:
+            log.exception("intake.failed", stays=where)
+        ingest_metrics.for_data_dir(self.archive.root.parent).intake_failed(reason)
+
+    def _put_back(self, claimed: Path, place: Path) -> bool:
+        """Return a claimed file to its place in the inbox (never over another file)."""
+        try:
+            os.link(claimed, place)
+        except FileExistsError:
+            return False  # a new file of that name: this one is recovered as an orphan
+        except OSError:
+            if place.exists():
+                return False
+            try:
+                os.rename(claimed, place)  # no hard links on this file system
+            except OSError:
+                return False
+            fsync_dir(place.parent)
+            return True
+        claimed.unlink()
+        fsync_dir(place.parent)
+        fsync_dir(claimed.parent)
+        return True
+
+    def _shown(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.inbox).as_posix()
+        except ValueError:
+            return str(path)
 
     def _validated(
         self, staged: Staged, name: str, *, recovering: bool, supersede: bool, origin: Origin
@@ -276,6 +384,24 @@ class Intake:
             submission_id=submission_id,
             reason=reason,
         )
+
+
+def _sha256_or_none(path: Path) -> str | None:
+    """A file's sha256 for the log line saying it could not be taken (it can be read
+    even when it cannot be copied); ``None`` if it cannot be read either."""
+    try:
+        return sha256_file(path)[0]
+    except OSError:
+        return None
+
+
+def _size(*paths: Path | None) -> int | None:
+    for path in paths:
+        try:
+            return path.stat().st_size if path is not None else None
+        except OSError:
+            continue
+    return None
 
 
 def _encode(name: str) -> str:

@@ -5,7 +5,15 @@ Configured once per process at an entry point (the CLI, each worker process).
 Every line about a submission carries its ``sha256`` (the one name a file keeps from
 inbox to archive, quarantine and review), so ``grep <sha256>`` over the logs of every
 process tells one scan's story: the intake binds it for all it logs while handling a
-file (:func:`about_file`), the worker binds it on its per-job logger.
+file (:func:`about_file`), the worker binds it on its per-job logger, the watcher
+passes it on the few lines it logs about a file itself.
+
+A file that has not been read yet has no sha256: one still being written (the
+watcher's ``watcher.waiting``: hashing it would name bytes that are not the file's),
+or one that cannot be read at all. Its lines carry ``"sha256": null`` and, beside it,
+``sha256_missing`` saying why (:data:`STILL_BEING_WRITTEN`, :data:`UNREADABLE`), so a
+search for lines without a hash finds only these; such a file is named by its path
+in the inbox (``file``), and its first line once read has both.
 """
 
 from __future__ import annotations
@@ -43,8 +51,19 @@ def configure_logging(
     )
 
 
+STILL_BEING_WRITTEN = "still being written: not read yet"
+UNREADABLE = "the file cannot be read"
+
+
+def no_sha256(why: str) -> dict[str, Any]:
+    """The fields of a line about a file that has no sha256 (yet), and why."""
+    return {"sha256": None, "sha256_missing": why}
+
+
 @contextmanager
-def about_file(sha256: str, **more: Any) -> Iterator[None]:
-    """Every line logged in this context (this thread) carries ``sha256`` and ``more``."""
-    with structlog.contextvars.bound_contextvars(sha256=sha256, **more):
+def about_file(sha256: str | None, **more: Any) -> Iterator[None]:
+    """Every line logged in this context (this thread) carries ``sha256`` and ``more``
+    (a ``None`` sha256 as :func:`no_sha256` of :data:`UNREADABLE`)."""
+    fields = {"sha256": sha256} if sha256 is not None else no_sha256(UNREADABLE)
+    with structlog.contextvars.bound_contextvars(**fields, **more):
         yield

@@ -24,7 +24,14 @@ logged once per process and the count is lost, nothing else.
 - ``signreg_ingest_page_seconds``: seconds per page read, one observation per page (a
   file's reading time shared out over its pages), so ``_count`` is the pages read and
   ``_sum`` the seconds spent;
-- ``signreg_ingest_read_failures_total{reason}``: failed reading attempts.
+- ``signreg_ingest_read_failures_total{reason}``: failed reading attempts;
+- ``signreg_ingest_intake_failures_total{reason}``: files an intake could not take
+  (``disk_full``, ``database_unavailable``, ``error``), each left to be taken again.
+
+The files are allocated in full on disk (``posix_fallocate``) each time they are
+opened: an update through the memory map then never needs a new block, which on a full
+disk (tmpfs above all) would kill the process with SIGBUS instead of failing a write;
+a file that cannot be allocated is a record lost and logged, as above.
 """
 
 from __future__ import annotations
@@ -76,9 +83,16 @@ READ_FAILURES = Family(
     "counter",
     ("reason",),
 )
+INTAKE_FAILURES = Family(
+    "signreg_ingest_intake_failures",
+    "Files an intake could not take just now (each stays to be taken again), by reason.",
+    "counter",
+    ("reason",),
+)
 
 # what a metrics file that cannot be written or read (damaged) raises
 UNREADABLE = (OSError, ValueError, RuntimeError, struct.error)
+_INITIAL_SIZE = 1 << 16  # what prometheus-client's MmapedDict gives a new file
 _LOCK = threading.Lock()  # one writer per process at a time; flock orders processes
 
 
@@ -104,6 +118,9 @@ class ProcessMetrics:
 
     def read_failed(self, reason: str) -> None:
         self._add(READ_FAILURES, [((reason,), "_total", (), 1.0)])
+
+    def intake_failed(self, reason: str) -> None:
+        self._add(INTAKE_FAILURES, [((reason,), "_total", (), 1.0)])
 
     def pages_read(self, pages: int, seconds: float) -> None:
         if pages <= 0:
@@ -161,6 +178,7 @@ class ProcessMetrics:
                 fcntl.flock(lock_fd, fcntl.LOCK_EX)
                 if not path.exists():
                     _create(path)
+                _allocate(path)
                 values = MmapedDict(str(path))
                 try:
                     yield values
@@ -170,11 +188,28 @@ class ProcessMetrics:
                 os.close(lock_fd)  # releases the flock
 
 
+def _allocate(path: Path) -> None:
+    """Give every block of ``path`` its place on disk (the library makes it sparse)."""
+    fd = os.open(path, os.O_RDWR)
+    try:
+        os.posix_fallocate(fd, 0, max(os.fstat(fd).st_size, 1))
+    finally:
+        os.close(fd)
+
+
 def _create(path: Path) -> None:
     """An empty metrics file, made whole before it appears (a scrape never meets a file
     without its header)."""
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    MmapedDict(str(temp)).close()  # the library writes its header and pre-allocates
+    fd = os.open(temp, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:  # allocated zeros, not the library's sparse file: no block is left to find
+        os.posix_fallocate(fd, 0, _INITIAL_SIZE)
+    except OSError:
+        os.close(fd)
+        temp.unlink(missing_ok=True)
+        raise
+    os.close(fd)
+    MmapedDict(str(temp)).close()  # the library writes its header
     os.replace(temp, path)
 
 

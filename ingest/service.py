@@ -26,10 +26,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ingest import holders
 from ingest.archive import Archive
-from ingest.intake import Intake
+from ingest.intake import Intake, failure_reason, transient
 from ingest.logs import configure_logging
 from ingest.quarantine import Quarantine
-from ingest.watcher import InboxWatcher
+from ingest.watcher import InboxWatcher, TryLater
 from ingest.worker import Worker, WorkerConfig
 from registry.bootstrap import open_registry
 from registry.db import make_engine, make_sessionmaker
@@ -66,6 +66,7 @@ class IngestConfig:
     grace_seconds: float = 30.0
     use_events: bool = True
     supersede_window_seconds: float = 900.0
+    code_key: bytes | None = None  # checks join-online forms' codes (registry.applications)
 
     @property
     def worker_config(self) -> WorkerConfig:
@@ -80,6 +81,7 @@ class IngestConfig:
             max_attempts=self.max_attempts,
             idle_seconds=self.idle_seconds,
             supersede_window_seconds=self.supersede_window_seconds,
+            code_key=self.code_key,
         )
 
 
@@ -178,25 +180,33 @@ def inbox_name(inbox: Path, path: Path) -> str:
 
 
 def take_logged(intake: Intake) -> Callable[[Path], object]:
-    """The watcher's ``on_stable``: intake a file under its path in the inbox; a failure
-    (disk, database) is logged and the file stays claimed, to be recovered as an orphan
-    later, never dropped."""
+    """The watcher's ``on_stable``: intake a file under its path in the inbox. A failure
+    is logged by the intake, with the file's sha256, and the file is never dropped: for
+    a passing reason (disk full, database away) it is back in the inbox and the watcher
+    is told to back off (:class:`~ingest.watcher.TryLater`); for any other it stays
+    claimed, to be recovered as an orphan later."""
 
     def take(path: Path) -> object:
         try:
             return intake.take(path, inbox_name(intake.inbox, path))
-        except (OSError, SQLAlchemyError):
-            log.exception("intake.failed", file=path.name)
+        except (OSError, SQLAlchemyError) as e:
+            if transient(e):
+                raise TryLater(failure_reason(e)) from e
             return None
 
     return take
 
 
 def recover_logged(intake: Intake) -> Callable[[], object]:
+    """The watcher's ``on_rescan``: recover orphaned claims; a passing failure backs off
+    (each file's failure is logged by the intake), any other is logged here."""
+
     def recover() -> object:
         try:
             return intake.recover_orphans()
-        except (OSError, SQLAlchemyError):
+        except (OSError, SQLAlchemyError) as e:
+            if transient(e):
+                raise TryLater(failure_reason(e)) from e
             log.exception("intake.recovery_failed")
             return None
 

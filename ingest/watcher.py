@@ -13,6 +13,14 @@ once more (:func:`~ingest.completeness.unfinished_reason`: a whole PDF? a writer
 holding it?); an unfinished one is held until it changes or the incomplete grace has
 passed, every other one is handed to ``on_stable`` (the intake), one at a time, in the
 watcher's own thread. Claimed files orphaned by a crash are recovered on each rescan.
+
+When the intake cannot take a file for a passing reason (the disk full, the database
+away), ``on_stable`` raises :class:`TryLater`; the file is back in the inbox, and the
+watcher takes nothing (and recovers nothing) for a while, longer after each failure
+in a row: ``poll_seconds``, doubled each time up to ``max_backoff_seconds`` (5 s).
+It keeps rescanning meanwhile; the first file taken after that ends the back-off. So
+an outage costs no file and no busy loop, and files flow again within one back-off of
+the cause going away.
 """
 
 from __future__ import annotations
@@ -30,6 +38,8 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from ingest.completeness import unfinished_reason
+from ingest.durable import sha256_file
+from ingest.logs import STILL_BEING_WRITTEN, UNREADABLE, no_sha256
 from ingest.stability import FileState, StabilityTracker, is_candidate
 
 log = structlog.get_logger("ingest.watcher")
@@ -68,6 +78,23 @@ def in_inbox(inbox: Path, path: Path) -> bool:
     return bool(parts) and all(is_candidate(part) for part in parts)
 
 
+class TryLater(Exception):
+    """Raised by ``on_stable`` or ``on_rescan``: nothing can be taken just now (``reason``:
+    ``disk_full``, ``database_unavailable``); the file is left in the inbox."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def about_unread(path: Path) -> dict[str, object]:
+    """The sha256 of a file the watcher hands over (it is whole by now), for its log line."""
+    try:
+        return {"sha256": sha256_file(path)[0]}
+    except OSError:
+        return no_sha256(UNREADABLE)
+
+
 class _Events(FileSystemEventHandler):
     """Queues the paths events name; a folder event queues the inbox itself, which asks
     the loop for a rescan (a folder moved in may bring files no event names)."""
@@ -100,6 +127,7 @@ class InboxWatcher:
         use_events: bool = True,
         incomplete_grace_seconds: float = 60.0,
         unfinished: Unfinished = unfinished_reason,
+        max_backoff_seconds: float = 5.0,
     ) -> None:
         self.inbox = inbox
         self.poll_seconds = poll_seconds
@@ -114,6 +142,10 @@ class InboxWatcher:
         )
         self._events: queue.SimpleQueue[Path] = queue.SimpleQueue()
         self._rescan_soon = False
+        self.max_backoff_seconds = max_backoff_seconds
+        self._failures = 0  # TryLater in a row
+        self._failing_since = 0.0
+        self._paused_until = 0.0
 
     def rescan(self) -> None:
         """Stat every candidate in the inbox tree (a full, event-independent look)."""
@@ -139,15 +171,59 @@ class InboxWatcher:
                 why = self.unfinished(path)
                 if why is not None:
                     if not self.tracker.held(path):
-                        log.info("watcher.waiting", file=self._name(path), why=why)
+                        log.info(
+                            "watcher.waiting",
+                            file=self._name(path),
+                            why=why,
+                            **no_sha256(STILL_BEING_WRITTEN),
+                        )
                     self.tracker.hold(path)
                     continue
             elif self.tracker.held(path):
-                log.warning("watcher.unfinished_taken", file=self._name(path))
+                log.warning("watcher.unfinished_taken", file=self._name(path), **about_unread(path))
             self.tracker.forget(path)
-            self.on_stable(path)
+            try:
+                self.on_stable(path)
+            except TryLater as e:
+                self._back_off(e.reason)
+                break
+            self._resumed()
             taken += 1
         return taken
+
+    def paused(self) -> bool:
+        """Backing off after a :class:`TryLater`: nothing is taken until it has passed."""
+        return time.monotonic() < self._paused_until
+
+    def _back_off(self, reason: str) -> None:
+        now = time.monotonic()
+        if self._failures == 0:
+            self._failing_since = now
+        self._failures += 1
+        wait = min(self.poll_seconds * 2 ** (self._failures - 1), self.max_backoff_seconds)
+        self._paused_until = now + wait
+        log.warning(
+            "watcher.backing_off",
+            reason=reason,
+            failures=self._failures,
+            retry_in_seconds=round(wait, 2),
+        )
+
+    def _resumed(self) -> None:
+        if self._failures:
+            log.info(
+                "watcher.resumed",
+                failures=self._failures,
+                after_seconds=round(time.monotonic() - self._failing_since, 2),
+            )
+            self._failures = 0
+            self._paused_until = 0.0
+
+    def _recover(self) -> None:
+        try:
+            self.on_rescan()
+        except TryLater as e:
+            self._back_off(e.reason)
 
     def run(self, stop: threading.Event) -> None:
         """Watch until ``stop`` is set."""
@@ -161,8 +237,12 @@ class InboxWatcher:
                 if now >= next_rescan or self._rescan_soon:
                     self._rescan_soon = False
                     self.rescan()
-                    self.on_rescan()
+                    if not self.paused():
+                        self._recover()
                     next_rescan = now + self.poll_seconds
+                if self.paused():
+                    self._wait_for_events(stop, min(next_rescan, self._paused_until), idle=True)
+                    continue
                 self.take_stable(stop)
                 self._wait_for_events(stop, next_rescan)
         finally:
@@ -174,8 +254,14 @@ class InboxWatcher:
     def _name(self, path: Path) -> str:
         return path.relative_to(self.inbox).as_posix()
 
-    def _wait_for_events(self, stop: threading.Event, next_rescan: float) -> None:
-        deadline = min(next_rescan, self.tracker.next_deadline() or next_rescan)
+    def _wait_for_events(
+        self, stop: threading.Event, next_rescan: float, *, idle: bool = False
+    ) -> None:
+        """Until an event, the next rescan or (unless ``idle``: backing off) the next
+        file due for a look."""
+        deadline = (
+            next_rescan if idle else min(next_rescan, self.tracker.next_deadline() or next_rescan)
+        )
         timeout = max(0.01, deadline - time.monotonic())
         try:
             path = self._events.get(timeout=timeout)

@@ -22,6 +22,18 @@ Failures, each recorded with its reason, none swallowed:
 - :class:`ExtractionTimeout` and any other exception: retryable; the registry backs
   off and retries until its attempts run out.
 
+The database going away (stopped, restarting, a dropped connection:
+:func:`registry.db.database_unavailable`) is none of these: it is waited out. Each
+step that needs the database (claiming, the lexicon, recording what was read or why
+it failed) is tried again until it gets through, after 0.5 s, then twice as long each
+time up to ``max_backoff_seconds`` (5 s), each wait logged as
+``worker.database_unavailable`` and the first success after as
+``worker.database_back``. A file read while the database was away is recorded once it
+is back, if the worker still holds its lease (another may have taken it after the lease
+ran out; the first to complete records it, the other is told ``LeaseLost``). Told to
+stop meanwhile, a worker gives up the step and exits; its lease lets another take the
+file.
+
 The engine is ``ocr.extract``. A test can replace it with ``engine="plugin:MODULE"``,
 a module exposing ``extract(data: bytes, *, lexicon: dict[str, str]) -> Extraction``
 (as OCRmyPDF's tests inject crashing Tesseract plugins); production never sets it.
@@ -39,6 +51,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import Any, TypeVar
 
 import structlog
 from sqlalchemy.exc import SQLAlchemyError
@@ -53,6 +66,7 @@ from ingest.quarantine import Quarantine
 from ocr.errors import ExtractionError
 from ocr.model import Extraction
 from registry import queue, supersede
+from registry.db import database_unavailable
 from registry.errors import LeaseLost
 from registry.lexicon import verified_lexicon
 from registry.models import Submission
@@ -61,10 +75,16 @@ log = structlog.get_logger("ingest.worker")
 
 Extractor = Callable[[bytes, dict[str, str]], Extraction]
 PLUGIN_PREFIX = "plugin:"
+FIRST_BACKOFF_SECONDS = 0.5
+T = TypeVar("T")
 
 
 class ExtractionTimeout(Exception):
     """Reading one submission took longer than the worker allows."""
+
+
+class _Stopped(Exception):
+    """Told to stop while waiting for the database to come back."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +102,8 @@ class WorkerConfig:
     idle_seconds: float = 0.2
     timeout_seconds: float = 240.0
     supersede_window_seconds: float = 900.0
+    code_key: bytes | None = None  # checks join-online forms' codes (registry.applications)
+    max_backoff_seconds: float = 5.0  # longest wait between tries of an unreachable database
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,21 +137,65 @@ class Worker:
         self.extract = load_extractor(config.engine, config.page_workers)
         self.metrics = ingest_metrics.for_data_dir(config.archive_dir.parent)
         self.log = log.bind(worker_id=worker_id)
+        self._stop = threading.Event()
 
     def run(self, stop: threading.Event, *, until_idle: bool = False) -> int:
         """Process submissions until ``stop`` is set; returns how many were handled."""
         handled = 0
+        self._stop = stop
         self.log.info("worker.started", engine=self.config.engine)
-        while not stop.is_set():
-            job = self.claim()
-            if job is None:
-                if until_idle:
-                    break
-                stop.wait(self.config.idle_seconds)
-                continue
-            self.process(job)
-            handled += 1
+        try:
+            while not stop.is_set():
+                job = self._with_database("claim", self.claim)
+                if job is None:
+                    if until_idle:
+                        break
+                    stop.wait(self.config.idle_seconds)
+                    continue
+                self.process(job)
+                handled += 1
+        except _Stopped:
+            self.log.info("worker.stopped_waiting_for_database")
         return handled
+
+    def _with_database(self, step: str, run: Callable[[], T], **about: Any) -> T:
+        """``run`` (one transaction), tried again while the database is unavailable,
+        backing off; raises :class:`_Stopped` if told to stop meanwhile."""
+        failures, since = 0, time.monotonic()
+        while True:
+            try:
+                result = run()
+            except SQLAlchemyError as e:
+                if not database_unavailable(e):
+                    raise
+                failures += 1
+                wait = min(
+                    FIRST_BACKOFF_SECONDS * 2 ** (failures - 1), self.config.max_backoff_seconds
+                )
+                self.log.warning(
+                    "worker.database_unavailable",
+                    step=step,
+                    failures=failures,
+                    retry_in_seconds=wait,
+                    error=_first_line(e),
+                    **about,
+                )
+                if self._stop.wait(wait):
+                    raise _Stopped() from e
+                continue
+            if failures:
+                self.log.info(
+                    "worker.database_back",
+                    step=step,
+                    failures=failures,
+                    after_seconds=round(time.monotonic() - since, 2),
+                    **about,
+                )
+            return result
+
+    def _lexicon(self) -> dict[str, str]:
+        with self.session_factory() as session, session.begin():
+            return verified_lexicon(session=session)
 
     def claim(self) -> Job | None:
         with self.session_factory() as session, session.begin():
@@ -151,10 +217,10 @@ class Worker:
     def process(self, job: Job) -> None:
         jlog = self.log.bind(submission_id=job.submission_id, sha256=job.sha256)
         jlog.info("worker.claimed", file=job.file_name)
+        about = {"submission_id": job.submission_id, "sha256": job.sha256}
+        lexicon = self._with_database("lexicon", self._lexicon, **about)
         try:
             data = self.archive.read(job.sha256)
-            with self.session_factory() as session, session.begin():
-                lexicon = verified_lexicon(session=session)
             started = time.monotonic()
             with self._lease_kept(job), _time_limit(self.config.timeout_seconds):
                 extraction = self.extract(data, lexicon)
@@ -187,7 +253,7 @@ class Worker:
         self._complete(job, extraction, jlog)
 
     def _complete(self, job: Job, extraction: Extraction, jlog: structlog.BoundLogger) -> None:
-        try:
+        def record() -> tuple[list[int], object]:
             with self.session_factory() as session, session.begin():
                 proposals = queue.complete_submission(
                     session=session,
@@ -195,6 +261,7 @@ class Worker:
                     worker_id=self.worker_id,
                     extraction=extraction,
                     now=utcnow(),
+                    code_key=self.config.code_key,
                 )
                 grown = supersede.flag_grown(
                     session=session,
@@ -202,7 +269,11 @@ class Worker:
                     proposals=proposals,
                     window=dt.timedelta(seconds=self.config.supersede_window_seconds),
                 )
-                ids = [p.id for p in proposals]
+                return [p.id for p in proposals], grown
+
+        about = {"submission_id": job.submission_id, "sha256": job.sha256}
+        try:
+            ids, grown = self._with_database("complete", record, **about)
         except LeaseLost:
             jlog.warning("worker.lease_lost")
             return
@@ -212,7 +283,8 @@ class Worker:
         self, job: Job, *, reason: str, error: str, retryable: bool, quarantine: bool = False
     ) -> None:
         self.metrics.read_failed(reason)
-        try:
+
+        def record() -> None:
             with self.session_factory() as session, session.begin():
                 queue.fail_submission(
                     session=session,
@@ -225,10 +297,12 @@ class Worker:
                     max_attempts=self.config.max_attempts,
                     now=utcnow(),
                 )
+
+        about = {"submission_id": job.submission_id, "sha256": job.sha256}
+        try:
+            self._with_database("fail", record, **about)
         except LeaseLost:
-            self.log.warning(
-                "worker.lease_lost", submission_id=job.submission_id, sha256=job.sha256
-            )
+            self.log.warning("worker.lease_lost", **about)
 
     @contextmanager
     def _lease_kept(self, job: Job) -> Iterator[None]:
@@ -253,8 +327,11 @@ class Worker:
                 except LeaseLost:
                     self.log.warning("worker.lease_lost", **about)
                     return
-                except SQLAlchemyError:
-                    self.log.exception("worker.heartbeat_failed", **about)
+                except SQLAlchemyError as e:
+                    if not database_unavailable(e):
+                        self.log.exception("worker.heartbeat_failed", **about)
+                    else:  # the lease outlasts a short outage; a long one may lose it
+                        self.log.warning("worker.heartbeat_failed", error=_first_line(e), **about)
 
         keeper = threading.Thread(target=keep, name=f"lease-{job.submission_id}", daemon=True)
         keeper.start()
@@ -263,6 +340,12 @@ class Worker:
         finally:
             done.set()
             keeper.join()
+
+
+def _first_line(error: BaseException) -> str:
+    """The driver's own words for a database error, without SQLAlchemy's statement."""
+    cause = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return cause[0] if cause else type(error).__name__
 
 
 @contextmanager

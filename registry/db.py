@@ -3,7 +3,10 @@
 ``make_engine`` accepts URLs as users write them: ``sqlite:///data/signreg.db`` (the
 parent folder is created; WAL mode, a busy timeout, foreign keys on, and every
 transaction opened with ``BEGIN IMMEDIATE`` so that two processes never claim the same
-queue row) and ``postgresql://user@host:port/db`` (mapped to the psycopg 3 driver).
+queue row) and ``postgresql://user@host:port/db`` (mapped to the psycopg 3 driver). PostgreSQL
+connections are checked when taken from the pool (``pool_pre_ping``), so a server
+restarted under a running process costs it no failed request once it is back;
+:func:`database_unavailable` tells such outages from other errors.
 
 The schema is only ever changed by Alembic migrations (``registry/migrations``);
 :func:`upgrade` applies them programmatically.
@@ -16,11 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-if TYPE_CHECKING:  # Alembic is loaded only when the schema is looked at or changed
+if TYPE_CHECKING:  # Alembic is loaded only when the schema is looked at or changed …
     from alembic.config import Config
+    from sqlalchemy.orm import Session, sessionmaker  # … the ORM when sessions are made
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_ONLY_OPTION = "signreg_read_only"
@@ -29,6 +33,30 @@ STARTUP_LOCK_ID = 72656769  # PostgreSQL advisory lock: one process sets up at a
 # The newest migration. Read-only commands compare the database's revision with it
 # instead of loading Alembic (a test checks it is Alembic's head).
 SCHEMA_HEAD = "0003"
+
+
+# SQLite's OperationalError also stands for mistakes in a statement or schema; these are
+# not the database being away
+_SQLITE_NOT_TRANSIENT = ("no such ", "syntax error", "has no column", "already exists")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the database cannot be reached or used just now (server
+    stopped, restarting, connection dropped, pool exhausted, SQLite locked or its disk
+    full), so that the same work can succeed later unchanged: a caller waits and tries
+    again (workers, the watcher) or answers 503 (the web); anything else is a bug or bad
+    data and is not retried as this."""
+    if isinstance(error, DisconnectionError | PoolTimeout):
+        return True
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, InterfaceError):
+        return True
+    if isinstance(error, OperationalError):
+        text_ = str(error.orig).lower()
+        sqlite = type(error.orig).__module__.startswith("sqlite3")
+        return not (sqlite and any(s in text_ for s in _SQLITE_NOT_TRANSIENT))
+    return False
 
 
 def lock_for_startup(conn: Connection | Session) -> None:
@@ -87,12 +115,16 @@ def _sqlite_engine(sa_url: Any, **kwargs: Any) -> Engine:
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    from sqlalchemy.orm import sessionmaker
+
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
 def make_read_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """Sessions for reading only (web pages, listings). On SQLite their transactions
     start deferred, so they never wait for a writer; do not write through them."""
+    from sqlalchemy.orm import sessionmaker
+
     return sessionmaker(
         bind=engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
     )
