@@ -8,16 +8,33 @@ one limited to counties or declarations only events of proposals, submissions,
 signatories and organisations in that scope, and of files in quarantine (read for no
 county, they are every reviewer's); events of any other kind only admins and reviewers
 without limits see.
+
+Rows are append-only (a flush hook refuses any change or deletion), with one
+exception made in one place: :func:`scrub_events`, by which an erasure on request
+replaces a person's values in earlier events with ``[raderat]`` and says so in an
+event of its own.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, cast, event, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    cast,
+    event,
+    exists,
+    func,
+    inspect,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from registry.models import (
@@ -66,11 +83,73 @@ def events_for(*, session: Session, entity: str, entity_id: object) -> list[Audi
     return list(session.scalars(stmt))
 
 
+ERASED = "[raderat]"  # what an erased personal value reads as, in the trail and elsewhere
+_SCRUBBED = "signreg_audit_scrubbed"  # session.info: the events scrub_events may change
+_SCRUBBABLE = frozenset({"before", "after"})
+
+
+def scrub_events(
+    *,
+    session: Session,
+    events: Iterable[AuditEvent],
+    scrub: Callable[[Any], tuple[Any, int]],
+    by: AuditEvent,
+) -> dict[int, int]:
+    """The one permitted change to recorded events: erasure on request
+    (``registry.erasure``) replaces personal values in ``before`` and ``after``.
+
+    ``scrub`` maps a JSON value to the value with the personal data replaced (by
+    :data:`ERASED`) and how many values it replaced. Only ``before`` and ``after`` of the
+    events it changed may then be flushed (the append-only hook checks both); the row,
+    who, what and when stay. ``by`` is the new event that records the erasure, in this
+    transaction: its ``after`` gets ``scrubbed_events`` (event id → values replaced),
+    so the trail itself says which events were changed and how much. Returns that map.
+    """
+    if by not in session.new:
+        raise RuntimeError("scrub_events needs the new event that records the erasure")
+    allowed: set[int] = session.info.setdefault(_SCRUBBED, set())
+    changed: dict[int, int] = {}
+    for row in events:
+        before, n_before = scrub(row.before)
+        after, n_after = scrub(row.after)
+        if n_before + n_after == 0:
+            continue
+        allowed.add(row.id)
+        row.before, row.after = before, after
+        changed[row.id] = n_before + n_after
+    recorded = dict((by.after or {}).get("scrubbed_events") or {})
+    recorded.update({str(k): v for k, v in changed.items()})
+    by.after = {**(by.after or {}), "scrubbed_events": recorded}
+    return changed
+
+
+def _scrubbed_only(session: Session, obj: AuditEvent) -> bool:
+    """``obj`` was changed by :func:`scrub_events` and in nothing but before and after."""
+    if obj.id not in session.info.get(_SCRUBBED, ()):
+        return False
+    state = inspect(obj)
+    return all(
+        not state.attrs[prop.key].history.has_changes()
+        for prop in state.mapper.column_attrs
+        if prop.key not in _SCRUBBABLE
+    )
+
+
 @event.listens_for(Session, "before_flush")
 def _refuse_audit_changes(session: Session, _ctx: object, _instances: object) -> None:
     for obj in (*session.dirty, *session.deleted):
-        if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
+        if not isinstance(obj, AuditEvent):
+            continue
+        if obj in session.deleted or (
+            session.is_modified(obj) and not _scrubbed_only(session, obj)
+        ):
             raise RuntimeError(f"audit events are append-only (event {obj.id})")
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_scrubbed(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the outermost transaction: committed or rolled back
+        session.info.pop(_SCRUBBED, None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from registry.errors import NotFound
 from registry.models import Declaration
+from registry.retention import DEFAULT_APPROVED_YEARS, DEFAULT_REJECTED_MONTHS
 from registry.reviewers import Scope
 
 DEFAULT_FOLLOW_UP_YEARS = 2
@@ -25,12 +26,19 @@ class ProfileLike(Protocol):
 
 
 def ensure_declarations(*, session: Session, profiles: Iterable[ProfileLike]) -> list[Declaration]:
-    """A Declaration for every profile (title and interval updated from the profile)."""
+    """A Declaration for every profile (title and interval updated from the profile); a
+    new one gets the default retention rules (``registry.retention``)."""
     rows = []
     for profile in profiles:
         row = session.scalar(select(Declaration).where(Declaration.slug == profile.slug))
         if row is None:
-            row = Declaration(slug=profile.slug, profile=profile.slug, title=profile.title)
+            row = Declaration(
+                slug=profile.slug,
+                profile=profile.slug,
+                title=profile.title,
+                retention_rejected_months=DEFAULT_REJECTED_MONTHS,
+                retention_approved_years=DEFAULT_APPROVED_YEARS,
+            )
             session.add(row)
         row.title = profile.title
         row.follow_up_years = profile.follow_up_years or DEFAULT_FOLLOW_UP_YEARS
