@@ -85,6 +85,22 @@ FLAGS: dict[str, FlagWords] = {
             "(a scanner adding pages?): compare the two."
         ),
     ),
+    "code_not_verified": FlagWords(
+        _("Code not verified"),
+        _(
+            "The form carries a join-online code that does not check out (altered, "
+            "forged, expired or for another application): its values were not used."
+        ),
+        serious=True,
+    ),
+    "code_value_differs": FlagWords(
+        _("Changed on paper"),
+        _(
+            "The page shows another value than the form's code for a field (crossed out "
+            "and rewritten?): compare them."
+        ),
+        serious=True,
+    ),
 }
 
 LOW_CONFIDENCE = "low_confidence:"

@@ -7,6 +7,7 @@ every field key is always present; a value not found is ``None`` with confidence
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +66,33 @@ class SignatureFinding:
 
 
 @dataclass(frozen=True, slots=True)
+class CodeFinding:
+    """A 2-D code (QR or DataMatrix) decoded on a page: its bytes, as they are; what
+    they mean and whether to trust them is for the registry to decide."""
+
+    format: str  # "qr" or "datamatrix"
+    data: bytes
+    page: int | None = None
+    bbox: BBox | None = None
+
+    @property
+    def text(self) -> str | None:
+        try:
+            return self.data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": self.format,
+            "data": base64.b64encode(self.data).decode("ascii"),
+            "text": self.text,
+            "page": self.page,
+            "bbox": _round_bbox(self.bbox),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class DeclarationResult:
     """One declaration (one signing block) read from a PDF."""
 
@@ -73,6 +101,7 @@ class DeclarationResult:
     fields: dict[str, FieldValue]
     signature: SignatureFinding
     flags: tuple[str, ...] = ()
+    codes: tuple[CodeFinding, ...] = ()  # 2-D codes found on the declaration's pages
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -83,6 +112,7 @@ class DeclarationResult:
             },
             "signature": self.signature.to_dict(),
             "flags": list(self.flags),
+            "codes": [c.to_dict() for c in self.codes],
         }
 
 

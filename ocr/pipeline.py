@@ -20,12 +20,13 @@ import numpy as np
 from ocr import orient
 from ocr.batch import PageFacts, split
 from ocr.block import PageScan, guessed_signature_label, scan_page
+from ocr.code import find_codes
 from ocr.confidence import SURE
 from ocr.fields import Reading, Region, collect, locate, read_region
 from ocr.interpret import apply_lexicon, parse_readings, plausibility
 from ocr.layout import Layout, analyse
 from ocr.limits import DEFAULT_LIMITS, Limits
-from ocr.model import DeclarationResult, Extraction, FieldValue, SignatureFinding
+from ocr.model import CodeFinding, DeclarationResult, Extraction, FieldValue, SignatureFinding
 from ocr.pages import PageImage, page_image, page_images
 from ocr.pdf import open_pdf
 from ocr.profile import FormProfile, load_profiles
@@ -57,6 +58,7 @@ class PageResult:
     fields: dict[str, FieldValue]
     signature: SignatureFinding | None
     flags: tuple[str, ...]
+    codes: tuple[CodeFinding, ...] = ()  # 2-D codes on the page (bytes and box)
 
 
 def _paper_white(page: PageImage) -> PageImage:
@@ -180,8 +182,9 @@ def _locate(
 def analyse_page(page: PageImage, profiles: Sequence[FormProfile], engine_name: str) -> PageResult:
     page = _no_holes(_paper_white(page))
     o, grey, layout, scan = _scan(page, profiles, engine_name)
+    codes = find_codes(grey, page.number)  # one call on the upright page already made
     if not scan.has_block:
-        return PageResult(page.number, False, scan.profile, scan.continues, {}, None, ())
+        return PageResult(page.number, False, scan.profile, scan.continues, {}, None, (), codes)
     engine = get_engine(engine_name)
     h, w = grey.shape[:2]
     th = layout.text_height / layout.scale
@@ -247,7 +250,7 @@ def analyse_page(page: PageImage, profiles: Sequence[FormProfile], engine_name: 
     if scan.profile_by_labels:
         flags.append("declaration_from_labels")  # no title read: a reviewer confirms
     return PageResult(
-        page.number, True, scan.profile, scan.continues, fields, signature, tuple(flags)
+        page.number, True, scan.profile, scan.continues, fields, signature, tuple(flags), codes
     )
 
 
@@ -310,6 +313,7 @@ def merge(
                 fields=fields,
                 signature=signature,
                 flags=tuple(flags),
+                codes=tuple(c for n in g.pages if n in by_number for c in by_number[n].codes),
             )
         )
     return Extraction(pages=len(results), declarations=tuple(declarations))

@@ -14,6 +14,14 @@
 - ``unknown_declaration``  the form matched no declaration the registry knows
 - ``grown_after_review``   a larger file of the same name as a scan already reviewed
                            (a scanner adding pages); set by ``registry.supersede``
+- ``code_not_verified``    the page carries a join-online 2-D code that does not check
+                           out (bad HMAC, unknown or expired application, another
+                           declaration, altered values): its values are not used; set by
+                           ``registry.applications``
+- ``code_value_differs``   a join-online code checked out, but the page reads another
+                           value for a field than the code carries (crossed out and
+                           rewritten?); the field keeps the code's value, with the one
+                           read beside it (``ocr_value``); set by ``registry.applications``
 """
 
 from __future__ import annotations

@@ -283,9 +283,11 @@ def complete_submission(
     worker_id: str,
     extraction: Extraction,
     now: dt.datetime,
+    code_key: bytes | None = None,
 ) -> list[Proposal]:
     """Record what was read. Raises :class:`LeaseLost` (writing nothing) when another
-    worker holds the row now. No declaration read → ``failed``/``no_declaration``."""
+    worker holds the row now. No declaration read → ``failed``/``no_declaration``.
+    ``code_key`` checks join-online codes (``registry.applications``)."""
     sub = _held(session, submission_id, worker_id)
     sub.pages = extraction.pages
     sub.lease_owner, sub.lease_expires_at, sub.processed_at = None, None, now
@@ -293,7 +295,9 @@ def complete_submission(
         sub.status, sub.reason = SubmissionStatus.FAILED, NO_DECLARATION
         sub.error = "no signing block found"
         return []
-    proposals = build_proposals(session=session, submission=sub, extraction=extraction, now=now)
+    proposals = build_proposals(
+        session=session, submission=sub, extraction=extraction, now=now, code_key=code_key
+    )
     sub.status, sub.reason, sub.error = SubmissionStatus.PROPOSED, None, None
     return proposals
 

@@ -37,6 +37,7 @@ WorkersOpt = Annotated[
 
 def ingest_config(settings: Settings, workers: int | None = None) -> IngestConfig:
     from ingest.service import IngestConfig
+    from registry.applications import code_key
 
     return IngestConfig(
         database_url=settings.database_url,
@@ -52,6 +53,7 @@ def ingest_config(settings: Settings, workers: int | None = None) -> IngestConfi
         max_attempts=settings.max_attempts,
         orphan_seconds=settings.orphan_seconds,
         supersede_window_seconds=settings.supersede_window_seconds,
+        code_key=code_key(settings.secret()),
     )
 
 

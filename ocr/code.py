@@ -1,0 +1,65 @@
+"""2-D codes on a page (the join-online form's QR code, or a DataMatrix): found and
+decoded, their bytes and where they are, nothing more.
+
+The engine does not interpret what a code says or whether it can be trusted: the
+registry holds the key and decides (``registry.applications``). One zxing-cpp call per
+page, on the page image the pipeline has already rendered; zxing looks for codes in
+any direction and at smaller scales itself, so a page turned 90/180/270 degrees or
+slightly skewed needs no second try.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import zxingcpp
+
+from ocr.model import BBox, CodeFinding
+
+FORMATS = zxingcpp.BarcodeFormat.QRCode | zxingcpp.BarcodeFormat.DataMatrix
+_FORMAT_NAMES = {
+    zxingcpp.BarcodeFormat.QRCode: "qr",
+    zxingcpp.BarcodeFormat.DataMatrix: "datamatrix",
+}
+
+
+def _bbox(position: zxingcpp.Position, width: int, height: int) -> BBox:
+    corners = (position.top_left, position.top_right, position.bottom_right, position.bottom_left)
+    xs, ys = [p.x for p in corners], [p.y for p in corners]
+
+    def clamp(v: float) -> float:
+        return min(1.0, max(0.0, v))
+
+    return (
+        clamp(min(xs) / width),
+        clamp(min(ys) / height),
+        clamp(max(xs) / width),
+        clamp(max(ys) / height),
+    )
+
+
+def find_codes(image: np.ndarray, page_number: int) -> tuple[CodeFinding, ...]:
+    """Every QR code and DataMatrix readable on ``image`` (grey, the page as the bbox
+    fractions are to be read against), in reading order (top to bottom)."""
+    if image.size == 0:
+        return ()
+    h, w = image.shape[:2]
+    found = zxingcpp.read_barcodes(
+        np.ascontiguousarray(image),
+        formats=FORMATS,
+        try_rotate=True,
+        try_downscale=True,
+        try_invert=False,
+        text_mode=zxingcpp.TextMode.Plain,
+    )
+    codes = [
+        CodeFinding(
+            format=_FORMAT_NAMES.get(b.format, str(b.format)),
+            data=bytes(b.bytes),
+            page=page_number,
+            bbox=_bbox(b.position, w, h),
+        )
+        for b in found
+        if b.valid
+    ]
+    codes.sort(key=lambda c: (c.bbox[1], c.bbox[0]) if c.bbox else (0.0, 0.0))
+    return tuple(codes)
