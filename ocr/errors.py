@@ -10,7 +10,8 @@ quarantine reason, each in one place.
     ├── LimitExceeded           a sane limit was passed (decompression bomb, …)
     │   (reasons: TOO_MANY_PAGES, TOO_MANY_PIXELS, STREAM_TOO_LARGE, FILE_TOO_LARGE)
     ├── NoPageImage             a page holds no image and cannot be rendered
-    └── UnreadablePage          the OCR engine failed on a page (reason: OCR_FAILED)
+    ├── UnreadablePage          the OCR engine failed on a page (reason: OCR_FAILED)
+    └── NoPageInPhoto           a photo shows no form page (reason: NO_PAGE_IN_PHOTO)
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ class Reason(enum.StrEnum):
     NO_PAGE_IMAGE = "no_page_image"
     OCR_FAILED = "ocr_failed"
     TIMEOUT = "timeout"
+    NO_PAGE_IN_PHOTO = "no_page_in_photo"  # a photo (JPEG/PNG) in which no form page is found
+    UNSUPPORTED_IMAGE = "unsupported_image"  # an image kind not read yet (HEIC)
 
 
 class ExtractionError(Exception):
@@ -65,3 +68,7 @@ class NoPageImage(ExtractionError):
 
 class UnreadablePage(ExtractionError):
     reason = Reason.OCR_FAILED
+
+
+class NoPageInPhoto(ExtractionError):
+    reason = Reason.NO_PAGE_IN_PHOTO

@@ -23,6 +23,7 @@ from ocr.block import PageScan, guessed_signature_label, scan_page
 from ocr.code import find_codes
 from ocr.confidence import SURE
 from ocr.fields import Reading, Region, collect, locate, read_region
+from ocr.images import image_pages, is_image
 from ocr.interpret import apply_lexicon, parse_readings, plausibility
 from ocr.layout import Layout, analyse
 from ocr.limits import DEFAULT_LIMITS, Limits
@@ -271,6 +272,9 @@ def extract(
     """Read every declaration in one PDF (see :class:`~ocr.model.Extraction`)."""
     profs = tuple(profiles) if profiles is not None else load_profiles()
     get_engine(engine) if workers <= 1 else None  # fail fast on an unknown engine name
+    if is_image(pdf_bytes):  # a photo (JPEG/PNG: the page found in it) or a TIFF scan
+        pages = image_pages(pdf_bytes, limits, colour=False)
+        return merge([analyse_page(p, profs, engine) for p in pages], profs, lexicon)
     doc = open_pdf(pdf_bytes, limits)
     if workers <= 1 or doc.page_count == 1:
         results = [
