@@ -13,18 +13,32 @@ the scans here and :meth:`ScanFiles.delete` removes, for each sha256:
 Deleting what is already gone is no error, so the same scans may be handed over again
 (a re-run after a crash between the commit and the deletion finishes the work). Each
 folder that lost a file is fsynced.
+
+:func:`run_erasure` and :func:`run_retention` are the whole of each for the command
+line and the admin pages: the database's transaction, then the files, in that order.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from ingest.archive import Archive
 from ingest.durable import fsync_dir, sha256_file
 from ingest.quarantine import REASON_SUFFIX, Quarantine
-from registry.erasure import FilesDeleted, ScanFile
+from registry.erasure import (
+    ErasureReport,
+    FilesDeleted,
+    ScanFile,
+    erase,
+    purge_old_row_versions,
+)
+from registry.retention import RetentionPlan, apply_retention, deleted_scans, plan_retention
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,3 +110,76 @@ class ScanFiles:
                         touched.add(folder)
                         count += 1
         return count
+
+
+def run_erasure(
+    *,
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    files: ScanFiles,
+    organisation_number: str,
+    actor: str,
+    now: dt.datetime,
+    signatory_id: int | None = None,
+    submission_id: int | None = None,
+) -> ErasureReport:
+    """Erase in one transaction, then delete the scans' files, then rewrite the
+    database's files so no old copy of a value is left in them."""
+    with sessions.begin() as session:
+        report = erase(
+            session=session,
+            organisation_number=organisation_number,
+            actor=actor,
+            now=now,
+            signatory_id=signatory_id,
+            submission_id=submission_id,
+        )
+    deleted = files.delete(report.scans)
+    purge_old_row_versions(engine)
+    return replace(report, files=deleted)
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionRun:
+    plan: RetentionPlan
+    dry_run: bool
+    files: FilesDeleted  # of the scans due now and of any marked deleted earlier
+    leftover: int  # scans marked deleted earlier whose files were still there
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            **self.plan.to_dict(),
+            "dry_run": self.dry_run,
+            "files": {
+                "archive": self.files.archive,
+                "quarantine": self.files.quarantine,
+                "page_images": self.files.page_images,
+            },
+            "leftover": self.leftover,
+        }
+
+
+def run_retention(
+    *,
+    sessions: sessionmaker[Session],
+    files: ScanFiles,
+    now: dt.datetime,
+    actor: str,
+    dry_run: bool = False,
+) -> RetentionRun:
+    """List (``dry_run``) or apply retention; applied, the files of the scans due go,
+    and so do those of every scan marked deleted before whose files are still there (a
+    crash after an earlier commit, or the same file received and archived again)."""
+    if dry_run:
+        with sessions() as session:
+            plan = plan_retention(session=session, now=now)
+            earlier = deleted_scans(session=session)
+        return RetentionRun(plan, True, FilesDeleted(), len(files.present(earlier)))
+    with sessions.begin() as session:
+        plan = apply_retention(session=session, now=now, actor=actor)
+    due = {d.submission_id for d in plan.due}
+    with sessions() as session:
+        earlier = [s for s in deleted_scans(session=session) if s.submission_id not in due]
+    leftover = files.present(earlier)
+    deleted = files.delete([*(d.scan for d in plan.due), *leftover])
+    return RetentionRun(plan, False, deleted, len(leftover))

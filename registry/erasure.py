@@ -37,7 +37,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, Engine, or_, select
 from sqlalchemy.orm import Session
 
 from registry.audit import ERASED, record_event, scrub_events
@@ -203,6 +203,8 @@ def _targets(
             select(Submission).where(Submission.id.in_(sub_ids)).order_by(Submission.id)
         )
     )
+    if org is None and not proposals and not applications and not submissions:
+        raise NotFound("organisation, proposal or application with the number", number)
     mine = {p.id for p in proposals}
     shared = [s for s in submissions if any(p.id not in mine for p in s.proposals)]
     return _Targets(
@@ -633,3 +635,43 @@ def erase(
         replaced=sum(every.values()),
         free_text=counts.free_text,
     )
+
+
+# tables whose rows erasure changes: their old row versions still hold the values
+ERASED_TABLES = (
+    "signatory",
+    "proposal",
+    "application",
+    "audit_event",
+    "submission",
+    "submission_arrival",
+    "mail_message",
+)
+
+
+def purge_old_row_versions(engine: Engine) -> str:
+    """Rewrite the database's files so the erased values' old copies go too: SQLite
+    keeps freed pages and its WAL (``VACUUM``, then the WAL checkpointed and truncated),
+    PostgreSQL its dead row versions (``VACUUM FULL`` of the tables erasure changes; a
+    short exclusive lock on each). Run after the erasure's commit; returns what was run."""
+    raw = engine.raw_connection()
+    try:
+        if engine.dialect.name == "sqlite":
+            cur = raw.cursor()  # the driver's own autocommit: VACUUM cannot run in a BEGIN
+            cur.execute("VACUUM")
+            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cur.close()
+            return "VACUUM; wal_checkpoint(TRUNCATE)"
+        if engine.dialect.name == "postgresql":
+            driver: Any = raw.driver_connection
+            driver.rollback()
+            driver.autocommit = True
+            try:
+                statement = f"VACUUM FULL {', '.join(ERASED_TABLES)}"
+                driver.execute(statement)
+            finally:
+                driver.autocommit = False
+            return statement
+        return ""
+    finally:
+        raw.close()

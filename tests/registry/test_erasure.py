@@ -374,3 +374,10 @@ def test_refusals(session_factory: sessionmaker[Session], world: Scans) -> None:
             erase(session=s, organisation_number="556051-3103", actor="a", now=NOW)
         with pytest.raises(NotFound):
             erase(session=s, organisation_number=NUMBER, submission_id=999, actor="a", now=NOW)
+
+
+def test_a_number_nothing_is_registered_for_is_not_found(
+    session_factory: sessionmaker[Session], world: Scans
+) -> None:
+    with session_factory() as s, pytest.raises(NotFound):
+        erase(session=s, organisation_number="202100-2460", actor="a", now=NOW)
