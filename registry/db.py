@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 if TYPE_CHECKING:  # Alembic is loaded only when the schema is looked at or changed …
@@ -45,18 +45,19 @@ def database_unavailable(error: BaseException) -> bool:
     stopped, restarting, connection dropped, pool exhausted, SQLite locked or its disk
     full), so that the same work can succeed later unchanged: a caller waits and tries
     again (workers, the watcher) or answers 503 (the web); anything else is a bug or bad
-    data and is not retried as this."""
+    data and is not retried as this. Both SQLAlchemy's errors and the driver's own (as
+    a raw connection raises them: PEP 249 ``OperationalError``, ``InterfaceError``)."""
     if isinstance(error, DisconnectionError | PoolTimeout):
         return True
     if isinstance(error, DBAPIError) and error.connection_invalidated:
         return True
-    if isinstance(error, InterfaceError):
-        return True
-    if isinstance(error, OperationalError):
-        text_ = str(error.orig).lower()
-        sqlite = type(error.orig).__module__.startswith("sqlite3")
-        return not (sqlite and any(s in text_ for s in _SQLITE_NOT_TRANSIENT))
-    return False
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    kinds = {c.__name__ for c in (*type(error).__mro__, *type(cause).__mro__)}
+    if not kinds & {"OperationalError", "InterfaceError"}:
+        return False
+    if type(cause).__module__.startswith("sqlite3"):
+        return not any(s in str(cause).lower() for s in _SQLITE_NOT_TRANSIENT)
+    return True
 
 
 def lock_for_startup(conn: Connection | Session) -> None:
