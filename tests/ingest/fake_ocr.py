@@ -7,12 +7,16 @@ validates like the real engine (``ocr.pdf.open_pdf``), then:
 - ``FAKE_OCR_DELAY``: seconds to "read" (so a test can kill a worker mid-file);
 - ``FAKE_OCR_JOURNAL``: a file to which each call appends ``<pid> <sha256>`` (one
   ``O_APPEND`` write), so a test can count how often each scan was read;
+- ``FAKE_OCR_REAL``: a file of sha256s (one a line) that are read by the real engine
+  (``ocr.extract``, Tesseract and all) instead, so a soak can mix real reads into a
+  fast run; they are journaled like the others;
 - ``FAKE_OCR_RAISE``: ``crash`` raises a RuntimeError (an engine bug), any other value
   an :class:`~ocr.errors.ExtractionError` with that reason.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import time
@@ -32,6 +36,10 @@ def extract(data: bytes, *, lexicon: dict[str, str]) -> Extraction:
             os.write(fd, f"{os.getpid()} {sha}\n".encode())
         finally:
             os.close(fd)
+    if sha in _real(os.environ.get("FAKE_OCR_REAL")):
+        import ocr
+
+        return ocr.extract(data, workers=1, lexicon=lexicon)
     time.sleep(float(os.environ.get("FAKE_OCR_DELAY", "0")))
     failure = os.environ.get("FAKE_OCR_RAISE")
     if failure == "crash":
@@ -51,3 +59,11 @@ def extract(data: bytes, *, lexicon: dict[str, str]) -> Extraction:
         ),
     )
     return Extraction(pages=doc.page_count, declarations=(declaration,))
+
+
+@functools.cache
+def _real(listing: str | None) -> frozenset[str]:
+    if not listing:
+        return frozenset()
+    with open(listing) as f:
+        return frozenset(line.strip() for line in f if line.strip())
