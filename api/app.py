@@ -134,7 +134,7 @@ def create_app(settings: Settings | None = None, *, registry: Registry | None = 
 
     app.include_router(auth.router)
     app.include_router(metrics.router)  # GET /metrics (public: counts only)
-    for name in ("public", "embed", "review", "intake", "registry_pages", "admin"):
+    for name in ("public", "embed", "review", "intake", "registry_pages", "admin", "join"):
         module = _optional_routes(name)
         if module is not None:
             app.include_router(module.router)

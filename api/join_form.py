@@ -322,13 +322,12 @@ def form_pdf(
 ) -> bytes:
     """The personalised form as a one-page PDF (black and white, CCITT G4, 300 dpi)."""
     drawn = draw_form(text, values, payload, application_id=application_id)
+    return pdf_of(drawn, title=f"{text.title} – {values.organisation}")
+
+
+def pdf_of(drawn: DrawnForm, *, title: str) -> bytes:
+    """A drawn form as a one-page black-and-white PDF (CCITT G4)."""
     bw = drawn.image.point(lambda v: 255 if v >= 128 else 0).convert("1", dither=Image.Dither.NONE)
     buf = io.BytesIO()
-    bw.save(
-        buf,
-        "PDF",
-        resolution=float(PDF_DPI),
-        title=f"{text.title} – {values.organisation}",
-        producer="signatory-registry",
-    )
+    bw.save(buf, "PDF", resolution=float(drawn.dpi), title=title, producer="signatory-registry")
     return buf.getvalue()

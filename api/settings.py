@@ -54,6 +54,31 @@ class Settings(BaseSettings):
     public_max_age: int = 60  # Cache-Control max-age of the public list, seconds
     public_url: str = "http://127.0.0.1:8000"  # how other sites reach us (Atom, embed)
 
+    # join online (/join/<declaration>, POST /api/v1/applications)
+    application_days: int = 60  # an application not signed and sent back by then expires
+    application_rate_limit: int = 10  # applications per client address …
+    application_rate_window_seconds: float = 3600.0  # … within this window
+
+    # scans by e-mail (`signreg mail`, and within watch/run): off unless mail_host is set
+    mail_host: str | None = None
+    mail_port: int | None = None  # default: 993 for ssl, 143 for starttls and plain
+    mail_security: str = "ssl"  # ssl | starttls | plain (plain: to this machine only)
+    mail_user: str | None = None
+    mail_password: str | None = None  # the password or an app token
+    mail_folder: str = "INBOX"
+    mail_handled_folder: str = "Signreg-handled"  # read mails are moved here
+    mail_poll_seconds: float = 60.0
+    mail_backoff_max_seconds: float = 300.0  # longest wait while the server or DB is down
+    mail_ca_file: Path | None = None  # trust this certificate (a private server's own)
+    # acknowledgements by e-mail: off unless smtp_host and mail_from are set
+    smtp_host: str | None = None
+    smtp_port: int | None = None  # default: 465 for ssl, 587 for starttls, 25 for plain
+    smtp_security: str = "starttls"  # ssl | starttls | plain (plain: to this machine only)
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    mail_from: str | None = None  # the acknowledgements' From address
+    ack_window_days: int = 14  # acknowledge only what happened this recently
+
     @property
     def archive_dir(self) -> Path:
         return self.data_dir / "archive"

@@ -138,6 +138,10 @@ class FieldOut(BaseModel):
     confidence: float
     page: int | None = None
     bbox: list[float] | None = None
+    # where the value came from: "ocr" (read on the page) or "code" (a join-online form's
+    # verified 2-D code; ``ocr_value`` is then what the page reads, where that differs)
+    source: str = "ocr"
+    ocr_value: str | None = None
 
 
 class ProposalOut(BaseModel):

@@ -1,0 +1,289 @@
+"""Join-online forms printed, signed and scanned, with their truth.
+
+    plan_prefilled(index, seed) -> PrefilledPlan
+    render_prefilled(plan, key=..., application_id=...) -> (pdf bytes, truth)
+
+The personalised PDF is made as the web makes it (``api.join_form.form_pdf``, the code's
+payload from ``registry.applications``), "printed" by rendering it at the scan's
+resolution (pypdfium2), signed and dated by hand (the generator's signatures and hand
+fonts), and "scanned" with the generator's scanner defects (``samples.scanner``: paper
+tone, blur, skew, speckle, binarisation, JPEG, B/W G4, rotations 90/180/270, /Rotate).
+Rotation and dpi are cycled by the index so any 16 consecutive samples hold every
+rotation at every resolution.
+
+Some forms are changed on paper (``changed``: one typed value crossed out and another
+written beside it by hand); some carry a forged code (``forged``):
+
+- ``altered``: a value in the code changed, the HMAC left as it was;
+- ``wrong_key``: a well-formed code signed under another key;
+- ``unknown``: signed under the right key, for an application the registry never made
+  (the caller leaves it out of the database).
+
+CLI: ``python -m samples.prefilled --out DIR --count N --seed S`` writes ``NNNN.pdf``
+and ``NNNN.json`` (key: ``--key``, default ``test-key``; the ids are made up).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pypdfium2 as pdfium
+from PIL import Image, ImageDraw
+
+from api.join_form import DrawnForm, FormValues, declaration_texts, draw_form, pdf_of
+from registry.applications import (
+    SEP,
+    ApplicationValues,
+    code_key,
+    encode_payload,
+    new_application_id,
+)
+from samples import values as v
+from samples.canvas import Canvas
+from samples.pdfwrite import encode_page, write_pdf
+from samples.scanner import COLOURS, ScanSpec, scan
+from samples.signature import INKS, draw_signature
+from samples.split import SPLITS
+
+ROTATIONS = (0, 90, 180, 270)
+DPIS = (200, 300, 400, 600)
+FORGERIES = ("altered", "wrong_key", "unknown")
+CHANGEABLE = ("organisation_number", "signatory_name", "signatory_title", "place")
+
+
+@dataclass(frozen=True, slots=True)
+class PrefilledPlan:
+    index: int
+    seed: int
+    declaration: str
+    values: ApplicationValues
+    signed_date: dt.date
+    date_text: str
+    scan: ScanSpec
+    signature_font: str
+    hand_font: str
+    ink: str
+    forged: str | None  # one of FORGERIES
+    changed: str | None  # the field crossed out and rewritten
+    new_value: str | None  # what was written instead
+
+
+def _values(rng: random.Random, declaration: str) -> ApplicationValues:
+    org = v.make_organisation(rng, municipal_only=declaration == "cemr-charter")
+    person = v.make_person(rng, org, with_email=rng.random() < 0.85)
+    return ApplicationValues(
+        organisation=org.name,
+        organisation_number=org.orgnr,
+        county=org.county,
+        place=rng.choice(v.PLACES[org.county]),
+        signatory_name=person.name,
+        signatory_title=person.title if rng.random() < 0.9 else "",
+        email=person.email or "",
+    )
+
+
+def _new_value(rng: random.Random, field: str, values: ApplicationValues) -> str:
+    if field == "organisation_number":
+        return v.make_orgnr(rng, "ab")
+    if field == "signatory_name":
+        org = v.Organisation(values.organisation, "ab", values.organisation_number, values.county)
+        return v.make_person(rng, org, with_email=False).name
+    if field == "signatory_title":
+        return rng.choice(("Vd", "Ordförande", "Styrelseordförande", "Förvaltningschef"))
+    places = [p for p in v.PLACES[values.county] if p != values.place]
+    return rng.choice(places)
+
+
+def plan_prefilled(
+    index: int,
+    seed: int,
+    *,
+    forged_share: float = 0.0,
+    changed_share: float = 0.0,
+    dpi: int | None = None,
+) -> PrefilledPlan:
+    """Every choice of sample ``index``; rotation and dpi cycle with the index."""
+    rng = random.Random(f"prefilled:{seed}:{index}")
+    declaration = "cemr-charter" if rng.random() < 0.25 else "jamstalld-industri"
+    values = _values(rng, declaration)
+    date = v.make_date(rng)
+    rotation = ROTATIONS[index % 4]
+    scan_dpi = dpi or DPIS[(index // 4) % 4]
+    colour = COLOURS[(index // 16 + index) % len(COLOURS)]
+    spec = ScanSpec(
+        dpi=scan_dpi,
+        colour=colour,
+        jpeg_quality=rng.choice((35, 55, 75, 90)),
+        rotation=rotation,
+        pdf_rotate=rotation != 0 and rng.random() < 0.25,
+        skew=round(rng.uniform(-3, 3), 2) if rng.random() < 0.6 else 0.0,
+        noise=rng.choice(("none", "speckle", "grain")),
+        blur=round(rng.uniform(0.3, 1.0) * scan_dpi / 300, 2) if rng.random() < 0.4 else 0.0,
+        paper=rng.choice((0, 0, 6, 12, 20)),
+    )
+    forged = rng.choice(FORGERIES) if rng.random() < forged_share else None
+    changed = new = None
+    if forged is None and rng.random() < changed_share:
+        changed = rng.choice(CHANGEABLE)
+        if changed == "signatory_title" and not values.signatory_title:
+            changed = "signatory_name"
+        new = _new_value(rng, changed, values)
+    dev = SPLITS["dev"]
+    return PrefilledPlan(
+        index=index,
+        seed=seed,
+        declaration=declaration,
+        values=values,
+        signed_date=date,
+        date_text=v.format_date(rng, date),
+        scan=spec,
+        signature_font=rng.choice(dev.signature_fonts),
+        hand_font=rng.choice(dev.hand_fonts),
+        ink=rng.choice(("blue", "blue", "dark-blue", "black")),
+        forged=forged,
+        changed=changed,
+        new_value=new,
+    )
+
+
+def forged_payload(plan: PrefilledPlan, key: bytes, application_id: str) -> bytes:
+    """The code a forger would print (see the module's description)."""
+    if plan.forged == "wrong_key":
+        return encode_payload(code_key(b"someone else's secret"), application_id, plan.values)
+    if plan.forged == "unknown":
+        return encode_payload(key, application_id, plan.values)
+    # altered: a value changed after signing, the MAC kept
+    real = encode_payload(key, application_id, plan.values)
+    parts = real.split(SEP)
+    rng = random.Random(f"forge:{plan.seed}:{plan.index}")
+    other = replace(plan.values, organisation_number=v.make_orgnr(rng, "ab"))
+    altered = encode_payload(key, application_id, other).split(SEP)
+    return SEP.join([*altered[:-1], parts[-1]])
+
+
+def payload_for(plan: PrefilledPlan, key: bytes, application_id: str) -> bytes:
+    if plan.forged:
+        return forged_payload(plan, key, application_id)
+    return encode_payload(key, application_id, plan.values)
+
+
+def _printed(pdf: bytes, dpi: int, colour: bool) -> Image.Image:
+    """The PDF as it comes out of a printer, at the scanner's resolution."""
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        bitmap = doc[0].render(scale=dpi / 72, grayscale=not colour)
+        image = bitmap.to_pil()
+    finally:
+        doc.close()
+    return image.convert("RGB" if colour else "L")
+
+
+
+def _cross_out(
+    canvas: Canvas, plan: PrefilledPlan, drawn: DrawnForm, rng: random.Random
+) -> dict[str, Any] | None:
+    """Strike the typed value through and write the new one beside it by hand."""
+    field, new = plan.changed, plan.new_value
+    if field is None or new is None or field not in drawn.value_boxes:
+        return None
+    x0, y0, x1, y1 = drawn.value_boxes[field]
+    ink = canvas.ink(INKS[plan.ink])
+    mid = (y0 + y1) / 2
+    width = max(1, round(canvas.dpi / 100))
+    for dy in (-0.4, 0.4):
+        canvas.draw.line(
+            (canvas.px(x0 - 1), canvas.px(mid + dy), canvas.px(x1 + 1), canvas.px(mid + dy)),
+            fill=ink,
+            width=width,
+        )
+    box = canvas.handwritten(x1 + 4, y1, new, plan.hand_font, drawn.value_pt, INKS[plan.ink])
+    return {"field": field, "new_value": new, "box_px": list(box) if box else None}
+
+
+def render_prefilled(
+    plan: PrefilledPlan, *, key: bytes, application_id: str
+) -> tuple[bytes, dict[str, Any]]:
+    """The scanned PDF and its truth."""
+    text = declaration_texts()[plan.declaration]
+    payload = payload_for(plan, key, application_id)
+    form_values = FormValues(**plan.values.as_dict())
+    # the page as the web draws it, and where its parts are (millimetres)
+    drawn = draw_form(text, form_values, payload, application_id=application_id)
+    pdf = pdf_of(drawn, title=text.title)
+    dpi = plan.scan.dpi
+    colour = plan.scan.colour == "colour-jpeg"
+    image = _printed(pdf, dpi, colour)
+    canvas = Canvas(dpi=dpi, image=image, draw=ImageDraw.Draw(image))
+    rng = random.Random(f"sign:{plan.seed}:{plan.index}")
+    sx0, sy0, sx1, sy1 = drawn.signature_area
+    area = (canvas.px(sx0), canvas.px(sy0), canvas.px(sx1), canvas.px(sy1))
+    signed = draw_signature(
+        canvas,
+        rng,
+        name=plan.values.signatory_name,
+        font_path=plan.signature_font,
+        area=area,
+        ink=plan.ink,
+    )
+    dx, baseline = drawn.date_at
+    canvas.handwritten(
+        dx, baseline, plan.date_text, plan.hand_font, drawn.value_pt * 1.1, INKS[plan.ink]
+    )
+    crossed = _cross_out(canvas, plan, drawn, rng)
+    nrng = np.random.default_rng([plan.seed, plan.index, 7])
+    scanned = scan(canvas.image, plan.scan, nrng)
+    encoded = encode_page(scanned, plan.scan)
+    rotate = [(360 - plan.scan.rotation) % 360 if plan.scan.pdf_rotate else 0]
+    out = write_pdf([encoded], pdf_rotate=rotate)
+    w, h = canvas.image.size
+    truth: dict[str, Any] = {
+        "application_id": application_id,
+        "declaration": plan.declaration,
+        "values": plan.values.as_dict(),
+        "signed_date": plan.signed_date.isoformat(),
+        "date_text": plan.date_text,
+        "forged": plan.forged,
+        "changed": crossed,
+        "expect": "not_verified" if plan.forged else "verified",
+        "signature_box": [
+            round(signed.box[0] / w, 4),
+            round(signed.box[1] / h, 4),
+            round(signed.box[2] / w, 4),
+            round(signed.box[3] / h, 4),
+        ],
+        "code_box": [round(c / 210.0 if i % 2 == 0 else c / 297.0, 4) for i, c in enumerate(drawn.code_box)],
+        "variant": plan.scan.as_truth(),
+    }
+    return out, truth
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m samples.prefilled", description=__doc__)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--count", type=int, default=16)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--key", default="test-key")
+    parser.add_argument("--forged", type=float, default=0.1)
+    parser.add_argument("--changed", type=float, default=0.1)
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    key = code_key(args.key.encode())
+    for i in range(args.count):
+        plan = plan_prefilled(i, args.seed, forged_share=args.forged, changed_share=args.changed)
+        pdf, truth = render_prefilled(plan, key=key, application_id=new_application_id())
+        (args.out / f"{i:04d}.pdf").write_bytes(pdf)
+        (args.out / f"{i:04d}.json").write_text(
+            json.dumps(truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
+    print(f"wrote {args.count} pre-filled scans to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
