@@ -52,8 +52,9 @@ def load_proposal(db: Session, pid: int, viewer: Viewer) -> Proposal:
 
 
 def scan_of(p: Proposal) -> str:
-    """The sha256 of the proposal's archived scan (404 when it was never archived)."""
-    if not p.submission.archive_path:
+    """The sha256 of the proposal's archived scan (404 when it was never archived, or
+    was deleted: erasure or retention)."""
+    if not p.submission.archive_path or p.submission.scan_deleted_at is not None:
         raise NotFound("archived scan of proposal", p.id)
     return p.submission.sha256
 

@@ -33,11 +33,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, or_, select
+from sqlalchemy import ColumnElement, Engine, String, cast, or_, select
 from sqlalchemy.orm import Session
 
 from registry.audit import ERASED, record_event, scrub_events
@@ -68,6 +68,8 @@ PERSONAL_FIELDS = ("signatory_name", "signatory_title", "email")  # Proposal.fie
 # never inside other text (it would match too much)
 MIN_FREE_TEXT = 4
 _IN_PROGRESS = (SubmissionStatus.RECEIVED, SubmissionStatus.PROCESSING)
+_SPLIT = re.compile(r"[\s._\-]+")
+_SEPARATORS = r"[\s._\-]*"
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,10 +279,14 @@ def _under_keys(value: Any, keys: frozenset[str]) -> Iterator[str]:
 
 @dataclass(frozen=True, slots=True)
 class _Values:
-    """The person's values, found in the rows, and how to replace them."""
+    """The person's values, found in the rows, and how to replace them: a name matches
+    with any spacing, dots, dashes or underscores between its parts (``greta-hemligsson``
+    is ``Greta Hemligsson``); in a file name, mail and its attachments' names each part
+    of a name (of :data:`MIN_FREE_TEXT` letters or more) is replaced by itself too."""
 
-    words: tuple[str, ...]  # names and e-mails, replaced inside any text (longest first)
+    words: tuple[str, ...]  # names and e-mails (longest first)
     pattern: re.Pattern[str] | None
+    parts: re.Pattern[str] | None  # the above, and each part of a name alone
 
     @classmethod
     def of(cls, found: Iterable[str]) -> _Values:
@@ -289,14 +295,28 @@ class _Values:
             key=lambda w: (-len(w), w),
         )
         if not words:
-            return cls((), None)
-        pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
-        return cls(tuple(words), pattern)
+            return cls((), None, None)
+        loose = [_SEPARATORS.join(re.escape(t) for t in _SPLIT.split(w) if t) for w in words]
+        parts = {
+            t for w in words if "@" not in w for t in _SPLIT.split(w) if len(t) >= MIN_FREE_TEXT
+        }
+        by_part = sorted(parts, key=lambda t: (-len(t), t))
+        return cls(
+            tuple(words),
+            re.compile("|".join(loose), re.IGNORECASE),
+            re.compile("|".join([*loose, *(re.escape(t) for t in by_part)]), re.IGNORECASE),
+        )
 
     def text(self, value: str) -> tuple[str, int]:
         if self.pattern is None:
             return value, 0
         return self.pattern.subn(ERASED, value)
+
+    def name_text(self, value: str) -> tuple[str, int]:
+        """A file name, a mail's sender or subject: each part of a name goes too."""
+        if self.parts is None:
+            return value, 0
+        return self.parts.subn(ERASED, value)
 
     def json(self, value: Any, *, keyed: bool) -> tuple[Any, int]:
         """``value`` with the person's values replaced: inside every string, and with
@@ -408,32 +428,41 @@ def _scrub_text_columns(session: Session, t: _Targets, values: _Values, counts: 
     if values.pattern is None:
         return
     subs = [*t.submissions, *t.shared]
+
+    def scrub(row: object, column: str, how: Callable[[str], tuple[str, int]]) -> None:
+        text = getattr(row, column)
+        if text:
+            new, n = how(text)
+            setattr(row, column, new)
+            counts.free_text += n
+
     for sub in subs:
-        for column in ("file_name", "error"):
-            text = getattr(sub, column)
-            if text:
-                new, n = values.text(text)
-                setattr(sub, column, new)
-                counts.free_text += n
+        scrub(sub, "file_name", values.name_text)
+        scrub(sub, "error", values.text)
     arrivals = session.scalars(
         select(SubmissionArrival).where(SubmissionArrival.submission_id.in_([s.id for s in subs]))
     )
     for arrival in arrivals:
         for column in ("file_name", "sender", "subject"):
-            text = getattr(arrival, column)
-            if text:
-                new, n = values.text(text)
-                setattr(arrival, column, new)
-                counts.free_text += n
-    like = [MailMessage.sender.icontains(w, autoescape=True) for w in values.words]
-    like += [MailMessage.subject.icontains(w, autoescape=True) for w in values.words]
-    for mail in session.scalars(select(MailMessage).where(or_(*like))):
+            scrub(arrival, column, values.name_text)
+    attachments = cast(MailMessage.attachments, String)
+    found = [MailMessage.sender.icontains(w, autoescape=True) for w in values.words]
+    found += [MailMessage.subject.icontains(w, autoescape=True) for w in values.words]
+    found += [attachments.contains(s.sha256) for s in subs]
+    for mail in session.scalars(select(MailMessage).where(or_(*found))):
         for column in ("sender", "subject"):
-            text = getattr(mail, column)
-            if text:
-                new, n = values.text(text)
-                setattr(mail, column, new)
-                counts.free_text += n
+            scrub(mail, column, values.name_text)
+        named = [
+            {**a, "name": values.name_text(a["name"])[0]}
+            if isinstance(a, dict) and isinstance(a.get("name"), str)
+            else a
+            for a in mail.attachments
+        ]
+        if named != mail.attachments:
+            counts.free_text += sum(
+                1 for a, b in zip(named, mail.attachments, strict=True) if a != b
+            )
+            mail.attachments = named
 
 
 def _kept(t: _Targets, events: int) -> tuple[Kept, ...]:

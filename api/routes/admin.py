@@ -6,8 +6,9 @@ whether it is active, and resets its password. The services in ``registry.review
 audit every change, sign a deactivated user (or one with a new password) out
 everywhere, and keep the last active admin an admin; here only forms and messages.
 
-This module also carries the overview and the audit trail pages (``api.app`` includes
-``api.routes.admin`` alone of the three).
+This module also carries the overview, the audit trail and the personal-data pages
+(``api.routes.privacy_pages``: erasure on request, retention); ``api.app`` includes
+``api.routes.admin`` alone of them.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from api.deps import AdminDep, CsrfDep, CtxDep, ReadDB, Viewer, gettext_for, now, render
-from api.routes import audit_pages, overview
+from api.routes import audit_pages, overview, privacy_pages
 from ocr.profile import load_profiles
 from registry.declarations import declarations_in
 from registry.errors import Conflict, RegistryError, ValidationError
@@ -34,6 +35,7 @@ from registry.reviewers import update_reviewer as update_account
 router = APIRouter(include_in_schema=False)
 router.include_router(overview.router)
 router.include_router(audit_pages.router)
+router.include_router(privacy_pages.router)
 
 
 @cache
