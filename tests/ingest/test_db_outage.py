@@ -320,6 +320,8 @@ def test_postgres_stopped_30_s_mid_run_loses_nothing_and_everything_recovers(
     ):
         assert events[expected], (expected, events)
     assert not [e for e in _log_events(watch.log) if "exception" in e]  # no trace logged
+    named = [e for e in _log_events(watch.log) if "file" in e]  # each with its sha256
+    assert named and all(e.get("sha256") or e.get("sha256_missing") for e in named)
     assert "web.database_unavailable" in web.log.read_text(errors="replace")
 
 

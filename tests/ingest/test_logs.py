@@ -1,5 +1,7 @@
 """Every JSON log line about a submission carries its sha256: taken, read, quarantined
-(at the intake and by a worker), superseded by a grown scan, recovered after a crash."""
+(at the intake and by a worker), superseded by a grown scan, recovered after a crash,
+and in the watcher's own lines; only a file still being written (not read yet) is
+named with ``sha256: null`` and the reason it has none."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import hashlib
 import io
 import json
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +19,9 @@ import pytest
 import structlog
 
 from ingest.intake import TAKING_DIR, Intake
-from ingest.logs import configure_logging
+from ingest.logs import STILL_BEING_WRITTEN, configure_logging
+from ingest.service import recover_logged, take_logged
+from ingest.watcher import InboxWatcher
 from ingest.worker import Worker, WorkerConfig
 from tests.ingest.conftest import submissions
 from tests.ingest.files import scan_pages, scan_pdf
@@ -99,3 +104,78 @@ def test_every_line_about_a_file_carries_its_sha256(
     }
     superseding = [line for line in lines if line.get("superseded_id")]
     assert [line["sha256"] for line in superseding] == [hashlib.sha256(grown).hexdigest()]
+
+
+def _until(check: Any, stream: io.StringIO, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"not within {timeout} s:\n{stream.getvalue()}"
+        time.sleep(0.05)
+
+
+def test_the_watcher_names_every_file_by_its_sha256_or_says_why_it_has_none(
+    config: WorkerConfig, intake: Intake, inbox: Path, log_lines: io.StringIO
+) -> None:
+    """The real watcher loop (its intake and recovery as ``signreg watch`` wires them)
+    over a good scan, a copy of it, one in a sub-folder, a Word file, and a scan still
+    being written (half of it, a pause, the rest), then a worker over the queue: every
+    JSON line naming a file has its sha256, except the lines about the half-written
+    one, which say ``sha256: null`` and why."""
+    whole, grown = scan_pdf(31, noise=40), scan_pdf(32)
+    files = {
+        "skanning.pdf": whole,
+        "kopia.pdf": whole,
+        "mapp/i-mapp.pdf": scan_pdf(33),
+        "brev.pdf": b"PK\x03\x04 a Word file, not a PDF" + bytes(2000),  # never one
+        "halvfardig.pdf": grown,
+    }
+    watcher = InboxWatcher(
+        inbox,
+        stable_seconds=0.2,
+        poll_seconds=0.2,
+        on_stable=take_logged(intake),
+        on_rescan=recover_logged(intake),
+        incomplete_grace_seconds=30.0,
+    )
+    stop = threading.Event()
+    thread = threading.Thread(target=watcher.run, args=(stop,))
+    thread.start()
+    try:
+        (inbox / "mapp").mkdir()
+        half = inbox / "halvfardig.pdf"
+        with half.open("wb") as f:  # a copy that stalls half-way
+            f.write(grown[: len(grown) // 2])
+        for name, data in files.items():
+            if name != "halvfardig.pdf":
+                (inbox / name).write_bytes(data)
+        _until(lambda: '"watcher.waiting"' in log_lines.getvalue(), log_lines)
+        with half.open("ab") as f:
+            f.write(grown[len(grown) // 2 :])
+        _until(lambda: log_lines.getvalue().count('"intake.done"') == len(files), log_lines)
+    finally:
+        stop.set()
+        thread.join()
+    Worker(config, intake.session_factory, "w1").run(threading.Event(), until_idle=True)
+
+    shas = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+    lines = _lines(log_lines)
+    about: dict[str, set[str]] = {name: set() for name in files}
+    for line in lines:
+        named = [name for name in files if _mentions(line, name)]
+        if "file" in line:
+            assert "sha256" in line, line  # every line with a file has the key
+        for name in named:
+            about[name].add(line["event"])
+            if line["sha256"] is None:
+                assert (name, line["event"]) == ("halvfardig.pdf", "watcher.waiting"), line
+                assert line["sha256_missing"] == STILL_BEING_WRITTEN
+            else:
+                assert line["sha256"] == shas[name], line
+    assert about["halvfardig.pdf"] == {"watcher.waiting", "intake.done", "worker.claimed"}
+    assert about["brev.pdf"] == {"intake.done"}  # quarantined at once, never read
+    for name in ("skanning.pdf", "mapp/i-mapp.pdf"):
+        assert about[name] == {"intake.done", "worker.claimed"}, name
+    assert about["kopia.pdf"] == {"intake.done"}  # a duplicate: nothing more to read
+    assert sorted(s.file_name for s in submissions(intake.session_factory)) == sorted(
+        set(files) - {"kopia.pdf"}
+    )
