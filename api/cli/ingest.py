@@ -121,12 +121,15 @@ def _with_progress_bar(
 @app.command("watch")
 def watch_command(workers: WorkersOpt = None) -> None:
     """Watch the inbox and run the OCR workers until stopped (SIGTERM/SIGINT)."""
+    from api.cli.mail import start_mail_thread
     from ingest.service import run_watch, stop_on_signals
 
     configure_logging()
     stop = threading.Event()
     stop_on_signals(stop)
-    run_watch(ingest_config(get_settings(), workers), stop)
+    settings = get_settings()
+    start_mail_thread(settings, stop)  # scans by e-mail too, when SIGNREG_MAIL_HOST is set
+    run_watch(ingest_config(settings, workers), stop)
 
 
 @app.command("serve")
@@ -156,6 +159,7 @@ def run_command(
     import uvicorn
 
     from api.app import create_app
+    from api.cli.mail import start_mail_thread
     from ingest.service import migrate, run_watch, stop_on_signals
 
     configure_logging()
@@ -182,6 +186,7 @@ def run_command(
         file=sys.stderr,
         flush=True,
     )
+    start_mail_thread(settings, stop)  # scans by e-mail too, when SIGNREG_MAIL_HOST is set
     try:
         run_watch(ingest_config(settings, workers), stop)  # migrates first
     finally:

@@ -91,12 +91,18 @@ def start_mail_thread(settings: Settings, stop: threading.Event) -> threading.Th
     """The mail reader as a daemon thread of ``signreg watch``/``run``, when configured."""
     if not settings.mail_host:
         return None
+    import structlog
+
     from registry.bootstrap import open_registry
 
     def run() -> None:
-        registry = open_registry(settings.database_url)
+        # not migrated here: the watcher does that; until it has, the reader waits as
+        # it would for a database that is down
+        registry = open_registry(settings.database_url, migrate=False)
         try:
             build_reader(settings, registry).run(stop)
+        except Exception:  # a bad setting: said once, the watcher goes on without mail
+            structlog.get_logger("ingest.mail").exception("mail.stopped")
         finally:
             registry.close()
 

@@ -554,3 +554,35 @@ def _arrivals_count(factory: sessionmaker[Session]) -> int:
         return len(mail_arrivals(factory))
     except OperationalError:
         return 0
+
+
+def test_signreg_watch_reads_the_mailbox_too_when_configured(
+    imap: Dovecot, db_url: str, session_factory: sessionmaker[Session], data_dir: Path
+) -> None:
+    env = mail_env(db_url, data_dir, imap)
+    (data_dir.parent / "inbox").mkdir(exist_ok=True)
+    imap.append(pdf_mail(18, message_id="<watch@x>"))
+    log = data_dir.parent / "watch.log"
+    with log.open("ab") as err:
+        proc = subprocess.Popen(
+            [str(SIGNREG), "watch", "--workers", "0"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            start_new_session=True,
+        )
+    try:
+        wait_until(lambda: _recorded_keys(session_factory) == ["<watch@x>"], timeout=60)
+        wait_until(lambda: imap.count(HANDLED) == 1)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=60)
+    assert code == 0, log.read_text()[-2000:]
+    assert len(mail_arrivals(session_factory)) == 1
+
+
+def _recorded_keys(factory: sessionmaker[Session]) -> list[str]:
+    try:
+        return [r.message_key for r in mails(factory)]
+    except OperationalError:
+        return []
