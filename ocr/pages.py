@@ -31,7 +31,8 @@ from ocr.placement import full_page_image
 _ROTATIONS = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
 _COLOUR_SPREAD = 24  # channel spread (0–255) above which a pixel counts as coloured
 _DECODE_ERRORS = (
-    pypdf.errors.PyPdfError,
+    pypdf.errors.PyPdfError,  # LimitReachedError among them: pdfium decodes within its own
+    pypdf.errors.DependencyError,  # JBIG2 without the jbig2dec program: pdfium draws it
     OSError,
     ValueError,
     KeyError,

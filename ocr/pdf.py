@@ -5,13 +5,22 @@
 act on ("not a PDF: the file starts like a Word document (DOCX/ZIP)"). It checks the
 limits of :class:`~ocr.limits.Limits` on the *declared* sizes (page count, image
 ``/Width`` × ``/Height``, stream ``/Length``) so that a decompression bomb is refused
-without being inflated. pypdf's own warnings and log lines stay inside this module.
+without being inflated: also the size an image codec's own header declares
+(:mod:`ocr.image_headers`), the images' soft masks, and the decoded size of each page's
+content streams (counted while inflating, never held, stopped at the limit). A limit
+pypdf itself hits while parsing (an object stream inflating to gigabytes) is a
+:class:`~ocr.errors.LimitExceeded` too. Nothing of the document is ever run: what
+active content it holds (scripts, launch actions, embedded files) is reported in
+:attr:`PdfDocument.active_content` (:mod:`ocr.active`). pypdf's own warnings and log
+lines stay inside this module.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import warnings
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,11 +29,19 @@ from typing import Any
 
 import pypdf
 import pypdfium2 as pdfium
-from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PyPdfError
+from pypdf.errors import (
+    DependencyError,
+    FileNotDecryptedError,
+    LimitReachedError,
+    PdfReadError,
+    PyPdfError,
+)
 from pypdf.generic import IndirectObject
 
+from ocr.active import find_active_content
 from ocr.errors import InvalidInput, LimitExceeded, NoPageImage, Reason
-from ocr.limits import DEFAULT_LIMITS, Limits
+from ocr.image_headers import jbig2_size, jpeg_size, jpx_size
+from ocr.limits import DEFAULT_LIMITS, MB, Limits
 from ocr.sniff import describe_non_pdf
 
 _PDFIUM_ONLY = "pdfium"  # a document pypdf cannot decrypt but pdfium opens (AES, empty password)
@@ -63,6 +80,9 @@ class PdfDocument:
     pages: tuple[PageInfo, ...]
     limits: Limits = DEFAULT_LIMITS
     backend: str = "pypdf"  # "pypdf", or "pdfium" when only pdfium can read it
+    # kinds of active content found (ocr.active.ActiveContent values): never run here,
+    # but a person opening the original in a viewer should be told
+    active_content: tuple[str, ...] = ()
 
     @property
     def page_count(self) -> int:
@@ -89,17 +109,49 @@ def open_pdf(data: bytes, limits: Limits = DEFAULT_LIMITS) -> PdfDocument:
     with quiet_pypdf():
         reader = _reader(data)
         backend = "pypdf"
-        if reader.is_encrypted:
+        if _is_encrypted(reader):
             backend = _decrypt(reader, data)
+        active: tuple[str, ...] = ()
         if backend == _PDFIUM_ONLY:
             pages = _pdfium_pages(data, limits)
         else:
             pages = _pypdf_pages(reader, limits)
+            active = _active_content(reader)
     if not any(p.images or p.has_content for p in pages):
         raise NoPageImage(
             f"the PDF has {len(pages)} page(s) but no scanned image or text on any of them"
         )
-    return PdfDocument(data=data, pages=pages, limits=limits, backend=backend)
+    return PdfDocument(
+        data=data, pages=pages, limits=limits, backend=backend, active_content=active
+    )
+
+
+def _is_encrypted(reader: pypdf.PdfReader) -> bool:
+    try:
+        return bool(reader.is_encrypted)
+    except LimitReachedError as e:
+        raise _pypdf_limit(e) from e
+    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError) as e:
+        raise InvalidInput(
+            f"the PDF is damaged: its trailer cannot be read ({_short(e)})",
+            reason=Reason.MALFORMED,
+        ) from e
+
+
+def _active_content(reader: pypdf.PdfReader) -> tuple[str, ...]:
+    try:
+        root = reader.trailer.raw_get("/Root")
+    except (KeyError, PyPdfError, ValueError, TypeError, AttributeError):
+        return ()
+    return tuple(find_active_content(root))
+
+
+def _pypdf_limit(e: LimitReachedError) -> LimitExceeded:
+    return LimitExceeded(
+        f"the PDF passes a safety limit while being read ({_short(e)}): a decompression "
+        "bomb or a damaged file?",
+        reason=Reason.STREAM_TOO_LARGE,
+    )
 
 
 def _check_bytes(data: bytes, limits: Limits) -> None:
@@ -125,6 +177,14 @@ def _check_bytes(data: bytes, limits: Limits) -> None:
 def _reader(data: bytes) -> pypdf.PdfReader:
     try:
         return pypdf.PdfReader(BytesIO(data), strict=False)
+    except LimitReachedError as e:
+        raise _pypdf_limit(e) from e
+    except NotImplementedError as e:  # an /Encrypt handler other than the standard one
+        raise InvalidInput(
+            "the PDF is encrypted with a certificate or an unknown security handler "
+            f"({_short(e)}); send it without encryption",
+            reason=Reason.ENCRYPTED,
+        ) from e
     except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, RecursionError) as e:
         raise InvalidInput(
             f"the PDF is damaged: its cross-reference table cannot be read ({_short(e)})",
@@ -136,6 +196,8 @@ def _decrypt(reader: pypdf.PdfReader, data: bytes) -> str:
     """Open a PDF protected with an empty user password; refuse one that needs a password."""
     try:
         ok = reader.decrypt("")
+    except LimitReachedError as e:
+        raise _pypdf_limit(e) from e
     except (DependencyError, NotImplementedError):
         ok = None  # pypdf lacks the cipher (AES without `cryptography`): ask pdfium
     except (PdfReadError, PyPdfError, ValueError, KeyError) as e:
@@ -161,6 +223,8 @@ def _encrypted() -> InvalidInput:
 def _pypdf_pages(reader: pypdf.PdfReader, limits: Limits) -> tuple[PageInfo, ...]:
     try:
         count = len(reader.pages)
+    except LimitReachedError as e:
+        raise _pypdf_limit(e) from e
     except (
         PdfReadError,
         PyPdfError,
@@ -181,6 +245,8 @@ def _pypdf_pages(reader: pypdf.PdfReader, limits: Limits) -> tuple[PageInfo, ...
     for index in range(count):
         try:
             info = _page_info(reader.pages[index], index, limits)
+        except LimitReachedError as e:
+            raise _pypdf_limit(e) from e
         except (
             PdfReadError,
             PyPdfError,
@@ -220,25 +286,51 @@ def _page_info(page: pypdf.PageObject, index: int, limits: Limits) -> PageInfo:
     width, height = abs(float(box.width)), abs(float(box.height))
     if width < 1 or height < 1:
         raise InvalidInput(f"page {index + 1} has an empty page box", reason=Reason.MALFORMED)
-    images = tuple(_declared_images(page.get("/Resources"), index, limits, depth=0))
+    budget = _Budget(limits)
+    forms: set[int] = set()
+    images = tuple(_declared_images(page.get("/Resources"), index, limits, budget, forms, 0))
     contents = page.get("/Contents")
     has_content = contents is not None and _content_length(contents) > 0
+    if has_content:
+        _check_decoded(contents, index, budget)
     rotate = int(page.get("/Rotate", 0) or 0) % 360
     return PageInfo(index, width, height, rotate - rotate % 90, images, has_content)
 
 
+class _Budget:
+    """The decoded bytes of content streams one page may still use, and the limits."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.left = limits.max_content_bytes
+
+
 def _declared_images(
-    resources: Any, page_index: int, limits: Limits, *, depth: int
+    resources: Any,
+    page_index: int,
+    limits: Limits,
+    budget: _Budget,
+    forms: set[int],
+    depth: int,
 ) -> Iterator[ImageInfo]:
-    """Image XObjects of a page, including those inside form XObjects, from their dicts."""
+    """Image XObjects of a page, including those inside form XObjects, from their dicts.
+
+    Each form is looked into once per page (``forms``: their object numbers), so forms
+    that draw each other, or one form named many times over, cost one visit each; the
+    XObjects met on the page's way, forms and all, count towards
+    ``max_images_per_page``."""
     resources = _resolve(resources)
     if depth > 8 or not hasattr(resources, "get"):
         return
     xobjects = _resolve(resources.get("/XObject"))
     if not hasattr(xobjects, "items"):
         return
-    for count, (name, ref) in enumerate(xobjects.items()):
-        if count >= limits.max_images_per_page:
+    for name, ref in xobjects.items():
+        if isinstance(ref, IndirectObject):
+            if ref.idnum in forms:
+                continue  # already looked at on this page
+            forms.add(ref.idnum)
+        if len(forms) > limits.max_images_per_page:
             raise LimitExceeded(
                 f"page {page_index + 1} holds more than {limits.max_images_per_page} images",
                 reason=Reason.TOO_MANY_PIXELS,
@@ -249,8 +341,15 @@ def _declared_images(
         _check_stream_length(obj, page_index, limits)
         if obj.get("/Subtype") == "/Image":
             yield _image_info(str(name), obj, page_index, limits)
+            for mask_key in ("/SMask", "/Mask"):
+                mask = _resolve(obj.get(mask_key))
+                if hasattr(mask, "get") and mask.get("/Width") is not None:
+                    _image_info(f"{name}{mask_key}", mask, page_index, limits)
         elif obj.get("/Subtype") == "/Form":
-            yield from _declared_images(obj.get("/Resources"), page_index, limits, depth=depth + 1)
+            _check_decoded(obj, page_index, budget)
+            yield from _declared_images(
+                obj.get("/Resources"), page_index, limits, budget, forms, depth + 1
+            )
 
 
 def _image_info(name: str, obj: Any, page_index: int, limits: Limits) -> ImageInfo:
@@ -267,7 +366,166 @@ def _image_info(name: str, obj: Any, page_index: int, limits: Limits) -> ImageIn
             f"{limits.max_page_pixels / 1e6:.0f} Mpx (a decompression bomb?)",
             reason=Reason.TOO_MANY_PIXELS,
         )
+    _check_codec_size(name, obj, height, page_index, limits)
     return ImageInfo(name=name, width=width, height=height)
+
+
+_DCT = {"/DCTDecode", "/DCT"}
+_CCITT = {"/CCITTFaxDecode", "/CCF"}
+_PREDICTED = {"/FlateDecode", "/Fl", "/LZWDecode", "/LZW"}
+
+
+def _filters(obj: Any) -> tuple[list[str], list[Any]]:
+    """The stream's filter names and their decode parameters (None where there are none)."""
+    filters = _resolve(obj.get("/Filter"))
+    names = [str(_resolve(f)) for f in (filters if isinstance(filters, list) else [filters])]
+    names = [] if names == ["None"] else names
+    parms = _resolve(obj.get("/DecodeParms", obj.get("/DP")))
+    parms = list(parms) if isinstance(parms, list) else [parms] * len(names)
+    parms = [_resolve(p) if hasattr(_resolve(p), "get") else None for p in parms]
+    return names, parms + [None] * (len(names) - len(parms))
+
+
+def _check_codec_size(name: str, obj: Any, height: int, page_index: int, limits: Limits) -> None:
+    """Refuse an image whose codec's own header (or decode parameters) declares more
+    pixels than the limit, whatever its dictionary says."""
+    names, parms = _filters(obj)
+    if not names:
+        return
+    raw = getattr(obj, "_data", b"") or b""
+    last, last_parms, alone = names[-1], parms[-1], len(names) == 1
+    size: tuple[int, int] | None = None
+    if last in _DCT and alone:
+        size, codec = jpeg_size(raw), "JPEG"
+    elif last == "/JPXDecode" and alone:
+        size, codec = jpx_size(raw), "JPEG 2000"
+    elif last == "/JBIG2Decode" and alone:
+        size, codec = jbig2_size(raw), "JBIG2"
+        if size is not None and size[1] == 0xFFFFFFFF:  # striped: height from the dict
+            size = (size[0], height)
+    elif last in _CCITT:
+        columns = int(_resolve(last_parms.get("/Columns", 1728))) if last_parms else 1728
+        rows = int(_resolve(last_parms.get("/Rows", 0))) if last_parms else 0
+        size, codec = (columns, max(rows, height)), "fax"
+    elif last in _PREDICTED and last_parms is not None:
+        predictor = int(_resolve(last_parms.get("/Predictor", 1)))
+        columns = int(_resolve(last_parms.get("/Columns", 1)))
+        colours = int(_resolve(last_parms.get("/Colors", 1)))
+        if predictor > 1:
+            size, codec = (columns * max(1, colours), height), "predictor"
+    if size is None:
+        return
+    pixels = abs(size[0]) * abs(size[1])
+    if pixels > limits.max_page_pixels:
+        raise LimitExceeded(
+            f"page {page_index + 1}: image {name}'s {codec} data declares "
+            f"{size[0]}×{size[1]} pixels ({pixels / 1e6:.0f} Mpx), more than the limit of "
+            f"{limits.max_page_pixels / 1e6:.0f} Mpx (a decompression bomb?)",
+            reason=Reason.TOO_MANY_PIXELS,
+        )
+
+
+def _check_decoded(contents: Any, page_index: int, budget: _Budget) -> None:
+    """Count the decoded bytes of content stream(s) against the page's budget; refuse
+    the page when they pass it (a Flate stream inflating to gigabytes), or when an
+    inline image in them declares more pixels than the limit."""
+    contents = _resolve(contents)
+    if isinstance(contents, list):
+        for part in contents:
+            _check_decoded(part, page_index, budget)
+        return
+    if not hasattr(contents, "get"):
+        return
+    size, head = _decoded(contents, max(0, budget.left))
+    budget.left -= size
+    if budget.left < 0:
+        raise LimitExceeded(
+            f"page {page_index + 1}: its content streams inflate to more than the limit "
+            "(a decompression bomb?)",
+            reason=Reason.STREAM_TOO_LARGE,
+        )
+    _check_inline_images(head, page_index, budget.limits)
+
+
+_INLINE = re.compile(rb"(?<![A-Za-z])BI\s(.{0,4096}?)\sID\s", re.DOTALL)
+_INLINE_W = re.compile(rb"/W(?:idth)?\s*(\d{1,12})")
+_INLINE_H = re.compile(rb"/H(?:eight)?\s*(\d{1,12})")
+
+
+def _check_inline_images(content: bytes, page_index: int, limits: Limits) -> None:
+    """Refuse an inline image (``BI … ID … EI``) that declares more pixels than the limit."""
+    if b"BI" not in content:
+        return
+    for match in _INLINE.finditer(content):
+        w, h = _INLINE_W.search(match[1]), _INLINE_H.search(match[1])
+        if w is None or h is None:
+            continue
+        width, height = int(w[1]), int(h[1])
+        if width * height > limits.max_page_pixels:
+            raise LimitExceeded(
+                f"page {page_index + 1}: an inline image of {width}×{height} pixels "
+                f"({width * height / 1e6:.0f} Mpx) passes the limit of "
+                f"{limits.max_page_pixels / 1e6:.0f} Mpx (a decompression bomb?)",
+                reason=Reason.TOO_MANY_PIXELS,
+            )
+
+
+_HEAD = 4 * MB  # the decoded bytes of a content stream looked at for inline images
+
+
+def _decoded(stream: Any, budget: int) -> tuple[int, bytes]:
+    """The size ``stream`` decodes to, counted up to just past ``budget``, and the
+    first :data:`_HEAD` bytes of what it decodes to."""
+    raw = getattr(stream, "_data", b"") or b""
+    names, _parms = _filters(stream)
+    if not names:
+        return len(raw), raw[:_HEAD]
+    if names[0] in ("/FlateDecode", "/Fl"):
+        inflated, head = _inflated(raw, budget)
+        if len(names) == 1 or inflated > budget:
+            return inflated, head
+    try:
+        data = stream.get_data()  # other filters: pypdf's own output limits hold
+    except LimitReachedError:
+        return budget + 1, b""
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, NotImplementedError):
+        return 0, b""  # undecodable: drawn as nothing
+    except zlib.error:
+        return 0, b""
+    return len(data), data[:_HEAD]
+
+
+def _inflated(raw: bytes, budget: int) -> tuple[int, bytes]:
+    """Bytes a zlib (or raw deflate) stream inflates to, counted 1 MB at a time and
+    stopped once past ``budget``, and the first of them; a damaged stream counts what
+    came before the damage."""
+    best: tuple[int, bytes] = (0, b"")
+    for wbits in (zlib.MAX_WBITS, -zlib.MAX_WBITS):
+        inflater = zlib.decompressobj(wbits)
+        total, head = 0, bytearray()
+        try:
+            chunk = inflater.decompress(raw, _CHUNK)
+            while True:
+                total += len(chunk)
+                if len(head) < _HEAD:
+                    head += chunk[: _HEAD - len(head)]
+                if not inflater.unconsumed_tail or total > budget:
+                    break
+                chunk = inflater.decompress(inflater.unconsumed_tail, _CHUNK)
+            if total <= budget:
+                rest = inflater.flush()
+                total += len(rest)
+                head += rest[: max(0, _HEAD - len(head))]
+        except zlib.error:
+            pass
+        if total > best[0]:
+            best = (total, bytes(head))
+        if best[0] > budget or total > 0:
+            break
+    return best
+
+
+_CHUNK = 1 << 20
 
 
 def _check_stream_length(obj: Any, page_index: int, limits: Limits) -> None:
