@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from ocr import orient
+from ocr.active import flag_active_content
 from ocr.batch import PageFacts, split
 from ocr.block import PageScan, guessed_signature_label, scan_page
 from ocr.code import find_codes
@@ -285,7 +286,7 @@ def extract(
         jobs = [PageJob(pdf_bytes, i, profs, engine, limits) for i in range(doc.page_count)]
         with ProcessPoolExecutor(max_workers=workers) as pool:
             results = list(pool.map(process_page, jobs))
-    return merge(results, profs, lexicon)
+    return flag_active_content(merge(results, profs, lexicon), doc.active_content)
 
 
 def merge(
