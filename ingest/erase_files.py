@@ -135,8 +135,7 @@ def run_erasure(
             submission_id=submission_id,
         )
     deleted = files.delete(report.scans)
-    purge_old_row_versions(engine)
-    return replace(report, files=deleted)
+    return replace(report, files=deleted, not_rewritten=purge_old_row_versions(engine))
 
 
 @dataclass(frozen=True, slots=True)

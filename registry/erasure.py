@@ -118,6 +118,8 @@ class ErasureReport:
     scans: tuple[ScanFile, ...]  # their files are deleted after the commit
     kept: tuple[Kept, ...]
     files: FilesDeleted | None = None  # filled in once the files are deleted
+    # after the files: None when the database's own files were rewritten, else why not
+    not_rewritten: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -678,29 +680,36 @@ ERASED_TABLES = (
 )
 
 
-def purge_old_row_versions(engine: Engine) -> str:
+def purge_old_row_versions(engine: Engine) -> str | None:
     """Rewrite the database's files so the erased values' old copies go too: SQLite
     keeps freed pages and its WAL (``VACUUM``, then the WAL checkpointed and truncated),
     PostgreSQL its dead row versions (``VACUUM FULL`` of the tables erasure changes; a
-    short exclusive lock on each). Run after the erasure's commit; returns what was run."""
+    short exclusive lock on each). Run after the erasure's commit.
+
+    Returns ``None`` when done, else why not (the database busy past its timeout, say):
+    the erasure stands; running it again rewrites the files then."""
+    dbapi_error: type[Exception] = engine.dialect.loaded_dbapi.Error
     raw = engine.raw_connection()
     try:
         if engine.dialect.name == "sqlite":
             cur = raw.cursor()  # the driver's own autocommit: VACUUM cannot run in a BEGIN
-            cur.execute("VACUUM")
-            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            cur.close()
-            return "VACUUM; wal_checkpoint(TRUNCATE)"
-        if engine.dialect.name == "postgresql":
+            try:
+                cur.execute("VACUUM")
+                busy = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            finally:
+                cur.close()
+            if busy and busy[0]:  # a reader kept the WAL from being truncated
+                return "the write-ahead log is in use by another connection"
+        elif engine.dialect.name == "postgresql":
             driver: Any = raw.driver_connection
             driver.rollback()
             driver.autocommit = True
             try:
-                statement = f"VACUUM FULL {', '.join(ERASED_TABLES)}"
-                driver.execute(statement)
+                driver.execute(f"VACUUM FULL {', '.join(ERASED_TABLES)}")
             finally:
                 driver.autocommit = False
-            return statement
-        return ""
+        return None
+    except dbapi_error as e:
+        return f"{type(e).__name__}: {e}".strip()
     finally:
         raw.close()

@@ -73,6 +73,11 @@ def _print_report(report: ErasureReport, *, done: bool) -> None:
         )
     else:
         typer.echo(f"  audit trail: values replaced in {report.audit_events} events")
+    if report.not_rewritten:
+        typer.echo(
+            f"  the database's own files were not rewritten ({report.not_rewritten}): old"
+            " copies of the values may stay in them until you run this erasure again"
+        )
     typer.echo("Kept, and why:")
     for k in report.kept:
         count = f" ({k.count})" if k.count else ""

@@ -28,6 +28,7 @@ from registry.models import (
     Base,
     Declaration,
     MailMessage,
+    Signatory,
     Submission,
     SubmissionArrival,
     SubmissionStatus,
@@ -381,3 +382,40 @@ def test_a_number_nothing_is_registered_for_is_not_found(
 ) -> None:
     with session_factory() as s, pytest.raises(NotFound):
         erase(session=s, organisation_number="202100-2460", actor="a", now=NOW)
+
+
+def test_one_membership_alone_when_named(
+    session_factory: sessionmaker[Session], world: Scans
+) -> None:
+    """The organisation signed a second declaration, by someone else: erasing Greta's
+    membership leaves the other signer's."""
+    f = session_factory
+    seed_declaration(f, slug="cemr-charter")
+    (other,) = propose(
+        f,
+        result(
+            signatory_name="Karin Kvarsson", email="karin@example.se", declaration="cemr-charter"
+        ),
+        name="karin",
+    )
+    _approve(f, other)
+    with f() as s:
+        greta = s.scalar(
+            select(Signatory)
+            .join(Declaration)
+            .where(Declaration.slug == SLUG)
+            .where(Signatory.signer_name == NAME)
+        )
+        assert greta is not None
+        greta_id = greta.id
+    with f.begin() as s:
+        report = erase(
+            session=s, organisation_number=NUMBER, signatory_id=greta_id, actor="a", now=NOW
+        )
+    assert report.memberships == 1 and sha("karin") not in {x.sha256 for x in report.scans}
+    assert found_in_database(f, NEEDLES) == []
+    assert found_in_database(f, ("karin kvarsson",)) != []
+    with f.begin() as s, pytest.raises(NotFound):
+        erase(
+            session=s, organisation_number=OTHER_NUMBER, signatory_id=greta_id, actor="a", now=NOW
+        )
