@@ -31,13 +31,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from ingest.archive import Archive
 from ingest.durable import fsync_dir, sha256_file
 from ingest.quarantine import REASON_SUFFIX, Quarantine
-from registry.erasure import (
-    ErasureReport,
-    FilesDeleted,
-    ScanFile,
-    erase,
-    purge_old_row_versions,
-)
+from registry.erasure import ErasureReport, FilesDeleted, ScanFile, erase
+from registry.purge import purge_old_row_versions
 from registry.retention import RetentionPlan, apply_retention, deleted_scans, plan_retention
 
 

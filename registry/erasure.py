@@ -27,49 +27,36 @@ the signer's data); the rows of received files with their sha256 (so the same fi
 sent again is recognised, and the record that it was received stays); the audit events
 themselves (who did what when), with the personal values replaced. Backups keep
 everything until they age out.
+
+Beside it: ``registry.erasure_targets`` (what belongs to the organisation),
+``registry.personal_values`` (finding and replacing the values), ``registry.purge``
+(rewriting the database's own files afterwards).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, String, cast, or_, select
+from sqlalchemy import String, cast, or_, select
 from sqlalchemy.orm import Session
 
 from registry.audit import ERASED, record_event, scrub_events
-from registry.errors import NotFound, ValidationError
-from registry.models import (
-    Application,
-    AuditEvent,
-    Declaration,
-    MailMessage,
-    Organisation,
-    Proposal,
-    Signatory,
-    Submission,
-    SubmissionArrival,
-    SubmissionStatus,
+from registry.erasure_targets import Targets, earlier_events, find_targets, parse_number
+from registry.models import AuditEvent, MailMessage, Submission, SubmissionArrival
+from registry.personal_values import (
+    EMAIL_KEYS,
+    NAME_KEYS,
+    PERSONAL_FIELDS,
+    TITLE_KEYS,
+    PersonalValues,
+    under_keys,
 )
-from registry.orgnr import normalise_orgnr
 
 ERASE_ACTION = "privacy.erase"
 ERASURE_REASON = "erasure"  # Submission.scan_deleted_reason
-# the person's values under these keys, in a proposal's fields and in audit events
-NAME_KEYS = frozenset({"signer_name", "signatory_name"})
-TITLE_KEYS = frozenset({"signer_title", "signatory_title"})
-EMAIL_KEYS = frozenset({"signer_email", "email"})
-PERSONAL_KEYS = NAME_KEYS | TITLE_KEYS | EMAIL_KEYS
-PERSONAL_FIELDS = ("signatory_name", "signatory_title", "email")  # Proposal.fields
-# a name or e-mail shorter than this is replaced only where it stands under its key,
-# never inside other text (it would match too much)
-MIN_FREE_TEXT = 4
-_IN_PROGRESS = (SubmissionStatus.RECEIVED, SubmissionStatus.PROCESSING)
-_SPLIT = re.compile(r"[\s._\-]+")
-_SEPARATORS = r"[\s._\-]*"
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,253 +114,18 @@ class ErasureReport:
         return out
 
 
-# --- what belongs to the organisation -------------------------------------------------
-
-
-@dataclass
-class _Targets:
-    number: str
-    organisation: Organisation | None
-    organisation_ids: list[int]
-    members: list[Signatory]
-    proposals: list[Proposal]
-    applications: list[Application]
-    submissions: list[Submission]
-    shared: list[Submission] = field(default_factory=list)  # scans kept: others' too
-
-
-def _number(organisation_number: str) -> str:
-    number = normalise_orgnr(organisation_number or "")
-    if number is None:
-        raise ValidationError(
-            f"not a valid organisation number: {organisation_number!r}",
-            field="organisation_number",
-        )
-    return number
-
-
-def _read_number(number: str) -> ColumnElement[bool]:
-    """A proposal read (or corrected) with this organisation number."""
-    digits = number.replace("-", "")
-    read = Proposal.fields["organisation_number"]["value"].as_string()
-    fixed = Proposal.corrections["organisation_number"]["after"].as_string()
-    return or_(read.in_([number, digits]), fixed.in_([number, digits]))
-
-
-def _targets(
-    session: Session, number: str, *, signatory_id: int | None, submission_id: int | None
-) -> _Targets:
-    org = session.scalar(select(Organisation).where(Organisation.organisation_number == number))
-    org_ids = [] if org is None else [org.id]
-    if org is not None:  # organisations merged into it brought their memberships along
-        org_ids += session.scalars(
-            select(Organisation.id).where(Organisation.merged_into_id == org.id)
-        )
-    member_stmt = select(Signatory).where(Signatory.organisation_id.in_(org_ids))
-    declaration: Declaration | None = None
-    if signatory_id is not None:
-        member = session.get(Signatory, signatory_id)
-        if member is None or member.organisation_id not in org_ids:
-            raise NotFound(f"membership of organisation {number}", signatory_id)
-        declaration = member.declaration
-        member_stmt = member_stmt.where(Signatory.id == signatory_id)
-    members = list(session.scalars(member_stmt.order_by(Signatory.id)))
-    proposal_stmt = select(Proposal).where(
-        or_(
-            Proposal.organisation_id.in_(org_ids),
-            Proposal.id.in_([m.proposal_id for m in members if m.proposal_id]),
-            _read_number(number),
-        )
-    )
-    app_stmt = select(Application).where(Application.organisation_number == number)
-    if declaration is not None:
-        proposal_stmt = proposal_stmt.where(Proposal.declaration_slug == declaration.slug)
-        app_stmt = app_stmt.where(Application.declaration_id == declaration.id)
-    proposals = list(session.scalars(proposal_stmt.order_by(Proposal.id)))
-    applications = list(session.scalars(app_stmt.order_by(Application.id)))
-    sub_ids = {p.submission_id for p in proposals}
-    if submission_id is not None:
-        extra = session.get(Submission, submission_id)
-        if extra is None:
-            raise NotFound("submission", submission_id)
-        if extra.status in _IN_PROGRESS:
-            raise ValidationError(
-                f"submission {submission_id} is still being read: erase it once it is read",
-                field="submission_id",
-            )
-        sub_ids.add(extra.id)
-    submissions = list(
-        session.scalars(
-            select(Submission).where(Submission.id.in_(sub_ids)).order_by(Submission.id)
-        )
-    )
-    if org is None and not proposals and not applications and not submissions:
-        raise NotFound("organisation, proposal or application with the number", number)
-    mine = {p.id for p in proposals}
-    shared = [s for s in submissions if any(p.id not in mine for p in s.proposals)]
-    return _Targets(
-        number=number,
-        organisation=org,
-        organisation_ids=org_ids,
-        members=members,
-        proposals=proposals,
-        applications=applications,
-        submissions=[s for s in submissions if s not in shared],
-        shared=shared,
-    )
-
-
-def _events(session: Session, t: _Targets) -> tuple[list[AuditEvent], list[AuditEvent]]:
-    """Earlier events of the person's rows (their personal keys are cleared) and of the
-    organisation (only the values found are replaced: they may name other signers)."""
-    kinds: dict[str, list[object]] = {
-        "signatory": [m.id for m in t.members],
-        "proposal": [p.id for p in t.proposals],
-        "submission": [s.id for s in (*t.submissions, *t.shared)],
-        "application": [a.id for a in t.applications],
-    }
-
-    def of(entity: str, ids: Iterable[object]) -> ColumnElement[bool]:
-        return (AuditEvent.entity == entity) & AuditEvent.entity_id.in_([str(i) for i in ids])
-
-    own = [of(kind, ids) for kind, ids in kinds.items() if ids]
-    rows: list[AuditEvent] = []
-    if own:
-        rows = list(session.scalars(select(AuditEvent).where(or_(*own)).order_by(AuditEvent.id)))
-    org_rows: list[AuditEvent] = []
-    if t.organisation_ids:
-        org_rows = list(
-            session.scalars(
-                select(AuditEvent)
-                .where(of("organisation", t.organisation_ids))
-                .order_by(AuditEvent.id)
-            )
-        )
-    return rows, org_rows
-
-
-# --- the values ------------------------------------------------------------------------
-
-
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for inner in value.values():
-            yield from _strings(inner)
-    elif isinstance(value, list):
-        for inner in value:
-            yield from _strings(inner)
-
-
-def _under_keys(value: Any, keys: frozenset[str]) -> Iterator[str]:
-    """Every string standing under one of ``keys``, anywhere in a JSON value."""
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            if key in keys:
-                yield from _strings(inner)
-            else:
-                yield from _under_keys(inner, keys)
-    elif isinstance(value, list):
-        for inner in value:
-            yield from _under_keys(inner, keys)
-
-
-@dataclass(frozen=True, slots=True)
-class _Values:
-    """The person's values, found in the rows, and how to replace them: a name matches
-    with any spacing, dots, dashes or underscores between its parts (``greta-hemligsson``
-    is ``Greta Hemligsson``); in a file name, mail and its attachments' names each part
-    of a name (of :data:`MIN_FREE_TEXT` letters or more) is replaced by itself too."""
-
-    words: tuple[str, ...]  # names and e-mails (longest first)
-    pattern: re.Pattern[str] | None
-    parts: re.Pattern[str] | None  # the above, and each part of a name alone
-
-    @classmethod
-    def of(cls, found: Iterable[str]) -> _Values:
-        words = sorted(
-            {w.strip() for w in found if w and len(w.strip()) >= MIN_FREE_TEXT and w != ERASED},
-            key=lambda w: (-len(w), w),
-        )
-        if not words:
-            return cls((), None, None)
-        loose = [_SEPARATORS.join(re.escape(t) for t in _SPLIT.split(w) if t) for w in words]
-        parts = {
-            t for w in words if "@" not in w for t in _SPLIT.split(w) if len(t) >= MIN_FREE_TEXT
-        }
-        by_part = sorted(parts, key=lambda t: (-len(t), t))
-        return cls(
-            tuple(words),
-            re.compile("|".join(loose), re.IGNORECASE),
-            re.compile("|".join([*loose, *(re.escape(t) for t in by_part)]), re.IGNORECASE),
-        )
-
-    def text(self, value: str) -> tuple[str, int]:
-        if self.pattern is None:
-            return value, 0
-        return self.pattern.subn(ERASED, value)
-
-    def name_text(self, value: str) -> tuple[str, int]:
-        """A file name, a mail's sender or subject: each part of a name goes too."""
-        if self.parts is None:
-            return value, 0
-        return self.parts.subn(ERASED, value)
-
-    def json(self, value: Any, *, keyed: bool) -> tuple[Any, int]:
-        """``value`` with the person's values replaced: inside every string, and with
-        ``keyed`` every string under a personal key whatever it says."""
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, list):
-            out_list, total = [], 0
-            for inner in value:
-                new, n = self.json(inner, keyed=keyed)
-                out_list.append(new)
-                total += n
-            return out_list, total
-        if isinstance(value, dict):
-            out: dict[str, Any] = {}
-            total = 0
-            for key, inner in value.items():
-                if keyed and key in PERSONAL_KEYS:
-                    new, n = _blank(inner)
-                else:
-                    new, n = self.json(inner, keyed=keyed)
-                out[key] = new
-                total += n
-            return out, total
-        return value, 0
-
-
-def _blank(value: Any) -> tuple[Any, int]:
-    """Every string in ``value`` as ``[raderat]`` (a personal key's value)."""
-    if isinstance(value, str):
-        return (value, 0) if value == ERASED else (ERASED, 1)
-    if isinstance(value, list):
-        pairs = [_blank(v) for v in value]
-        return [p[0] for p in pairs], sum(p[1] for p in pairs)
-    if isinstance(value, dict):
-        items = {k: _blank(v) for k, v in value.items()}
-        return {k: p[0] for k, p in items.items()}, sum(p[1] for p in items.values())
-    return value, 0
-
-
-def _found_values(t: _Targets, events: list[AuditEvent]) -> _Values:
+def _found_values(t: Targets, events: list[AuditEvent]) -> PersonalValues:
     found: list[str] = []
     for m in t.members:
         found += [v for v in (m.signer_name, m.signer_email) if v]
     for p in t.proposals:
         found += [v for v in (p.value("signatory_name"), p.value("email")) if v]
-        found += _under_keys(p.corrections or {}, NAME_KEYS | EMAIL_KEYS)
+        found += under_keys(p.corrections or {}, NAME_KEYS | EMAIL_KEYS)
     for a in t.applications:
         found += [v for v in (a.signatory_name, a.email) if v]
     for e in events:
-        found += _under_keys([e.before, e.after], NAME_KEYS | EMAIL_KEYS)
-    return _Values.of(found)
-
-
-# --- erasure ---------------------------------------------------------------------------
+        found += under_keys([e.before, e.after], NAME_KEYS | EMAIL_KEYS)
+    return PersonalValues.of(found)
 
 
 @dataclass
@@ -394,7 +146,7 @@ class _Counts:
             self.emails += 1
 
 
-def _clear_rows(t: _Targets, values: _Values, counts: _Counts) -> None:
+def _clear_rows(t: Targets, values: PersonalValues, counts: _Counts) -> None:
     for m in t.members:
         for key in ("signer_name", "signer_title", "signer_email"):
             counts.cleared(key, getattr(m, key))
@@ -425,7 +177,9 @@ def _clear_rows(t: _Targets, values: _Values, counts: _Counts) -> None:
             setattr(a, column, None)
 
 
-def _scrub_text_columns(session: Session, t: _Targets, values: _Values, counts: _Counts) -> None:
+def _scrub_text_columns(
+    session: Session, t: Targets, values: PersonalValues, counts: _Counts
+) -> None:
     """The person's name or e-mail inside other text: file names, errors, mail."""
     if values.pattern is None:
         return
@@ -467,7 +221,7 @@ def _scrub_text_columns(session: Session, t: _Targets, values: _Values, counts: 
             mail.attachments = named
 
 
-def _kept(t: _Targets, events: int) -> tuple[Kept, ...]:
+def _kept(t: Targets, events: int) -> tuple[Kept, ...]:
     listed = sum(1 for m in t.members if m.active)
     kept = [
         Kept(
@@ -527,13 +281,13 @@ def preview(
     submission_id: int | None = None,
 ) -> ErasureReport:
     """What :func:`erase` would erase and keep, changing nothing (the confirmation)."""
-    t = _targets(
+    t = find_targets(
         session,
-        _number(organisation_number),
+        parse_number(organisation_number),
         signatory_id=signatory_id,
         submission_id=submission_id,
     )
-    own, org_events = _events(session, t)
+    own, org_events = earlier_events(session, t)
     values = _found_values(t, own)
     counts = _Counts()
     for m in t.members:
@@ -564,7 +318,7 @@ def preview(
 
 
 def _report(
-    t: _Targets,
+    t: Targets,
     event_id: int | None,
     counts: _Counts,
     *,
@@ -603,13 +357,13 @@ def erase(
     """Erase the signers' personal data of one organisation (or of one membership of
     it, ``signatory_id``); ``submission_id`` adds a scan not read for it (a quarantined
     file of theirs). See the module docstring for what is erased and kept."""
-    t = _targets(
+    t = find_targets(
         session,
-        _number(organisation_number),
+        parse_number(organisation_number),
         signatory_id=signatory_id,
         submission_id=submission_id,
     )
-    own, org_events = _events(session, t)
+    own, org_events = earlier_events(session, t)
     values = _found_values(t, own)
     counts = _Counts()
     _clear_rows(t, values, counts)
@@ -666,50 +420,3 @@ def erase(
         replaced=sum(every.values()),
         free_text=counts.free_text,
     )
-
-
-# tables whose rows erasure changes: their old row versions still hold the values
-ERASED_TABLES = (
-    "signatory",
-    "proposal",
-    "application",
-    "audit_event",
-    "submission",
-    "submission_arrival",
-    "mail_message",
-)
-
-
-def purge_old_row_versions(engine: Engine) -> str | None:
-    """Rewrite the database's files so the erased values' old copies go too: SQLite
-    keeps freed pages and its WAL (``VACUUM``, then the WAL checkpointed and truncated),
-    PostgreSQL its dead row versions (``VACUUM FULL`` of the tables erasure changes; a
-    short exclusive lock on each). Run after the erasure's commit.
-
-    Returns ``None`` when done, else why not (the database busy past its timeout, say):
-    the erasure stands; running it again rewrites the files then."""
-    dbapi_error: type[Exception] = engine.dialect.loaded_dbapi.Error
-    raw = engine.raw_connection()
-    try:
-        if engine.dialect.name == "sqlite":
-            cur = raw.cursor()  # the driver's own autocommit: VACUUM cannot run in a BEGIN
-            try:
-                cur.execute("VACUUM")
-                busy = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-            finally:
-                cur.close()
-            if busy and busy[0]:  # a reader kept the WAL from being truncated
-                return "the write-ahead log is in use by another connection"
-        elif engine.dialect.name == "postgresql":
-            driver: Any = raw.driver_connection
-            driver.rollback()
-            driver.autocommit = True
-            try:
-                driver.execute(f"VACUUM FULL {', '.join(ERASED_TABLES)}")
-            finally:
-                driver.autocommit = False
-        return None
-    except dbapi_error as e:
-        return f"{type(e).__name__}: {e}".strip()
-    finally:
-        raw.close()
