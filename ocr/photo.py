@@ -44,6 +44,7 @@ MIN_DPI, MAX_DPI = 200.0, 300.0
 ASPECT = (1.15, 1.8)  # long side over short side of a page seen in perspective
 MIN_AREA = 0.12  # of the frame
 EDGE_CONTRAST = 0.07  # log brightness step across a side that counts as the page's edge
+COLOUR_STEP = 0.06  # or a step this large in one colour channel (a cream cloth, say)
 SIDE_SUPPORT = 0.6  # share of a visible side's points that must show the step
 PAPER_WHITE = 245
 _BG_MM = 8.0  # the background filter's width: wider than any stroke, narrower than light
@@ -81,9 +82,9 @@ def _maps(small: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
     k = max(3, small.shape[1] // 8) | 1
     envelope = cv2.GaussianBlur(cv2.dilate(grey, np.ones((k, k), np.uint8)), (0, 0), k / 2)
     local = np.clip(grey / np.maximum(envelope, 1e-3), 0, 1)
-    logg = np.log(cv2.GaussianBlur(grey, (3, 3), 0) + 0.01)
+    logc = np.log(cv2.GaussianBlur(f, (3, 3), 0) + 0.01)
     maps = [np.clip(m * 255, 0, 255).astype(np.uint8) for m in (grey, white, local)]
-    return logg, maps
+    return logc, maps
 
 
 def _regions(m: np.ndarray) -> list[np.ndarray]:
@@ -94,12 +95,15 @@ def _regions(m: np.ndarray) -> list[np.ndarray]:
     out = []
     k = max(3, w // 60) | 1
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+    k2 = max(5, w // 20) | 1  # wider than a tablecloth's check: what sticks to the page
+    wide = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k2, k2))
     for t in (otsu, otsu * 0.85 + 255 * 0.15, otsu * 0.85):
         mask = (blurred > t).astype(np.uint8)
         mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel)
-        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
-        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-        out += [c for c in contours if cv2.contourArea(c) > 0.08 * h * w]
+        for opening in (kernel, wide):
+            opened = cv2.morphologyEx(mask, cv2.MORPH_OPEN, opening)
+            contours, _ = cv2.findContours(opened, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+            out += [c for c in contours if cv2.contourArea(c) > 0.08 * h * w]
     return out
 
 
@@ -181,10 +185,10 @@ def _meet(
     return np.asarray(p + t * r, np.float32)
 
 
-def _support(quad: np.ndarray, logg: np.ndarray) -> tuple[float, int]:
+def _support(quad: np.ndarray, logc: np.ndarray) -> tuple[float, int]:
     """Share of the visible sides' points where the inside is brighter than the outside,
     the worst visible side's; and how many sides are visible."""
-    h, w = logg.shape
+    h, w = logc.shape[:2]
     delta = max(3.0, w / 200)
     centre = quad.mean(axis=0)
     worst, visible = 1.0, 0
@@ -211,10 +215,60 @@ def _support(quad: np.ndarray, logg: np.ndarray) -> tuple[float, int]:
         if ok.sum() < 0.3 * len(pts):
             continue  # this side lies outside the frame (the page is cut there)
         visible += 1
-        vin = logg[inner[ok, 1].astype(int), inner[ok, 0].astype(int)]
-        vout = logg[outer[ok, 1].astype(int), outer[ok, 0].astype(int)]
-        worst = min(worst, float(np.mean(vin - vout > EDGE_CONTRAST)))
+        vin = logc[inner[ok, 1].astype(int), inner[ok, 0].astype(int)]
+        vout = logc[outer[ok, 1].astype(int), outer[ok, 0].astype(int)]
+        step = vin - vout  # per channel; the page is brighter, or another colour
+        edge = (step.mean(axis=1) > EDGE_CONTRAST) | (np.abs(step).max(axis=1) > COLOUR_STEP)
+        worst = min(worst, float(np.mean(edge)))
     return (worst if visible else 0.0), visible
+
+
+def _snap(quad: np.ndarray, logc: np.ndarray) -> np.ndarray:
+    """Each side moved (its two ends apart, up to 2 % of the frame) to where the step
+    from page to table across it is steepest: a side fitted to an outline that took in
+    a little of the table (a cloth's checks) comes back to the paper's edge."""
+    h, w = logc.shape[:2]
+    grey = logc.mean(axis=2)
+    reach = max(3, round(0.02 * max(h, w)))
+    offsets = np.arange(-reach, reach + 1, dtype=np.float32)
+    delta = max(2.0, w / 300)
+    centre = quad.mean(axis=0)
+    t = np.linspace(0.08, 0.92, 48, dtype=np.float32)[:, None]
+    lines = []
+    for i in range(4):
+        a, b = quad[i], quad[(i + 1) % 4]
+        d = b - a
+        n = np.array([-d[1], d[0]], np.float32) / max(1e-6, float(np.hypot(*d)))
+        if float(np.dot(centre - a, n)) > 0:
+            n = -n
+        # every (offset of a, offset of b): the side's points, inside and outside
+        oa, ob = np.meshgrid(offsets, offsets, indexing="ij")
+        ends_a = a[None, None, :] + oa[..., None] * n
+        ends_b = b[None, None, :] + ob[..., None] * n
+        pts = ends_a[:, :, None, :] + t[None, None, :, :] * (ends_b - ends_a)[:, :, None, :]
+        inner, outer = pts - n * delta, pts + n * delta
+        ok = np.all((inner >= 0) & (inner < [w, h]) & (outer >= 0) & (outer < [w, h]), axis=-1)
+        if ok.mean() < 0.5:
+            lines.append((a, d / max(1e-6, float(np.hypot(*d)))))
+            continue
+        ix = np.clip(inner.astype(int), 0, [w - 1, h - 1])
+        ox = np.clip(outer.astype(int), 0, [w - 1, h - 1])
+        step = np.clip(grey[ix[..., 1], ix[..., 0]] - grey[ox[..., 1], ox[..., 0]], -0.3, 0.6)
+        score = np.where(ok, step, 0).sum(axis=-1) / np.maximum(ok.sum(axis=-1), 1)
+        j, k = np.unravel_index(int(np.argmax(score)), score.shape)
+        na, nb = ends_a[j, k], ends_b[j, k]
+        dd = nb - na
+        lines.append((na, dd / max(1e-6, float(np.hypot(*dd)))))
+    corners = [_meet(lines[i - 1], lines[i]) for i in range(4)]
+    if any(c is None for c in corners):
+        return quad
+    return np.array(corners, np.float32)
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    """Two quadrilaterals (corners in the same order) within 1 % of the frame."""
+    span = float(max(np.ptp(b[:, 0]), np.ptp(b[:, 1]), 1.0))
+    return bool(np.abs(a - b).max() < 0.01 * span * 1.5)
 
 
 def _aspect(quad: np.ndarray) -> float:
@@ -244,20 +298,32 @@ def _paper_with_ink(small: np.ndarray, quad: np.ndarray | None) -> bool:
     return sat < 0.3 and paper > 0.12 and 0.002 < ink < 0.35
 
 
+def _all_paper(small: np.ndarray) -> bool:
+    """Could the whole frame be paper (a page photographed edge to edge)? Bright, with
+    hardly anything coloured on it."""
+    f = small.astype(np.float32) / 255.0
+    hi, lo = f.max(axis=2), f.min(axis=2)
+    coloured = float(np.mean((hi - lo) / np.maximum(hi, 1e-3) > 0.25))
+    return float(np.median(hi)) >= 0.55 and coloured < 0.05
+
+
 def find_page(rgb: np.ndarray) -> Quad:
     """Where the page lies in a photo (RGB, upright as displayed)."""
     h, w = rgb.shape[:2]
     scale = DETECT_SIDE / max(h, w)
     small = cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
     sh, sw = small.shape[:2]
-    logg, maps = _maps(small)
+    logc, maps = _maps(small)
     candidates: list[tuple[float, float, np.ndarray]] = []
+    seen: list[np.ndarray] = []
     for m in maps:
         for contour in _regions(m):
             quad = _fit_quad(contour, (sw, sh))
-            if quad is None:
+            if quad is None or any(_same(quad, q) for q in seen):
                 continue
-            support, visible = _support(quad, logg)
+            seen.append(quad)
+            quad = _snap(quad, logc)
+            support, visible = _support(quad, logc)
             if visible < 2 or support < SIDE_SUPPORT:
                 continue
             candidates.append((round(support, 1), _quad_area(quad) / (sw * sh), quad))
@@ -278,7 +344,7 @@ def find_page(rgb: np.ndarray) -> Quad:
             continue
         return Quad(quad / scale, support, "edges")
     frame_aspect = max(h, w) / min(h, w)
-    fills = not candidates and ASPECT[0] <= frame_aspect <= ASPECT[1]
+    fills = not candidates and ASPECT[0] <= frame_aspect <= ASPECT[1] and _all_paper(small)
     if fills and _paper_with_ink(small, None):
         corners = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32)
         return Quad(corners, 0.0, "frame")

@@ -21,6 +21,9 @@ the shadow of a hand or phone, vignetting), a colour cast, slight blur and senso
 noise, JPEG compression; a phone's 12 MP (3024×4032), 8 MP or 3 MP frame; a third
 are stored sideways with an EXIF orientation tag, as phones store them.
 
+A page on a surface of its own colour (cream paper on a cream cloth) is not drawn: the
+light squares of the cloth are a darker cream than any paper.
+
 CLI: ``python -m samples.photo --out DIR --count N --seed S --split SPLIT [--others K]``.
 """
 
@@ -228,7 +231,7 @@ def _surface(kind: str, size: tuple[int, int], rng: np.random.Generator) -> np.n
         period = rng.uniform(10, 30)
         checks = ((xx // period + yy // period) % 2).astype(np.float32)
         a = np.array(rng.choice([(0.7, 0.15, 0.15), (0.2, 0.3, 0.6), (0.25, 0.5, 0.3)]))
-        b = np.array((0.85, 0.82, 0.75))
+        b = np.array((0.78, 0.74, 0.64))
         img = a * (1 - checks[..., None]) + b * checks[..., None]
         img = img * (0.95 + 0.05 * noise[..., None])
     elif kind == "tiles":
@@ -244,8 +247,8 @@ def _surface(kind: str, size: tuple[int, int], rng: np.random.Generator) -> np.n
         }[kind]
         smooth = cv2.GaussianBlur(noise, (0, 0), 3)
         img = np.array(base)[None, None, :] * (1 + 0.04 * smooth[..., None] + 0.02 * noise[..., None])
-    img = cv2.resize(np.asarray(img, np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
-    return np.clip(img, 0, 1)
+    img = np.clip(np.asarray(img, np.float32), 0, 1)
+    return cv2.resize(img, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def _light(size: tuple[int, int], spec: PhotoSpec, rng: random.Random) -> np.ndarray:
@@ -278,7 +281,10 @@ def _finish(scene: np.ndarray, spec: PhotoSpec, nrng: np.random.Generator) -> by
     sigma = spec.blur * w / 3024
     if sigma > 0.3:
         scene = cv2.GaussianBlur(scene, (0, 0), sigma)
-    scene = scene * 255.0 + nrng.normal(0, spec.noise, scene.shape).astype(np.float32)
+    scene *= 255.0
+    noise = np.empty(scene.shape[:2], np.float32)
+    cv2.randn(noise, 0.0, spec.noise)  # sensor noise (luma), quicker than numpy's
+    scene += noise[..., None]
     pixels = np.clip(scene, 0, 255).astype(np.uint8)
     turn = _EXIF_TURN[spec.exif]
     if turn:  # stored turned back, so that displaying it by the tag shows the scene
@@ -302,19 +308,27 @@ def photograph(
     src = np.array([[0, 0], [pw, 0], [pw, ph], [0, ph]], np.float32)
     mm = src * 25.4 / PHOTO_DPI
     dst = _project(mm, spec, rng)
-    m = cv2.getPerspectiveTransform(src, dst)
-    paper = np.asarray(page, np.float32) / 255.0
-    warped = cv2.warpPerspective(paper, m, (w, h), flags=cv2.INTER_AREA, borderValue=(0, 0, 0))
-    mask = cv2.warpPerspective(
-        np.ones((ph, pw), np.float32), m, (w, h), flags=cv2.INTER_LINEAR, borderValue=0
+    # the page brought near the size it takes in the frame first: a cheap, clean warp
+    span = float(max(np.ptp(dst[:, 0]), np.ptp(dst[:, 1])))
+    shrink = min(1.0, 1.15 * span / max(pw, ph))
+    small = page.resize((round(pw * shrink), round(ph * shrink)), Image.Resampling.BOX)
+    m = cv2.getPerspectiveTransform(src * shrink, dst)
+    warped = cv2.warpPerspective(
+        np.asarray(small, np.uint8), m, (w, h), flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0)
     )
+    sw, sh = small.size
+    mask = cv2.warpPerspective(
+        np.full((sh, sw), 255, np.uint8), m, (w, h), flags=cv2.INTER_LINEAR, borderValue=0
+    ).astype(np.float32) / 255.0
     table = _surface(spec.surface, (w, h), nrng)
     # the page's own shadow on the table, a little offset
     off = np.float32([[1, 0, rng.uniform(-0.006, 0.006) * w], [0, 1, rng.uniform(0, 0.008) * h]])
-    drop = cv2.GaussianBlur(cv2.warpAffine(mask, off, (w, h)), (0, 0), 0.006 * w)
-    table *= (1 - 0.35 * drop)[..., None]
-    scene = warped * mask[..., None] + table * (1 - mask[..., None])
-    scene *= _light((w, h), spec, rng)[..., None]
+    q = cv2.resize(cv2.warpAffine(mask, off, (w, h)), (w // 4, h // 4), interpolation=cv2.INTER_AREA)
+    drop = cv2.resize(cv2.GaussianBlur(q, (0, 0), 0.0015 * w), (w, h))
+    light = _light((w, h), spec, rng)
+    keep = (1 - 0.35 * drop) * (1 - mask) * light
+    onto = mask * light / 255.0
+    scene = warped.astype(np.float32) * onto[..., None] + table * keep[..., None]
     scene *= np.array(spec.cast, np.float32)[None, None, :]
     return _finish(np.asarray(scene, np.float32), spec, nrng), dst
 
@@ -338,7 +352,7 @@ OTHERS = ("table", "objects", "card", "receipt", "dark", "scene")
 
 
 def render_not_a_page(index: int, seed: int) -> tuple[bytes, str]:
-    """A photo with no A4 page in it: a bare table, things on a table, a business card,
+    """A photo with no A4 page in it: a bare table, things on a table, a square note,
     a long receipt, a dark room, a landscape-like scene. Returns (JPEG, kind)."""
     rng = random.Random(f"other:{seed}:{index}")
     nrng = np.random.default_rng([seed, index, 99])
@@ -353,9 +367,8 @@ def render_not_a_page(index: int, seed: int) -> tuple[bytes, str]:
             axes = (int(rng.uniform(0.05, 0.2) * w), int(rng.uniform(0.05, 0.2) * h))
             cv2.ellipse(scene, centre, axes, rng.uniform(0, 180), 0, 360, colour, -1)
     elif kind in ("card", "receipt"):
-        aspect = 1.0 / 1.75 if kind == "card" else 1.0 / 4.5
-        ch = rng.uniform(0.25, 0.4) * h if kind == "card" else rng.uniform(0.7, 0.9) * h
-        cw = ch * aspect if kind == "receipt" else ch / aspect * 0.5
+        ch = rng.uniform(0.3, 0.45) * h if kind == "card" else rng.uniform(0.7, 0.9) * h
+        cw = ch if kind == "card" else ch / 4.5  # a square note, a till receipt
         cx, cy = w / 2 + rng.uniform(-0.1, 0.1) * w, h / 2 + rng.uniform(-0.1, 0.1) * h
         box = cv2.boxPoints(((cx, cy), (cw, ch), rng.uniform(-15, 15)))
         cv2.fillPoly(scene, [box.astype(np.int32)], (0.95, 0.95, 0.93))
