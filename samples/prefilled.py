@@ -185,7 +185,6 @@ def _printed(pdf: bytes, dpi: int, colour: bool) -> Image.Image:
     return image.convert("RGB" if colour else "L")
 
 
-
 def _cross_out(
     canvas: Canvas, plan: PrefilledPlan, drawn: DrawnForm, rng: random.Random
 ) -> dict[str, Any] | None:
@@ -216,7 +215,14 @@ def render_prefilled(
     form_values = FormValues(**plan.values.as_dict())
     # the page as the web draws it, and where its parts are (millimetres)
     drawn = draw_form(text, form_values, payload, application_id=application_id)
-    pdf = pdf_of(drawn, title=text.title)
+    return sign_and_scan(pdf_of(drawn, title=text.title), drawn, plan, application_id)
+
+
+def sign_and_scan(
+    pdf: bytes, drawn: DrawnForm, plan: PrefilledPlan, application_id: str
+) -> tuple[bytes, dict[str, Any]]:
+    """A personalised form's PDF (``drawn`` its geometry) printed, dated and signed by
+    hand (changed on paper where the plan says so), and scanned as ``plan.scan``."""
     dpi = plan.scan.dpi
     colour = plan.scan.colour == "colour-jpeg"
     image = _printed(pdf, dpi, colour)
@@ -258,7 +264,9 @@ def render_prefilled(
             round(signed.box[2] / w, 4),
             round(signed.box[3] / h, 4),
         ],
-        "code_box": [round(c / 210.0 if i % 2 == 0 else c / 297.0, 4) for i, c in enumerate(drawn.code_box)],
+        "code_box": [
+            round(c / (210.0 if i % 2 == 0 else 297.0), 4) for i, c in enumerate(drawn.code_box)
+        ],
         "variant": plan.scan.as_truth(),
     }
     return out, truth
