@@ -158,9 +158,15 @@ def _clear_rows(t: Targets, values: PersonalValues, counts: _Counts) -> None:
         fields = dict(p.fields)
         for key in PERSONAL_FIELDS:
             entry = fields.get(key)
-            if isinstance(entry, dict) and entry.get("value") is not None:
-                counts.cleared(key, entry.get("value"))
-                fields[key] = {**entry, "value": None, "confidence": 0.0, "erased": True}
+            if not isinstance(entry, dict):
+                continue
+            counts.cleared(key, entry.get("value"))
+            # the value, and any other reading of it (``ocr_value`` beside a code's value)
+            cleared = {
+                k: None if isinstance(v, str) and k != "source" else v for k, v in entry.items()
+            }
+            if cleared != entry:
+                fields[key] = {**cleared, "confidence": 0.0, "erased": True}
         p.fields = fields
         if p.corrections:
             p.corrections, _n = values.json(p.corrections, keyed=True)
