@@ -174,13 +174,10 @@ def _clear_rows(t: Targets, values: PersonalValues, counts: _Counts) -> None:
             p.reason, n = values.text(p.reason)
             counts.free_text += n
     for a in t.applications:
-        for key, column in (
-            ("signatory_name", "signatory_name"),
-            ("signatory_title", "signatory_title"),
-            ("email", "email"),
-        ):
-            counts.cleared(key, getattr(a, column))
-            setattr(a, column, None)
+        for key in ("signatory_name", "signatory_title", "email"):
+            counts.cleared(key, getattr(a, key))
+            setattr(a, key, None)
+        a.client = None  # the address it was sent from (kept for the rate limit)
 
 
 def _scrub_text_columns(

@@ -41,7 +41,7 @@ from tests.registry.helpers import SLUG, T0, extraction, propose, result, seed_d
 NAME = "Greta Hemligsson"
 MISREAD = "Greta Hemligson"
 EMAIL = "greta.hemligsson@example.se"
-NEEDLES = ("hemligs", "greta.hemligsson")  # every spelling of her, lower-cased
+NEEDLES = ("hemligs", "greta.hemligsson", "203.0.113.77")  # every trace of her, lower-cased
 NUMBER = "556051-3102"  # Kuusakoski (the helpers' default)
 OTHER_NUMBER = "556001-5835"
 OTHER_SIGNER = "Olle Annansson"
@@ -167,6 +167,7 @@ def world(session_factory: sessionmaker[Session], tmp_path: Path) -> Scans:
                 signatory_title="VD",
                 email=EMAIL,
                 expires_at=T0 + dt.timedelta(days=60),
+                client="203.0.113.77",
             )
         )
         sender = f"{NAME} <{EMAIL}>"
