@@ -16,6 +16,7 @@ Registry errors become an exit status as everywhere (``api.cli.registry``).
 from __future__ import annotations
 
 import getpass
+from functools import partial
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -49,39 +50,40 @@ def _files(settings: Settings) -> ScanFiles:
     )
 
 
-def _print_report(report: ErasureReport, *, done: bool) -> None:
+def _print_report(report: ErasureReport, *, done: bool, err: bool = False) -> None:
+    echo = partial(typer.echo, err=err)
     who = f"{report.organisation} ({report.organisation_number})"
     if report.organisation is None:
         who = report.organisation_number
-    typer.echo(f"{'Erased' if done else 'Will erase'} for {who}:")
-    typer.echo(
+    echo(f"{'Erased' if done else 'Will erase'} for {who}:")
+    echo(
         f"  names {report.names}, titles {report.titles}, e-mail addresses {report.emails}"
         f" (in {report.memberships} memberships, {report.proposals} proposals read from"
         f" scans, {report.applications} applications)"
     )
-    typer.echo(f"  scans {len(report.scans)}")
+    echo(f"  scans {len(report.scans)}")
     if report.files is not None:
         f = report.files
-        typer.echo(
+        echo(
             f"  files deleted: {f.archive} archived, {f.quarantine} quarantined,"
             f" {f.page_images} page images"
         )
     if done:
-        typer.echo(
+        echo(
             f"  audit trail: {report.audit_values} values replaced by [raderat] in"
             f" {report.audit_events} events; {report.free_text} in other text"
         )
     else:
-        typer.echo(f"  audit trail: values replaced in {report.audit_events} events")
+        echo(f"  audit trail: values replaced in {report.audit_events} events")
     if report.not_rewritten:
-        typer.echo(
+        echo(
             f"  the database's own files were not rewritten ({report.not_rewritten}): old"
             " copies of the values may stay in them until you run this erasure again"
         )
-    typer.echo("Kept, and why:")
+    echo("Kept, and why:")
     for k in report.kept:
         count = f" ({k.count})" if k.count else ""
-        typer.echo(f"  - {k.what}{count}: {k.why}")
+        echo(f"  - {k.what}{count}: {k.why}")
 
 
 @app.command("erase")
@@ -118,7 +120,7 @@ def erase_command(
                     signatory_id=signatory,
                     submission_id=submission,
                 )
-            _print_report(shown, done=False)
+            _print_report(shown, done=False, err=as_json)  # stdout keeps to the JSON
             if not typer.confirm("Erase this now?", default=False, err=True):
                 raise typer.Exit(1)
         report = run_erasure(
