@@ -6,7 +6,8 @@
   files (``ingest.erase_files.run_erasure``). Running it again finishes an erasure a
   crash cut short.
 - ``signreg retention [--dry-run] [--json]`` applies every declaration's retention
-  rules (``registry.retention``); run it on a schedule (cron, a systemd timer).
+  rules (``registry.retention``); run it on a schedule, e.g. nightly from cron
+  (``17 3 * * * cd /srv/signreg && .venv/bin/signreg retention``) or a systemd timer.
 - ``signreg declaration retention SLUG --rejected-months N|never --approved-years
   M|never`` sets a declaration's rules.
 
