@@ -17,7 +17,7 @@ import zxingcpp
 
 from ocr.model import BBox, CodeFinding
 
-FORMATS = [zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.DataMatrix]
+FORMATS = zxingcpp.barcode_formats_from_str("QRCode,DataMatrix")
 _FORMAT_NAMES = {
     zxingcpp.BarcodeFormat.QRCode: "qr",
     zxingcpp.BarcodeFormat.DataMatrix: "datamatrix",
