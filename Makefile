@@ -11,7 +11,8 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-swe tesseract-ocr-osd poppler-utils 
 	fonts-kristi fonts-joscelyn fonts-leckerli-one fonts-lobster fonts-ecolier-court \
 	chromium wrk
 
-.PHONY: run test bench lint deps apt venv lock migrate samples services screenshots clean
+.PHONY: run test bench lint deps apt venv lock migrate samples services screenshots clean \
+	docker-base docker docker-check
 
 apt:  ## system packages (Debian); skipped when all are present
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -33,6 +34,9 @@ lock: venv  ## re-resolve requirements.lock from requirements.in / pyproject.tom
 	$(PY) -m pip install -q uv
 	$(VENV)/bin/uv pip compile requirements.in --python-version 3.11 --generate-hashes \
 	  --no-emit-package signatory-registry -o requirements.lock
+	@# the image's runtime part: the same pins, without the dev tools
+	$(VENV)/bin/uv pip compile pyproject.toml --extra fast --python-version 3.11 --generate-hashes \
+	  -c requirements.lock --no-emit-package signatory-registry -o docker/requirements.lock
 
 venv: $(VENV)/.installed
 
@@ -64,6 +68,28 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy ocr registry ingest api
 	$(PY) -m api.messages
+
+# Images built from Debian's own packages, for machines that can pull no image: a
+# bookworm base made by debootstrap and `docker import`, the app, and PostgreSQL 15.
+SIGNREG_BASE ?= signreg-base:bookworm
+SIGNREG_IMAGE ?= signatory-registry:latest
+SIGNREG_PG_IMAGE ?= signatory-registry-postgres:15
+
+docker-base:  ## the base image (skipped when it exists)
+	@docker image inspect $(SIGNREG_BASE) >/dev/null 2>&1 || { \
+	  command -v debootstrap >/dev/null || apt-get install -y -qq debootstrap; \
+	  root=$$(mktemp -d); \
+	  debootstrap --variant=minbase bookworm $$root/rootfs http://deb.debian.org/debian >/dev/null \
+	  && tar -C $$root/rootfs -c . | docker import - $(SIGNREG_BASE); rm -rf $$root; }
+
+docker: docker-base  ## the app image and the PostgreSQL image, on that base
+	@# a network whose HTTPS passes a proxy with its own CA: its bundle, for pip in the build stage
+	@if [ -f /etc/ssl/certs/ca-certificates.crt ]; then cp /etc/ssl/certs/ca-certificates.crt docker/extra-ca.crt; fi
+	docker build -q -f docker/Dockerfile --build-arg BASE=$(SIGNREG_BASE) -t $(SIGNREG_IMAGE) .
+	docker build -q -f docker/postgres/Dockerfile --build-arg BASE=$(SIGNREG_BASE) -t $(SIGNREG_PG_IMAGE) .
+
+docker-check:  ## build, then compose up (PostgreSQL, web, 2 workers), a scan in, a proposal out
+	bash docker/check.sh
 
 screenshots: deps  ## docs/queue.png, docs/proposal.png, docs/embed.png from the current code
 	$(PY) -m tests.e2e.screenshots

@@ -170,10 +170,14 @@ class Intake:
         self.taking_dir.mkdir(parents=True, exist_ok=True)
         target = self.taking_dir / f"{uuid.uuid4().hex}{_SEP}{_encode(name)}"
         try:
-            os.utime(path)  # the claim's age, for orphan detection
+            os.utime(path, follow_symlinks=False)  # the claim's age, for orphan detection
             os.rename(path, target)
         except FileNotFoundError:
             return None  # another watcher took it first
+        if target.is_symlink():  # a link dropped in the inbox: removed, never followed
+            log.warning("intake.symlink_removed", file=name)
+            target.unlink()
+            return None
         fsync_dir(self.taking_dir)
         return target
 
