@@ -48,9 +48,10 @@ Unfinished = Callable[[Path], "str | None"]
 
 
 def stat_state(path: Path) -> FileState | None:
-    """What a stat of ``path`` says; ``None`` if it is gone or not a regular file."""
+    """What a stat of ``path`` says; ``None`` if it is gone or not a regular file (a
+    symlink is not: never followed out of the inbox)."""
     try:
-        st = path.stat()
+        st = path.lstat()
     except (FileNotFoundError, NotADirectoryError):
         return None
     if not stat.S_ISREG(st.st_mode):
