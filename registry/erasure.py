@@ -317,6 +317,7 @@ def preview(
         touched=len(touched),
         replaced=0,
         free_text=0,
+        scans=_scans(t.submissions),
     )
 
 
@@ -329,6 +330,7 @@ def _report(
     touched: int,
     replaced: int,
     free_text: int,
+    scans: tuple[ScanFile, ...],
 ) -> ErasureReport:
     return ErasureReport(
         organisation_number=t.number,
@@ -343,7 +345,7 @@ def _report(
         free_text=free_text,
         audit_events=touched,
         audit_values=replaced,
-        scans=_scans(t.submissions),
+        scans=scans,
         kept=_kept(t, events),
     )
 
@@ -369,6 +371,7 @@ def erase(
     own, org_events = earlier_events(session, t)
     values = _found_values(t, own)
     counts = _Counts()
+    scans = _scans(t.submissions)  # under the names the files were kept by
     _clear_rows(t, values, counts)
     _scrub_text_columns(session, t, values, counts)
     for sub in t.submissions:
@@ -422,4 +425,5 @@ def erase(
         touched=len(every),
         replaced=sum(every.values()),
         free_text=counts.free_text,
+        scans=scans,
     )
