@@ -99,7 +99,9 @@ def join_page(request: Request, slug: str, db: ReadDB) -> Response:
     text = _text(slug)
     if text is None or not _known(db, slug):
         _t = gettext_for(request, None)
-        return render(request, "error.html", status_code=404, message=_t(REASONS["unknown declaration"]))
+        return render(
+            request, "error.html", status_code=404, message=_t(REASONS["unknown declaration"])
+        )
     return render(request, "join/page.html", text=text, values={}, errors={})
 
 
@@ -174,6 +176,7 @@ async def create(request: Request) -> Response:
     t = now()
     window = dt.timedelta(seconds=settings.application_rate_window_seconds)
     with ctx.sessions.begin() as db:
+        apps.expire_applications(session=db, now=t)  # housekeeping: an indexed, small query
         client = _client(request)
         if apps.recent_from(session=db, client=client, now=t, window=window) >= (
             settings.application_rate_limit
@@ -216,7 +219,9 @@ def _page_with_errors(
     _t = gettext_for(request, None)
     errors = {p.field: _t(REASONS.get(p.reason, p.reason)) for p in problems}
     values = {k: str(v) for k, v in data.items() if isinstance(v, str)}
-    return render(request, "join/page.html", status_code=422, text=text, values=values, errors=errors)
+    return render(
+        request, "join/page.html", status_code=422, text=text, values=values, errors=errors
+    )
 
 
 @router.get(

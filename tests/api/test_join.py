@@ -268,3 +268,14 @@ def test_the_whole_loop_from_application_to_a_proposal_from_the_code(
     assert page.status_code == 200
     assert "Från en ansökan på webben" in page.text
     assert 'id="source-organisation_number"' in page.text
+
+
+def test_an_expired_application_gives_no_form_and_is_marked_expired(web: Web) -> None:
+    web.settings.application_days = 0  # expires as it is made
+    client = web.client()
+    made = client.post("/api/v1/applications", json=BODY).json()
+    assert client.get(made["pdf"]).status_code == 404
+    web.settings.application_days = 60
+    client.post("/api/v1/applications", json=BODY)  # the next application tidies up
+    with web.registry.sessions() as s:
+        assert s.get_one(Application, made["id"]).status == ApplicationStatus.EXPIRED
