@@ -430,3 +430,14 @@ def test_one_membership_alone_when_named(
         erase(
             session=s, organisation_number=OTHER_NUMBER, signatory_id=greta_id, actor="a", now=NOW
         )
+
+
+def test_scrubbing_needs_the_event_that_records_it(
+    session_factory: sessionmaker[Session], world: Scans
+) -> None:
+    from registry.audit import scrub_events
+
+    with session_factory() as s:
+        earlier = list(s.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+        with pytest.raises(RuntimeError, match="records the erasure"):
+            scrub_events(session=s, events=earlier, scrub=lambda v: (v, 1), by=earlier[0])
