@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # Alembic is loaded only when the schema is looked at or chan
     from sqlalchemy.orm import Session, sessionmaker  # … the ORM when sessions are made
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+PG_CONNECT_TIMEOUT_SECONDS = 10
 READ_ONLY_OPTION = "signreg_read_only"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 STARTUP_LOCK_ID = 72656769  # PostgreSQL advisory lock: one process sets up at a time
@@ -81,6 +82,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if sa_url.get_backend_name() == "sqlite":
         return _sqlite_engine(sa_url, **kwargs)
     kwargs.setdefault("pool_pre_ping", True)
+    # a server that does not answer at all (a host down, a network cut) is an outage
+    # like a refused connection, told within seconds, not after the system's TCP timeout
+    kwargs["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT_SECONDS} | kwargs.get(
+        "connect_args", {}
+    )
     return create_engine(sa_url, **kwargs)
 
 
