@@ -17,6 +17,9 @@ Once it is back, without restarting anything: every file dropped has exactly one
 submission (duplicates as arrivals of it), each read and proposed once, nothing left
 in the inbox, and the web answers 200. How long after the database is back the first
 outage file is recorded and proposed, and the web answers, is printed (``-s``).
+
+Beside it, quick tests of what counts as the database being away and of one worker
+waiting for it (a session factory that refuses a few times) and stopping meanwhile.
 """
 
 from __future__ import annotations
@@ -24,24 +27,34 @@ from __future__ import annotations
 import collections
 import contextlib
 import hashlib
+import io
 import json
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
+import structlog
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 
-from registry.db import make_engine, make_sessionmaker
+from ingest.intake import Intake
+from ingest.logs import configure_logging
+from ingest.worker import Worker, WorkerConfig
+from registry.db import database_unavailable, make_engine, make_sessionmaker
 from registry.models import Proposal, Submission, SubmissionArrival
-from tests.ingest.conftest import files_in
+from tests.ingest.conftest import files_in, submissions, submit
 from tests.ingest.files import bad_files, scan_pdf
 from tests.ingest.proc import REPO, SIGNREG, Watch, drop_atomic, journal_counts, settle
 
@@ -356,3 +369,74 @@ def _wait_recovery(url: str, web: Web, outage_names: set[str], back: float) -> d
     finally:
         engine.dispose()
     return firsts
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (psycopg.OperationalError("connection refused"), True),
+        (psycopg.errors.AdminShutdown("terminating connection"), True),
+        (sqlite3.OperationalError("database is locked"), True),
+        (sqlite3.OperationalError("no such table: submission"), False),
+        (psycopg.errors.UndefinedTable("relation does not exist"), False),
+        (psycopg.errors.UniqueViolation("duplicate key"), False),
+        (ValueError("not a database error"), False),
+    ],
+)
+def test_what_counts_as_the_database_being_away(error: Exception, expected: bool) -> None:
+    assert database_unavailable(error) is expected  # the driver's own, from a raw connection
+    for driver in (psycopg.Error, sqlite3.Error):
+        if isinstance(error, driver):
+            wrapped = DBAPIError.instance("SELECT 1", {}, error, driver)
+            assert database_unavailable(wrapped) is expected  # as SQLAlchemy raises it
+
+
+class _Flaky:
+    """A session factory that raises the driver's "connection refused" ``failures``
+    times (the database away), then gives real sessions."""
+
+    def __init__(self, factory: sessionmaker[Session], failures: int) -> None:
+        self.factory, self.failures = factory, failures
+
+    def __call__(self) -> Session:
+        if self.failures:
+            self.failures -= 1
+            raise OperationalError("connect", {}, psycopg.OperationalError("refused"))
+        return self.factory()
+
+
+def test_a_worker_waits_for_the_database_and_then_reads_the_file(
+    config: WorkerConfig, intake: Intake, inbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    submission_id = submit(intake, inbox, 7)
+    stream = io.StringIO()
+    configure_logging(json=True, stream=stream)
+    try:
+        worker = Worker(config, _Flaky(intake.session_factory, 3), "w1")  # type: ignore[arg-type]
+        monkeypatch.setattr("ingest.worker.FIRST_BACKOFF_SECONDS", 0.01)
+        assert worker.run(threading.Event(), until_idle=True) == 1
+    finally:
+        structlog.reset_defaults()
+    [sub] = submissions(intake.session_factory)
+    assert (sub.id, sub.status, sub.attempts) == (submission_id, "proposed", 1)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    waits = [line for line in lines if line["event"] == "worker.database_unavailable"]
+    assert [w["failures"] for w in waits] == [1, 2, 3]
+    assert [w["retry_in_seconds"] for w in waits] == [0.01, 0.02, 0.04]  # backing off
+    assert waits[0]["error"] == "refused" and waits[0]["step"] == "claim"
+    [back] = [line for line in lines if line["event"] == "worker.database_back"]
+    assert back["failures"] == 3
+
+
+def test_a_worker_told_to_stop_while_the_database_is_away_stops(
+    config: WorkerConfig, intake: Intake
+) -> None:
+    stop = threading.Event()
+    worker = Worker(config, _Flaky(intake.session_factory, 10**6), "w1")  # type: ignore[arg-type]
+    runner = threading.Thread(target=worker.run, args=(stop,))
+    runner.start()
+    time.sleep(0.3)
+    assert runner.is_alive()  # waiting, not crashed
+    stop.set()
+    runner.join(timeout=10)
+    assert not runner.is_alive()
