@@ -73,13 +73,14 @@ def parse_message(raw: bytes) -> EmailMessage:
 
 
 def envelope(headers: Message, raw: bytes | None = None, *, fallback: bytes = b"") -> Envelope:
-    """The mail's key: its Message-ID, or the sha256 of ``raw`` (the whole message), or
+    """The mail's key: its Message-ID, or the sha256 of ``raw`` (the whole message, see
+    :func:`raw_digest`), or
     of ``fallback`` (what identifies a message too large to fetch) when it has none."""
     message_id = _message_id(_header(headers, "Message-ID"))
     if message_id is not None:
         key = message_id
     else:
-        key = "sha256:" + hashlib.sha256(raw if raw is not None else fallback).hexdigest()
+        key = "sha256:" + raw_digest(raw if raw is not None else fallback)
     sender = parseaddr(_header(headers, "From") or "")[1] or None
     subject = _header(headers, "Subject")
     return Envelope(
@@ -88,6 +89,12 @@ def envelope(headers: Message, raw: bytes | None = None, *, fallback: bytes = b"
         sender=None if sender is None else sender[:300],
         subject=None if subject is None else subject[:500],
     )
+
+
+def raw_digest(raw: bytes) -> str:
+    """The sha256 of a raw message, its line ends made alike (servers and clients turn
+    LF into CRLF), so the same mail has the same key however it was delivered."""
+    return hashlib.sha256(raw.replace(b"\r\n", b"\n")).hexdigest()
 
 
 def _header(headers: Message, name: str) -> str | None:

@@ -43,12 +43,12 @@ def available() -> bool:
 
 
 @contextlib.contextmanager
-def running() -> Iterator[Dovecot]:
+def running(*, tls: bool = False) -> Iterator[Dovecot]:
     """A started private Dovecot in a temp folder of its own (not under pytest's, which
     is closed to the unprivileged users Dovecot's processes run as), removed after."""
     root = Path(tempfile.mkdtemp(prefix="signreg-dovecot-"))
     os.chmod(root, 0o755)
-    server = Dovecot(root)
+    server = Dovecot(root, tls=tls)
     try:
         server.start()
         yield server
@@ -60,9 +60,12 @@ def running() -> Iterator[Dovecot]:
 class Dovecot:
     """A private Dovecot on 127.0.0.1:``port`` with one user, ``USER``/``PASSWORD``."""
 
-    def __init__(self, root: Path, port: int | None = None) -> None:
+    def __init__(self, root: Path, port: int | None = None, *, tls: bool = False) -> None:
         self.root = root
         self.port = port or free_port()
+        self.tls = tls  # a self-signed certificate: STARTTLS on port, IMAPS on imaps_port
+        self.imaps_port = free_port() if tls else 0
+        self.cert = root / "cert.pem"
         self.mail = root / "mail"
         self.conf = root / "dovecot.conf"
         self.log = root / "dovecot.log"
@@ -91,7 +94,7 @@ state_dir = {self.root / "state"}
 instance_name = signreg-test-{uuid.uuid4().hex[:8]}
 log_path = {self.log}
 info_log_path = {self.log}
-ssl = no
+{self._ssl()}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = {internal}
@@ -115,7 +118,8 @@ service imap-login {{
     port = {self.port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {self.imaps_port}
   }}
 }}
 service anvil {{
@@ -131,6 +135,20 @@ namespace inbox {{
 """
         )
         (self.root / "state").mkdir(exist_ok=True)
+
+    def _ssl(self) -> str:
+        if not self.tls:
+            return "ssl = no"
+        key = self.root / "key.pem"
+        if not self.cert.exists():
+            subprocess.run(
+                ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                 "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                 "-keyout", str(key), "-out", str(self.cert)],
+                check=True, capture_output=True,
+            )  # fmt: skip
+            os.chmod(key, 0o644)
+        return f"ssl = yes\nssl_cert = <{self.cert}\nssl_key = <{key}"
 
     def start(self, timeout: float = 20.0) -> None:
         with self.log.open("ab") as err:

@@ -586,3 +586,24 @@ def _recorded_keys(factory: sessionmaker[Session]) -> list[str]:
         return [r.message_key for r in mails(factory)]
     except OperationalError:
         return []
+
+
+@pytest.mark.parametrize("security", ["ssl", "starttls"])
+def test_imaps_and_starttls_with_the_servers_own_certificate(
+    security: str, data_dir: Path, intake: Intake, session_factory: sessionmaker[Session]
+) -> None:
+    import ssl
+
+    with running(tls=True) as server:
+        server.append(pdf_mail(19, message_id=f"<tls-{security}@x>"))
+        port = server.imaps_port if security == "ssl" else server.port
+        untrusted = make_config(server, data_dir, security=security, port=port)
+        with pytest.raises(ssl.SSLCertVerificationError):
+            MailReader(untrusted, intake, session_factory).run_once()
+        assert mails(session_factory) == []
+
+        trusted = make_config(server, data_dir, security=security, port=port, ca_file=server.cert)
+        MailReader(trusted, intake, session_factory).run_once()
+
+        assert [r.message_key for r in mails(session_factory)] == [f"<tls-{security}@x>"]
+        assert server.count(HANDLED) == 1
