@@ -607,3 +607,44 @@ def test_imaps_and_starttls_with_the_servers_own_certificate(
 
         assert [r.message_key for r in mails(session_factory)] == [f"<tls-{security}@x>"]
         assert server.count(HANDLED) == 1
+
+
+def test_a_large_nested_mail_is_read_part_by_part_with_its_names_decoded(
+    imap: Dovecot, data_dir: Path, intake: Intake, session_factory: sessionmaker[Session]
+) -> None:
+    """multipart/mixed (multipart/alternative (text, html), pdf, pdf, forwarded mail)
+    over the whole-message limit: the structure's part numbers (1.1, 1.2, 2, 3 …) and
+    RFC 2231 names (åäö) come out as from a mail fetched whole."""
+    from email.message import EmailMessage
+
+    small = scan_pdf(20)
+    msg = EmailMessage()
+    msg["From"], msg["Subject"], msg["Message-ID"] = SENDER, "Nästlad", "<nested@x>"
+    msg.set_content("Hej")
+    msg.add_alternative("<p>Hej</p>", subtype="html")
+    msg.add_attachment(small, maintype="application", subtype="pdf", filename="Underskrift åäö.pdf")
+    msg.add_attachment(
+        os.urandom(1_500_000), maintype="application", subtype="pdf", filename="stor.pdf"
+    )
+    inner = EmailMessage()
+    inner["Subject"] = "vidarebefordrat"
+    inner.set_content("inget här")
+    msg.add_attachment(inner)
+    imap.append(bytes(msg))
+    requests: list[str] = []
+    reader = MailReader(
+        make_config(imap, data_dir, max_bytes=100_000),
+        intake,
+        session_factory,
+        connector=watched_connect(requests),
+    )
+
+    reader.run_once()
+
+    (row,) = mails(session_factory)
+    assert "(BODY.PEEK[])" not in requests  # read part by part
+    assert [(a["name"], a["outcome"]) for a in row.attachments] == [
+        ("Underskrift åäö.pdf", "submitted"),
+        ("stor.pdf", "too_large"),
+    ]
+    assert by_sha(session_factory)[row.attachments[0]["sha256"]].size == len(small)
