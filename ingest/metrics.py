@@ -36,6 +36,7 @@ a file that cannot be allocated is a record lost and logged, as above.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import math
 import os
@@ -92,6 +93,7 @@ INTAKE_FAILURES = Family(
 
 # what a metrics file that cannot be written or read (damaged) raises
 UNREADABLE = (OSError, ValueError, RuntimeError, struct.error)
+_UNSUPPORTED = frozenset({errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL})
 _INITIAL_SIZE = 1 << 16  # what prometheus-client's MmapedDict gives a new file
 _LOCK = threading.Lock()  # one writer per process at a time; flock orders processes
 
@@ -189,10 +191,14 @@ class ProcessMetrics:
 
 
 def _allocate(path: Path) -> None:
-    """Give every block of ``path`` its place on disk (the library makes it sparse)."""
+    """Give every block of ``path`` its place on disk (the library makes it sparse); a
+    file system that cannot tell (no ``fallocate``) is left as it is."""
     fd = os.open(path, os.O_RDWR)
     try:
         os.posix_fallocate(fd, 0, max(os.fstat(fd).st_size, 1))
+    except OSError as e:
+        if e.errno not in _UNSUPPORTED:
+            raise
     finally:
         os.close(fd)
 
@@ -204,10 +210,11 @@ def _create(path: Path) -> None:
     fd = os.open(temp, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
     try:  # allocated zeros, not the library's sparse file: no block is left to find
         os.posix_fallocate(fd, 0, _INITIAL_SIZE)
-    except OSError:
-        os.close(fd)
-        temp.unlink(missing_ok=True)
-        raise
+    except OSError as e:
+        if e.errno not in _UNSUPPORTED:
+            os.close(fd)
+            temp.unlink(missing_ok=True)
+            raise
     os.close(fd)
     MmapedDict(str(temp)).close()  # the library writes its header
     os.replace(temp, path)
