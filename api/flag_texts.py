@@ -101,6 +101,13 @@ FLAGS: dict[str, FlagWords] = {
         ),
         serious=True,
     ),
+    "active_content": FlagWords(
+        _("Active content"),
+        _(
+            "The PDF holds scripts, actions or embedded files. Nothing of it was run here: "
+            "judge it by the page images, and do not open the original in a PDF viewer."
+        ),
+    ),
 }
 
 LOW_CONFIDENCE = "low_confidence:"

@@ -7,6 +7,10 @@ its size. :func:`read_multipart` instead hands each file part's bytes to the sin
 limit by raising, and the rest of the body is never read. Small text fields (the
 CSRF token) are collected in ``fields``; ``open_file`` sees the fields sent before
 the file (browsers send them in the form's order).
+
+Nothing a client sends is held without a bound: a part's headers (16 KB), a text field
+(64 KB), the parts (100); a file part without a sink (no file chosen, ``filename=""``)
+may carry no more than a field. A file's bytes are bounded by its sink.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 MAX_FIELD_BYTES = 64 * 1024
+MAX_HEADER_BYTES = 16 * 1024  # one part's headers, all together
 MAX_PARTS = 100
 
 
@@ -47,17 +52,26 @@ class _Reader:
         self._data = bytearray()
         self._sink: Sink | None = None
         self._is_file = False
+        self._header_bytes = 0
 
     def on_part_begin(self) -> None:
         self.parts += 1
         if self.parts > MAX_PARTS:
             raise MultipartError(f"more than {MAX_PARTS} parts")
         self._disposition, self._data, self._sink, self._is_file = b"", bytearray(), None, False
+        self._header_bytes = 0
+
+    def _count_header(self, size: int) -> None:
+        self._header_bytes += size
+        if self._header_bytes > MAX_HEADER_BYTES:
+            raise MultipartError(f"a part's headers are longer than {MAX_HEADER_BYTES} bytes")
 
     def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self._count_header(end - start)
         self._header_name += data[start:end]
 
     def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self._count_header(end - start)
         self._header_value += data[start:end]
 
     def on_header_end(self) -> None:
@@ -76,9 +90,8 @@ class _Reader:
             self._sink = self.open_file(self._name, filename, self.fields)
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
-        if self._is_file:
-            if self._sink is not None:
-                self._sink.write(data[start:end])
+        if self._is_file and self._sink is not None:
+            self._sink.write(data[start:end])
             return
         if len(self._data) + (end - start) > MAX_FIELD_BYTES:
             raise MultipartError(f"the field {self._name!r} is too long")

@@ -32,6 +32,7 @@ from ingest.quarantine import safe_name
 
 UPLOADS_DIR = "uploads"
 MAX_FILES = 20
+MAX_NAME_BYTES = 150  # <sha12>-NAME.reason.txt in the quarantine: 13 + 150 + 11 < 255
 _SEPARATORS = re.compile(r"[/\\]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -57,9 +58,26 @@ class UploadRefused(Exception):
 
 def upload_name(client_name: str | None) -> str:
     """A safe base name for a name sent by a browser: its last part after any ``/``
-    or ``\\``, without control characters (``../../x.pdf`` → ``x.pdf``)."""
+    or ``\\``, without control characters (``../../x.pdf`` → ``x.pdf``), without
+    invisible format characters (a right-to-left override makes ``x\u202efdp.exe``
+    look like ``xexe.pdf``), never ``.`` or ``..``, and at most :data:`MAX_NAME_BYTES`
+    bytes in UTF-8 (its extension kept), so that the quarantine's file made from it
+    stays within a file system's 255 bytes."""
     text = unicodedata.normalize("NFC", _CONTROL.sub("", client_name or ""))
-    return safe_name(_SEPARATORS.split(text)[-1])
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return _shortened(safe_name(_shortened(_SEPARATORS.split(text)[-1])))
+
+
+def _shortened(name: str) -> str:
+    if len(name.encode("utf-8")) <= MAX_NAME_BYTES:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or len(suffix) > 10:
+        stem, suffix = name, ""
+    ending = f".{suffix}" if suffix else ""
+    budget = MAX_NAME_BYTES - len(ending.encode("utf-8"))
+    cut = stem.encode("utf-8")[:budget].decode("utf-8", "ignore")
+    return cut + ending
 
 
 def outcome_of(result: IntakeResult) -> UploadOutcome:

@@ -27,6 +27,7 @@ from ingest.upload import UPLOADS_DIR
 from registry.errors import NotFound
 
 router = APIRouter(include_in_schema=False)
+DOWNLOAD_CSP = "default-src 'none'; sandbox"  # nothing of a downloaded file may run
 
 
 def intake_of(ctx: WebContext) -> Intake:
@@ -107,11 +108,13 @@ def download(key: str, viewer: ReviewerDep, ctx: CtxDep) -> Response:
     path = desk_of(ctx).bytes_path(item)
     if path is None:
         raise NotFound("stored file", key)
+    # the original as it came (maybe with scripts): a download, never shown by the browser
     return FileResponse(
         path,
         media_type="application/octet-stream",
         filename=item.file_name,
-        headers={"Cache-Control": "no-store"},
+        content_disposition_type="attachment",
+        headers={"Cache-Control": "no-store", "Content-Security-Policy": DOWNLOAD_CSP},
     )
 
 

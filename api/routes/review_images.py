@@ -5,6 +5,10 @@ Included by ``api.routes.review``.
 
     GET  /review/{id}/page/{n}.png    the page as shown
     GET  /review/{id}/crop/{f}.png    a value's crop, or the signature's
+
+Reviewers see a scan only as these images, rendered by us (``nosniff`` and a sandboxing
+CSP on each); the original PDF, which may hold scripts or embedded files, is never
+shown by the browser (the quarantine's download sends it as an attachment).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from registry.errors import NotFound
 
 router = APIRouter(include_in_schema=False)
 IMAGE_CACHE = "private, max-age=86400"
+IMAGE_CSP = "default-src 'none'; sandbox"  # a page image is only ever an image
 
 
 def _images(request: Request) -> PageImages:
@@ -34,7 +39,7 @@ def _images(request: Request) -> PageImages:
 
 def _png(request: Request, path: Path) -> Response:
     etag = f'"{path.stem}"'
-    headers = {"Cache-Control": IMAGE_CACHE, "ETag": etag}
+    headers = {"Cache-Control": IMAGE_CACHE, "ETag": etag, "Content-Security-Policy": IMAGE_CSP}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
     return Response(path.read_bytes(), media_type="image/png", headers=headers)
