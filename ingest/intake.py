@@ -160,7 +160,7 @@ class Intake:
         found = []
         for entry in self.taking_dir.iterdir():
             try:
-                if _SEP in entry.name and entry.stat().st_mtime <= limit:
+                if _SEP in entry.name and _claimed_at(entry) <= limit:
                     found.append(entry)
             except FileNotFoundError:
                 continue
@@ -168,9 +168,12 @@ class Intake:
 
     def _claim(self, path: Path, name: str) -> Path | None:
         self.taking_dir.mkdir(parents=True, exist_ok=True)
-        target = self.taking_dir / f"{uuid.uuid4().hex}{_SEP}{_encode(name)}"
+        # the claim's time is in its name (for orphan detection): touching the file to
+        # mark it would need its owner's rights, which a file copied in by another
+        # user (a scanner's account, root on the host of a container) does not give
+        claimed_ms = time.time_ns() // 1_000_000
+        target = self.taking_dir / f"{claimed_ms}.{uuid.uuid4().hex}{_SEP}{_encode(name)}"
         try:
-            os.utime(path, follow_symlinks=False)  # the claim's age, for orphan detection
             os.rename(path, target)
         except FileNotFoundError:
             return None  # another watcher took it first
@@ -411,6 +414,13 @@ def _size(*paths: Path | None) -> int | None:
 def _encode(name: str) -> str:
     """A recorded name (maybe ``folder/scan.pdf``) as one file name in the claim folder."""
     return name.replace("%", "%25").replace("/", "%2F")
+
+
+def _claimed_at(entry: Path) -> float:
+    """When ``entry`` in the claim folder was claimed (seconds since the epoch): from its
+    name, or for a claim made before names carried the time, its modification time."""
+    stamp = entry.name.split(_SEP, 1)[0].split(".", 1)[0]
+    return int(stamp) / 1000 if "." in entry.name.split(_SEP, 1)[0] else entry.stat().st_mtime
 
 
 def _decode(claimed: str) -> str:

@@ -187,3 +187,64 @@ def test_each_arrival_records_how_it_came_duplicates_and_bad_files_included(
         ("bad.pdf", "mail", False, "kontakt@example.se", "Avsikt", "<m1@x>"),
         ("upload.pdf", "upload", False, None, None, None),
     ]
+
+
+def test_a_fresh_claim_of_an_old_file_is_no_orphan(intake, inbox):
+    """The claim's time is in its name: a file last changed long ago, just claimed by one
+    watcher, is not taken for a crashed watcher's leftover by another."""
+    path = drop(inbox, "old.pdf", scan_pdf(4))
+    os.utime(path, (946_684_800, 946_684_800))  # 2000-01-01
+    claimed = intake._claim(path, "old.pdf")
+    assert claimed is not None and claimed.stat().st_mtime == 946_684_800  # untouched
+    patient = Intake(
+        inbox=inbox,
+        archive=intake.archive,
+        quarantine=intake.quarantine,
+        session_factory=intake.session_factory,
+        orphan_seconds=30.0,
+    )
+    assert patient.recover_orphans() == []
+    assert [r.outcome for r in intake.recover_orphans()] == ["submitted"]  # orphan_seconds=0
+
+
+TAKE_AS_OTHER_USER = """
+import sys
+from pathlib import Path
+from ingest.service import IngestConfig, build_intake
+from registry.bootstrap import open_registry
+url, data, inbox = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+registry = open_registry(url)
+intake = build_intake(IngestConfig(database_url=url, data_dir=data, inbox=inbox), registry.sessions)
+print(intake.take(inbox / "scan.pdf").outcome)
+"""
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not os.path.exists("/usr/bin/setpriv"),
+    reason="needs root (and util-linux's setpriv) to make a file the service cannot write",
+)
+def test_a_file_another_user_owns_and_the_service_cannot_write_is_taken(tmp_path):
+    """A scan copied in by another account (root on a container's host, a scanner's
+    user) is readable, in a writable inbox, but not writable by the service: it is taken
+    all the same (the claim used to touch the file first: permission denied, and the
+    scan waited in the inbox for ever). The service runs as root without the
+    capabilities that let root write others' files (FOWNER, DAC_OVERRIDE)."""
+    import subprocess
+    import sys
+
+    inbox, data = tmp_path / "inbox", tmp_path / "data"
+    inbox.mkdir()
+    data.mkdir()
+    scan = drop(inbox, "scan.pdf", scan_pdf(5))
+    os.chown(scan, 65534, 65534)  # nobody's, read-only for everyone else
+    scan.chmod(0o644)
+    done = subprocess.run(
+        ["/usr/bin/setpriv", "--bounding-set=-fowner,-dac_override", sys.executable, "-c"]
+        + [TAKE_AS_OTHER_USER, f"sqlite:///{data}/r.db", str(data), str(inbox)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    outcome = done.stdout.strip().splitlines()[-1:]  # the last line; the log goes first
+    assert (done.returncode, outcome) == (0, ["submitted"]), done.stderr[-2000:]
+    assert not scan.exists()
