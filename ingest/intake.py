@@ -56,7 +56,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ingest import metrics as ingest_metrics
 from ingest.archive import Archive
 from ingest.durable import Staged, disk_full, free_bytes, fsync_dir, sha256_file
-from ingest.logs import about_file
+from ingest.logs import SYMLINK, about_file, no_sha256
 from ingest.quarantine import Quarantine
 from ocr.errors import ExtractionError
 from ocr.limits import Limits
@@ -178,7 +178,7 @@ class Intake:
         except FileNotFoundError:
             return None  # another watcher took it first
         if target.is_symlink():  # a link dropped in the inbox: removed, never followed
-            log.warning("intake.symlink_removed", file=name)
+            log.warning("intake.symlink_removed", file=name, **no_sha256(SYMLINK))
             target.unlink()
             return None
         fsync_dir(self.taking_dir)

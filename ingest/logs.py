@@ -11,7 +11,8 @@ passes it on the few lines it logs about a file itself.
 A file that has not been read yet has no sha256: one still being written (the
 watcher's ``watcher.waiting``: hashing it would name bytes that are not the file's),
 or one that cannot be read at all. Its lines carry ``"sha256": null`` and, beside it,
-``sha256_missing`` saying why (:data:`STILL_BEING_WRITTEN`, :data:`UNREADABLE`), so a
+``sha256_missing`` saying why (:data:`STILL_BEING_WRITTEN`, :data:`UNREADABLE`,
+:data:`SYMLINK`), so a
 search for lines without a hash finds only these; such a file is named by its path
 in the inbox (``file``), and its first line once read has both.
 """
@@ -53,6 +54,7 @@ def configure_logging(
 
 STILL_BEING_WRITTEN = "still being written: not read yet"
 UNREADABLE = "the file cannot be read"
+SYMLINK = "a symbolic link: removed, never followed or read"
 
 
 def no_sha256(why: str) -> dict[str, Any]:
