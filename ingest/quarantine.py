@@ -26,9 +26,10 @@ _UNSAFE = re.compile(r"[^\w.\- ()+,=@]+")
 
 
 def safe_name(name: str) -> str:
-    """A file name without path separators or control characters."""
+    """A file name without path separators or control characters, at most 150 bytes
+    of UTF-8 (``<sha12>-NAME.reason.txt`` stays within a file system's 255 bytes)."""
     cleaned = _UNSAFE.sub("_", Path(name).name).strip(" .")
-    return cleaned[:150] or "unnamed"
+    return cleaned.encode("utf-8")[:150].decode("utf-8", "ignore") or "unnamed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -105,3 +105,24 @@ def test_inbox_listing_does_not_descend_into_a_linked_folder(inbox: Path, outsid
     (inbox / "sub").mkdir()
     (inbox / "sub" / "a.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
     assert sorted(p.relative_to(inbox).as_posix() for p in inbox_files(inbox)) == ["sub/a.pdf"]
+
+
+def test_a_bad_file_with_a_long_non_ascii_name_is_quarantined(
+    intake: Intake, tmp_path: Path
+) -> None:
+    """A long name handed to the intake with a private file (a mail's attachment, an
+    upload: 300 'å' and '.pdf', 604 bytes) once made the quarantine's
+    ``<sha12>-NAME.reason.txt`` too long to create (ENAMETOOLONG): the file could not
+    be taken at all."""
+    name = "å" * 300 + ".pdf"
+    private = tmp_path / "private"
+    private.mkdir()
+    path = private / "attachment-1.part"
+    path.write_bytes(b"Hej, det har ar ingen PDF.\n")
+    result = intake.take_private(path, name)
+    assert result.outcome == "quarantined" and result.reason == "not_pdf"
+    [sub] = submissions(intake.session_factory)
+    assert sub.file_name == name  # recorded as it came; only the kept copy's name is short
+    kept = [p for p in intake.quarantine.root.iterdir() if p.is_file()]
+    assert len(kept) == 2 and all(len(p.name.encode()) <= 255 for p in kept)
+    assert not path.exists()
