@@ -183,7 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if ok else 1
 
 
-def soak(imap: Any, url: str, data: Path, work: Path, rng: random.Random) -> dict[str, Any]:
+def soak(
+    imap: Any, url: str, data: Path, work: Path, rng: random.Random, outage_seconds: float = 5.0
+) -> dict[str, Any]:
     env = {
         **os.environ,
         "PYTHONPATH": str(REPO),
@@ -236,6 +238,27 @@ def soak(imap: Any, url: str, data: Path, work: Path, rng: random.Random) -> dic
         at = recorded()
         kills.append({"target": target, "recorded_at_kill": at, "mode": mode})
         print(f"kill -9 ({mode}) with {at} mails recorded", flush=True)
+    # a fourth run, during which the mail server goes away for a while
+    with log.open("ab") as err:
+        proc = subprocess.Popen(
+            [str(SIGNREG), "mail"], env=env, stdout=subprocess.DEVNULL, stderr=err,
+            start_new_session=True,
+        )  # fmt: skip
+    before = recorded()
+    deadline = time.monotonic() + 120
+    while recorded() < before + 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    imap.stop()
+    outage_at = recorded()
+    time.sleep(outage_seconds)
+    imap.start()
+    deadline = time.monotonic() + 600
+    while imap.count("INBOX") > 0 and time.monotonic() < deadline:
+        peak = max(peak, peak_rss_kb(proc.pid))
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    fourth_rc = proc.wait(timeout=60)
+    print(f"mail server down {outage_seconds} s with {outage_at} mails recorded", flush=True)
     t = time.monotonic()
     done = subprocess.Popen(
         [str(SIGNREG), "mail", "--once"], env=env, stdout=subprocess.DEVNULL,
@@ -248,6 +271,9 @@ def soak(imap: Any, url: str, data: Path, work: Path, rng: random.Random) -> dic
     return {
         "kills": kills,
         "final_rc": done.returncode,
+        "fourth_rc": fourth_rc,
+        "outage_at": outage_at,
+        "outage_seconds": outage_seconds,
         "final_seconds": time.monotonic() - t,
         "total_seconds": time.monotonic() - t0,
         "peak_rss_mb": peak / 1024,
@@ -310,6 +336,9 @@ def check(
         or big_outcomes == [("liten.pdf", "already_recorded"), ("stor.pdf", "too_large")],
         "no file over the limit in the data folder": not over_limit,
         "nothing written outside the data folder": not outside,
+        "signreg mail survived the server outage and stopped cleanly (exit 0)": figures["fourth_rc"]
+        == 0
+        and figures["mail_unavailable"] > 0,
         "final signreg mail --once exit 0": figures["final_rc"] == 0,
     }
     kills = [f"{k['recorded_at_kill']} ({k['mode']})" for k in figures["kills"]]
@@ -327,6 +356,10 @@ def check(
         (f"messages left in INBOX / in {HANDLED}", f"{f['inbox_left']} / {f['handled']}"),
         ("kill -9 moments (mails recorded at the kill)", kills),
         ("big mail", big_outcomes),
+        (
+            "mail server stopped (s) / with mails recorded",
+            f"{f['outage_seconds']} / {f['outage_at']}",
+        ),
         ("peak RSS of signreg mail", f"{figures['peak_rss_mb']:.0f} MiB"),
         (
             "whole run / last --once pass",
