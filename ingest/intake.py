@@ -35,6 +35,12 @@ logged once, with the file's sha256 (hashed from the file itself if staging coul
 write it), where it now is, and for a full disk the folder and its free bytes; and
 counted in ``signreg_ingest_intake_failures_total{reason}``. The error then goes on to
 the caller (the watcher backs off, an upload answers with an error).
+
+One failure is different: the database going away while the record is being committed
+(:class:`RecordUncertain`). The record may be there or not, so the file is not put back
+(taken again as new, it would be recorded a second time, as a duplicate of itself): it
+stays claimed, and recovering it once the database is back records it, or finds it
+recorded already, exactly once.
 """
 
 from __future__ import annotations
@@ -42,7 +48,8 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -50,7 +57,7 @@ from typing import Literal
 
 import structlog
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ingest import metrics as ingest_metrics
@@ -92,6 +99,33 @@ def failure_reason(error: BaseException) -> str:
     if disk_full(error):
         return "disk_full"
     return "database_unavailable" if database_unavailable(error) else "error"
+
+
+class RecordUncertain(OperationalError):
+    """The database went away while a record was being committed: it may be there."""
+
+    def __init__(self, error: SQLAlchemyError) -> None:
+        cause = error.orig if isinstance(error, DBAPIError) else error
+        super().__init__("COMMIT", None, cause)  # type: ignore[arg-type]
+
+
+@contextmanager
+def recording(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One transaction, as ``session.begin()``, except that losing the database while
+    committing raises :class:`RecordUncertain`."""
+    with factory() as session:
+        session.begin()
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+        try:
+            session.commit()
+        except SQLAlchemyError as e:
+            if database_unavailable(e):
+                raise RecordUncertain(e) from e
+            raise
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,8 +270,9 @@ class Intake:
         """Log and count a failed intake (in the file's ``about_file`` context) and, for a
         passing reason, put the claimed file back in the inbox."""
         stays = claimed
-        if put_back is not None and transient(error) and self._put_back(claimed, put_back):
-            stays = put_back
+        uncertain = isinstance(error, RecordUncertain)  # recovered from the claim folder
+        if put_back is not None and transient(error) and not uncertain:
+            stays = put_back if self._put_back(claimed, put_back) else claimed
         where = self._shown(stays)
         reason = failure_reason(error)
         if reason == "disk_full":
@@ -257,7 +292,12 @@ class Intake:
             cause = str(getattr(error, "orig", None) or error).strip().splitlines()
             log.warning(
                 "intake.database_unavailable",
-                message="the database cannot be reached; the file is taken when it is back",
+                message=(
+                    "the database went away while the file was recorded; it is recovered "
+                    "from the claim folder once the database is back"
+                    if uncertain
+                    else "the database cannot be reached; the file is taken when it is back"
+                ),
                 stays=where,
                 error=cause[0] if cause else type(error).__name__,
             )
@@ -307,7 +347,7 @@ class Intake:
     ) -> IntakeResult:
         self.archive.commit(staged)
         now = self.now()
-        with self.session_factory() as session, session.begin():
+        with recording(self.session_factory) as session:
             submission, created = queue.record_submission(
                 session=session,
                 sha256=staged.sha256,
@@ -368,7 +408,7 @@ class Intake:
             now=now,
         )
         outcome: Outcome = "quarantined"
-        with self.session_factory() as session, session.begin():
+        with recording(self.session_factory) as session:
             known = session.scalar(select(Submission).where(Submission.sha256 == staged.sha256))
             if recovering and known is not None and _arrival_recorded(session, known, name):
                 submission_id, outcome = known.id, "already_recorded"

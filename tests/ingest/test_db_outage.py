@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import dataclasses
 import hashlib
 import io
 import json
@@ -54,7 +55,7 @@ from ingest.logs import configure_logging
 from ingest.worker import Worker, WorkerConfig
 from registry.db import database_unavailable, make_engine, make_sessionmaker
 from registry.models import Proposal, Submission, SubmissionArrival
-from tests.ingest.conftest import files_in, submissions, submit
+from tests.ingest.conftest import arrivals, files_in, submissions, submit
 from tests.ingest.files import bad_files, scan_pdf
 from tests.ingest.proc import REPO, SIGNREG, Watch, drop_atomic, journal_counts, settle
 
@@ -440,3 +441,49 @@ def test_a_worker_told_to_stop_while_the_database_is_away_stops(
     stop.set()
     runner.join(timeout=10)
     assert not runner.is_alive()
+
+
+class _AnswerLost(Session):
+    """A session whose commit goes through but whose answer never comes back (the
+    server stopped just after committing)."""
+
+    def commit(self) -> None:
+        super().commit()
+        lost = psycopg.OperationalError("server closed the connection unexpectedly")
+        raise OperationalError("COMMIT", {}, lost)
+
+
+def test_a_record_whose_commit_answer_was_lost_is_recovered_never_doubled(
+    intake: Intake, inbox: Path
+) -> None:
+    """Put back in the inbox, the file would be taken again as new and recorded as a
+    duplicate of itself; it stays claimed and is recovered as already recorded."""
+    real = intake.session_factory
+    lost = sessionmaker(bind=real.kw["bind"], class_=_AnswerLost, expire_on_commit=False)
+    scan = scan_pdf(41)
+    (inbox / "skanning.pdf").write_bytes(scan)
+    with pytest.raises(OperationalError) as raised:
+        dataclasses.replace(intake, session_factory=lost).take(inbox / "skanning.pdf")
+    assert database_unavailable(raised.value)  # the watcher backs off, the web says 503
+    assert not (inbox / "skanning.pdf").exists()  # not put back: it may be recorded
+    assert len(files_in(intake.taking_dir)) == 1
+    [result] = intake.recover_orphans()  # the database back
+    assert result.outcome == "already_recorded"
+    assert files_in(inbox) == []
+    [sub] = submissions(intake.session_factory)
+    assert sub.sha256 == hashlib.sha256(scan).hexdigest()
+    assert [a.file_name for a in arrivals(intake.session_factory)] == ["skanning.pdf"]
+
+
+def test_a_record_refused_before_it_was_committed_is_put_back_in_the_inbox(
+    intake: Intake, inbox: Path
+) -> None:
+    scan = scan_pdf(42)
+    (inbox / "skanning.pdf").write_bytes(scan)
+    refused = dataclasses.replace(intake, session_factory=_Flaky(intake.session_factory, 1))
+    with pytest.raises(OperationalError):
+        refused.take(inbox / "skanning.pdf")
+    assert (inbox / "skanning.pdf").read_bytes() == scan  # back where it was, whole
+    assert files_in(intake.taking_dir) == []
+    assert submissions(intake.session_factory) == []
+    assert intake.take(inbox / "skanning.pdf").outcome == "submitted"
