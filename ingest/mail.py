@@ -293,12 +293,10 @@ class MailReader:
             report = PassReport(seen=len(uids))
             if uids:
                 log.info("mail.pass", folder=self.config.folder, messages=len(uids))
-            moved = False
             for uid in uids:
                 report.results.append(self._handle_guarded(conn, uid))
-                moved = True
-            if moved and not self._can_move(conn):
-                conn.expunge()
+            if not self._can_move(conn):  # copied and flagged \Deleted: now gone
+                _ok(*conn.expunge(), what="EXPUNGE")
             return report
         finally:
             _close(conn)

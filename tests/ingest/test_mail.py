@@ -648,3 +648,29 @@ def test_a_large_nested_mail_is_read_part_by_part_with_its_names_decoded(
         ("stor.pdf", "too_large"),
     ]
     assert by_sha(session_factory)[row.attachments[0]["sha256"]].size == len(small)
+
+
+class WithoutMove(imaplib.IMAP4):
+    """A real IMAP connection that does not admit to MOVE (as older servers)."""
+
+    def capability(self) -> Any:
+        typ, data = super().capability()
+        return typ, [b" ".join(c for c in data[0].split() if c.upper() != b"MOVE")]
+
+
+def test_without_move_messages_are_copied_flagged_and_expunged(
+    imap: Dovecot, data_dir: Path, intake: Intake, session_factory: sessionmaker[Session]
+) -> None:
+    imap.append_many([pdf_mail(21, message_id="<c1@x>"), pdf_mail(22, message_id="<c2@x>")])
+
+    def connector(config: MailConfig) -> imaplib.IMAP4:
+        conn = WithoutMove(config.host, config.effective_port, timeout=10)
+        conn.login(config.user, config.password)
+        return conn
+
+    reader = MailReader(make_config(imap, data_dir), intake, session_factory, connector=connector)
+    reader.run_once()
+
+    assert (imap.count("INBOX"), imap.count(HANDLED)) == (0, 2)
+    assert sorted(imap.headers(HANDLED)) == ["<c1@x>", "<c2@x>"]
+    assert len(mails(session_factory)) == 2
