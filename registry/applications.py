@@ -410,6 +410,8 @@ def differs(name: str, code_value: str, read: str | None) -> bool:
         number = normalise_orgnr(read)
         if number is not None:
             return True  # a well-formed, Luhn-valid other number
+    if name == "place":  # the hand-written date shares its row: what is read may run on
+        return fuzz.partial_ratio(a, b) < DIFFERS_BELOW
     return fuzz.ratio(a, b) < DIFFERS_BELOW
 
 
