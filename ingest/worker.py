@@ -83,8 +83,9 @@ class ExtractionTimeout(Exception):
     """Reading one submission took longer than the worker allows."""
 
 
-class _Stopped(Exception):
-    """Told to stop while waiting for the database to come back."""
+class _Stopped(BaseException):
+    """Told to stop while waiting for the database to come back (a BaseException: no
+    ``except Exception`` recording a failure may take it for one)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,8 +219,8 @@ class Worker:
         jlog = self.log.bind(submission_id=job.submission_id, sha256=job.sha256)
         jlog.info("worker.claimed", file=job.file_name)
         about = {"submission_id": job.submission_id, "sha256": job.sha256}
-        lexicon = self._with_database("lexicon", self._lexicon, **about)
         try:
+            lexicon = self._with_database("lexicon", self._lexicon, **about)
             data = self.archive.read(job.sha256)
             started = time.monotonic()
             with self._lease_kept(job), _time_limit(self.config.timeout_seconds):
