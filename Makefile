@@ -9,7 +9,7 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-swe tesseract-ocr-osd poppler-utils 
 	fonts-crosextra-caladea fonts-linuxlibertine fonts-urw-base35 \
 	fonts-sjfonts fonts-tlwg-purisa-ttf fonts-klee fonts-yusei-magic \
 	fonts-kristi fonts-joscelyn fonts-leckerli-one fonts-lobster fonts-ecolier-court \
-	chromium wrk
+	chromium wrk dovecot-imapd openssl
 
 .PHONY: run test bench lint deps apt venv lock migrate samples services screenshots clean \
 	docker-base docker docker-check
