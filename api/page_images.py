@@ -46,7 +46,7 @@ def upright_page(data: bytes, number: int) -> Image.Image:
     """Page ``number`` (1-based) of a PDF, upright as the engine read it (RGB where the
     scan holds colour, else greyscale)."""
     from ocr import orient  # the engine (OpenCV) loads on the first page rendered
-    from ocr.pages import page_image
+    from ocr.images import page_of as page_image  # a PDF page, or a photo's page
     from ocr.pipeline import MAX_DPI
 
     shown = page_image(data, number - 1, MAX_DPI, colour=True)

@@ -66,6 +66,7 @@ from ingest.durable import Staged, disk_full, free_bytes, fsync_dir, sha256_file
 from ingest.logs import SYMLINK, about_file, no_sha256
 from ingest.quarantine import Quarantine
 from ocr.errors import ExtractionError
+from ocr.images import check_image, is_image
 from ocr.limits import Limits
 from ocr.pdf import open_pdf
 from registry import queue, supersede
@@ -335,7 +336,11 @@ class Intake:
         self, staged: Staged, name: str, *, recovering: bool, supersede: bool, origin: Origin
     ) -> IntakeResult:
         try:
-            open_pdf(staged.temp.read_bytes(), self.limits)
+            data = staged.temp.read_bytes()
+            if is_image(data):  # a photo (JPEG/PNG) or a TIFF scan: its own quick checks
+                check_image(data, self.limits)
+            else:
+                open_pdf(data, self.limits)
         except ExtractionError as e:
             return self._quarantine(staged, name, e, recovering=recovering, origin=origin)
         return self._archive(

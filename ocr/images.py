@@ -114,7 +114,11 @@ def check_image(data: bytes, limits: Limits = DEFAULT_LIMITS) -> ImageInfo:
         frames = int(getattr(image, "n_frames", 1)) if kind == "tiff" else 1
         _pixel_check(kind, image.width, image.height, frames, limits)
         dpi = _dpi(image) if kind == "tiff" else None
-        try:  # a cut-short file is found here, cheaply: the last bytes are read
+        if kind == "jpeg" and not data.rstrip(b"\x00")[-2:] == b"\xff\xd9":
+            raise InvalidInput(
+                "the JPEG image is cut short (it has no end marker)", reason=Reason.TRUNCATED
+            )
+        try:  # a cut-short PNG is found here, cheaply: the chunks are read, not decoded
             image.verify()
         except Exception as e:
             raise InvalidInput(

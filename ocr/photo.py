@@ -44,7 +44,7 @@ MIN_DPI, MAX_DPI = 200.0, 300.0
 ASPECT = (1.15, 1.8)  # long side over short side of a page seen in perspective
 MIN_AREA = 0.12  # of the frame
 EDGE_CONTRAST = 0.07  # log brightness step across a side that counts as the page's edge
-COLOUR_STEP = 0.06  # or a step this large in one colour channel (a cream cloth, say)
+COLOUR_STEP = 0.06  # or brighter, and a step this large in one channel (a cream cloth)
 SIDE_SUPPORT = 0.6  # share of a visible side's points that must show the step
 PAPER_WHITE = 245
 _BG_MM = 8.0  # the background filter's width: wider than any stroke, narrower than light
@@ -103,6 +103,26 @@ def _regions(m: np.ndarray) -> list[np.ndarray]:
         for opening in (kernel, wide):
             opened = cv2.morphologyEx(mask, cv2.MORPH_OPEN, opening)
             contours, _ = cv2.findContours(opened, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+            out += [c for c in contours if cv2.contourArea(c) > 0.08 * h * w]
+    return out
+
+
+def _edge_regions(logc: np.ndarray) -> list[np.ndarray]:
+    """Outlines of the large regions closed by edges (Canny on log brightness, so a page
+    on a table nearly as light is cut out as well in the shade as in the light)."""
+    h, w = logc.shape[:2]
+    grey = np.clip((logc.mean(axis=2) - np.log(0.1)) / (np.log(1.01) - np.log(0.1)), 0, 1)
+    img = cv2.GaussianBlur((grey * 255).astype(np.uint8), (5, 5), 0)
+    out = []
+    for low, high in ((12, 30), (20, 50)):
+        edges = cv2.dilate(cv2.Canny(img, low, high), np.ones((3, 3), np.uint8))
+        free = (edges == 0).astype(np.uint8)
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(free, connectivity=4)
+        for i in range(1, n):
+            if stats[i, cv2.CC_STAT_AREA] < 0.06 * h * w:
+                continue
+            mask = (labels == i).astype(np.uint8)
+            contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
             out += [c for c in contours if cv2.contourArea(c) > 0.08 * h * w]
     return out
 
@@ -218,7 +238,8 @@ def _support(quad: np.ndarray, logc: np.ndarray) -> tuple[float, int]:
         vin = logc[inner[ok, 1].astype(int), inner[ok, 0].astype(int)]
         vout = logc[outer[ok, 1].astype(int), outer[ok, 0].astype(int)]
         step = vin - vout  # per channel; the page is brighter, or another colour
-        edge = (step.mean(axis=1) > EDGE_CONTRAST) | (np.abs(step).max(axis=1) > COLOUR_STEP)
+        brighter = step.mean(axis=1)
+        edge = (brighter > EDGE_CONTRAST) | ((brighter > 0) & (np.abs(step).max(axis=1) > COLOUR_STEP))
         worst = min(worst, float(np.mean(edge)))
     return (worst if visible else 0.0), visible
 
@@ -316,8 +337,9 @@ def find_page(rgb: np.ndarray) -> Quad:
     logc, maps = _maps(small)
     candidates: list[tuple[float, float, np.ndarray]] = []
     seen: list[np.ndarray] = []
-    for m in maps:
-        for contour in _regions(m):
+    outlines = [c for m in maps for c in _regions(m)] + _edge_regions(logc)
+    for contour in outlines:
+        if True:
             quad = _fit_quad(contour, (sw, sh))
             if quad is None or any(_same(quad, q) for q in seen):
                 continue
@@ -326,7 +348,7 @@ def find_page(rgb: np.ndarray) -> Quad:
             support, visible = _support(quad, logc)
             if visible < 2 or support < SIDE_SUPPORT:
                 continue
-            candidates.append((round(support, 1), _quad_area(quad) / (sw * sh), quad))
+            candidates.append((round(support, 2), _quad_area(quad) / (sw * sh), quad))
     candidates.sort(key=lambda c: (c[0], c[1]), reverse=True)
     problem = "no page found in the photo: photograph the whole form, flat, on a darker surface"
     for support, area, quad in candidates:

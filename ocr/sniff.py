@@ -40,6 +40,8 @@ def describe_non_pdf(data: bytes) -> str:
         return "a ZIP archive"
     if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
         return "a WebP image"
+    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"hevc"):
+        return "a HEIC image"
     for magic, kind in _MAGIC:
         if head.startswith(magic):
             return kind
