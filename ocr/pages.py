@@ -41,6 +41,8 @@ _DECODE_ERRORS = (
     NotImplementedError,
     IndexError,
     ZeroDivisionError,
+    AssertionError,  # pypdf narrows types with assert (a damaged content stream)
+    RecursionError,
     Image.DecompressionBombError,
     zlib.error,  # a damaged Flate stream: let pdfium draw what it can
 )

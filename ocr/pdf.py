@@ -31,7 +31,6 @@ import pypdf
 import pypdfium2 as pdfium
 from pypdf.errors import (
     DependencyError,
-    FileNotDecryptedError,
     LimitReachedError,
     PdfReadError,
     PyPdfError,
@@ -44,7 +43,20 @@ from ocr.image_headers import jbig2_size, jpeg_size, jpx_size
 from ocr.limits import DEFAULT_LIMITS, MB, Limits
 from ocr.sniff import describe_non_pdf
 
-_PDFIUM_ONLY = "pdfium"  # a document pypdf cannot decrypt but pdfium opens (AES, empty password)
+_PDFIUM_ONLY = "pdfium"
+# what pypdf raises on a damaged file, besides its own errors: it narrows types with
+# assert, and follows damaged references into attributes and indexes that are not there
+_DAMAGED = (
+    PdfReadError,
+    PyPdfError,
+    ValueError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    AssertionError,
+    RecursionError,
+)  # a document pypdf cannot decrypt but pdfium opens (AES, empty password)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +143,7 @@ def _is_encrypted(reader: pypdf.PdfReader) -> bool:
         return bool(reader.is_encrypted)
     except LimitReachedError as e:
         raise _pypdf_limit(e) from e
-    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError) as e:
+    except _DAMAGED as e:
         raise InvalidInput(
             f"the PDF is damaged: its trailer cannot be read ({_short(e)})",
             reason=Reason.MALFORMED,
@@ -141,7 +153,7 @@ def _is_encrypted(reader: pypdf.PdfReader) -> bool:
 def _active_content(reader: pypdf.PdfReader) -> tuple[str, ...]:
     try:
         root = reader.trailer.raw_get("/Root")
-    except (KeyError, PyPdfError, ValueError, TypeError, AttributeError):
+    except _DAMAGED:
         return ()
     return tuple(find_active_content(root))
 
@@ -185,7 +197,7 @@ def _reader(data: bytes) -> pypdf.PdfReader:
             f"({_short(e)}); send it without encryption",
             reason=Reason.ENCRYPTED,
         ) from e
-    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, RecursionError) as e:
+    except _DAMAGED as e:
         raise InvalidInput(
             f"the PDF is damaged: its cross-reference table cannot be read ({_short(e)})",
             reason=Reason.TRUNCATED,
@@ -200,7 +212,7 @@ def _decrypt(reader: pypdf.PdfReader, data: bytes) -> str:
         raise _pypdf_limit(e) from e
     except (DependencyError, NotImplementedError):
         ok = None  # pypdf lacks the cipher (AES without `cryptography`): ask pdfium
-    except (PdfReadError, PyPdfError, ValueError, KeyError) as e:
+    except _DAMAGED as e:
         raise _encrypted() from e
     if ok is None:
         try:
@@ -225,16 +237,7 @@ def _pypdf_pages(reader: pypdf.PdfReader, limits: Limits) -> tuple[PageInfo, ...
         count = len(reader.pages)
     except LimitReachedError as e:
         raise _pypdf_limit(e) from e
-    except (
-        PdfReadError,
-        PyPdfError,
-        FileNotDecryptedError,
-        ValueError,
-        KeyError,
-        TypeError,
-        AttributeError,
-        RecursionError,
-    ) as e:
+    except _DAMAGED as e:
         raise InvalidInput(
             f"the PDF is damaged: its page tree cannot be read ({_short(e)})",
             reason=Reason.TRUNCATED,
@@ -247,15 +250,7 @@ def _pypdf_pages(reader: pypdf.PdfReader, limits: Limits) -> tuple[PageInfo, ...
             info = _page_info(reader.pages[index], index, limits)
         except LimitReachedError as e:
             raise _pypdf_limit(e) from e
-        except (
-            PdfReadError,
-            PyPdfError,
-            ValueError,
-            KeyError,
-            TypeError,
-            AttributeError,
-            RecursionError,
-        ) as e:
+        except _DAMAGED as e:
             raise InvalidInput(
                 f"the PDF is damaged: page {index + 1} cannot be read ({_short(e)})",
                 reason=Reason.MALFORMED,
@@ -488,10 +483,8 @@ def _decoded(stream: Any, budget: int) -> tuple[int, bytes]:
         data = stream.get_data()  # other filters: pypdf's own output limits hold
     except LimitReachedError:
         return budget + 1, b""
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, NotImplementedError):
+    except (*_DAMAGED, NotImplementedError, zlib.error):
         return 0, b""  # undecodable: drawn as nothing
-    except zlib.error:
-        return 0, b""
     return len(data), data[:_HEAD]
 
 

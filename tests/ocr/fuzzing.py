@@ -20,6 +20,7 @@ goes wrong, then replaced.
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import io
 import multiprocessing
 import os
@@ -552,6 +553,7 @@ def read_all(
 
 def _child(conn: Connection, memory_limit: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    faulthandler.disable()  # a child killed by a signal is the finding, not a dump
     quiet = os.open(os.devnull, os.O_WRONLY)  # libtiff's and pdfium's own complaints
     os.dup2(quiet, 2)
     resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
