@@ -170,7 +170,9 @@ def decode(
     return info, frames
 
 
-def tiff_pages(data: bytes, limits: Limits = DEFAULT_LIMITS, *, colour: bool = False) -> list[PageImage]:
+def tiff_pages(
+    data: bytes, limits: Limits = DEFAULT_LIMITS, *, colour: bool = False
+) -> list[PageImage]:
     """A TIFF scan's pages, as stored (each frame a page, no page finding)."""
     from ocr.pages import PageImage, _split_colour
 

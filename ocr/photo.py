@@ -98,8 +98,7 @@ def _regions(m: np.ndarray) -> list[np.ndarray]:
     k2 = max(5, w // 20) | 1  # wider than a tablecloth's check: what sticks to the page
     wide = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k2, k2))
     for t in (otsu, otsu * 0.85 + 255 * 0.15, otsu * 0.85):
-        mask = (blurred > t).astype(np.uint8)
-        mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel)
+        mask = cv2.morphologyEx((blurred > t).astype(np.uint8), cv2.MORPH_CLOSE, kernel)
         for opening in (kernel, wide):
             opened = cv2.morphologyEx(mask, cv2.MORPH_OPEN, opening)
             contours, _ = cv2.findContours(opened, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
@@ -239,7 +238,9 @@ def _support(quad: np.ndarray, logc: np.ndarray) -> tuple[float, int]:
         vout = logc[outer[ok, 1].astype(int), outer[ok, 0].astype(int)]
         step = vin - vout  # per channel; the page is brighter, or another colour
         brighter = step.mean(axis=1)
-        edge = (brighter > EDGE_CONTRAST) | ((brighter > 0) & (np.abs(step).max(axis=1) > COLOUR_STEP))
+        edge = (brighter > EDGE_CONTRAST) | (
+            (brighter > 0) & (np.abs(step).max(axis=1) > COLOUR_STEP)
+        )
         worst = min(worst, float(np.mean(edge)))
     return (worst if visible else 0.0), visible
 
@@ -332,7 +333,9 @@ def find_page(rgb: np.ndarray) -> Quad:
     """Where the page lies in a photo (RGB, upright as displayed)."""
     h, w = rgb.shape[:2]
     scale = DETECT_SIDE / max(h, w)
-    small = cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
+    )
     sh, sw = small.shape[:2]
     logc, maps = _maps(small)
     candidates: list[tuple[float, float, np.ndarray]] = []
@@ -411,13 +414,19 @@ def flatten(rgb: np.ndarray, quad: Quad, *, colour: bool = False) -> PageImage:
     how = cv2.INTER_AREA if held > dpi * 1.3 else cv2.INTER_LINEAR
     rim = max(2, round(dpi * 1.5 / 25.4))  # 1.5 mm: where the table may show
     if colour:
-        page = cv2.warpPerspective(rgb, m, (width, height), flags=how, borderMode=cv2.BORDER_REPLICATE)
+        page = cv2.warpPerspective(
+            rgb, m, (width, height), flags=how, borderMode=cv2.BORDER_REPLICATE
+        )
         evened = np.dstack([_even(page[:, :, c], dpi) for c in range(3)])
         evened[:rim], evened[-rim:], evened[:, :rim], evened[:, -rim:] = (PAPER_WHITE,) * 4
         grey, colour_rgb = _split_colour(np.ascontiguousarray(evened))
-        return PageImage(index=0, image=grey, dpi=dpi, colour=colour_rgb is not None, rgb=colour_rgb)
+        return PageImage(
+            index=0, image=grey, dpi=dpi, colour=colour_rgb is not None, rgb=colour_rgb
+        )
     grey_in = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    page = cv2.warpPerspective(grey_in, m, (width, height), flags=how, borderMode=cv2.BORDER_REPLICATE)
+    page = cv2.warpPerspective(
+        grey_in, m, (width, height), flags=how, borderMode=cv2.BORDER_REPLICATE
+    )
     grey = _even(page, dpi)
     grey[:rim], grey[-rim:], grey[:, :rim], grey[:, -rim:] = (PAPER_WHITE,) * 4
     return PageImage(index=0, image=np.ascontiguousarray(grey), dpi=dpi, colour=False)

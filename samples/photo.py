@@ -246,7 +246,9 @@ def _surface(kind: str, size: tuple[int, int], rng: np.random.Generator) -> np.n
             "light": rng.choice([(0.78, 0.76, 0.72), (0.72, 0.74, 0.78)]),
         }[kind]
         smooth = cv2.GaussianBlur(noise, (0, 0), 3)
-        img = np.array(base)[None, None, :] * (1 + 0.04 * smooth[..., None] + 0.02 * noise[..., None])
+        img = np.array(base)[None, None, :] * (
+            1 + 0.04 * smooth[..., None] + 0.02 * noise[..., None]
+        )
     img = np.clip(np.asarray(img, np.float32), 0, 1)
     return cv2.resize(img, (w, h), interpolation=cv2.INTER_LINEAR)
 
@@ -270,8 +272,8 @@ def _light(size: tuple[int, int], spec: PhotoSpec, rng: random.Random) -> np.nda
         ]
         hull = cv2.convexHull(np.array(pts, np.float32)).astype(np.int32)
         cv2.fillPoly(mask, [hull], 1.0)
-        mask = cv2.GaussianBlur(mask, (0, 0), sw * rng.uniform(0.03, 0.08))
-        field *= 1 - spec.shadow * mask
+        soft = cv2.GaussianBlur(mask, (0, 0), sw * rng.uniform(0.03, 0.08))
+        field *= 1 - spec.shadow * soft
     return cv2.resize(field, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
@@ -283,7 +285,7 @@ def _finish(scene: np.ndarray, spec: PhotoSpec, nrng: np.random.Generator) -> by
         scene = cv2.GaussianBlur(scene, (0, 0), sigma)
     scene *= 255.0
     noise = np.empty(scene.shape[:2], np.float32)
-    cv2.randn(noise, 0.0, spec.noise)  # sensor noise (luma), quicker than numpy's
+    cv2.randn(noise, np.array([0.0]), np.array([spec.noise]))  # sensor noise, quicker than numpy
     scene += noise[..., None]
     pixels = np.clip(scene, 0, 255).astype(np.uint8)
     turn = _EXIF_TURN[spec.exif]
@@ -317,13 +319,20 @@ def photograph(
         np.asarray(small, np.uint8), m, (w, h), flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0)
     )
     sw, sh = small.size
-    mask = cv2.warpPerspective(
-        np.full((sh, sw), 255, np.uint8), m, (w, h), flags=cv2.INTER_LINEAR, borderValue=0
-    ).astype(np.float32) / 255.0
+    mask = (
+        cv2.warpPerspective(
+            np.full((sh, sw), 255, np.uint8), m, (w, h), flags=cv2.INTER_LINEAR, borderValue=0
+        ).astype(np.float32)
+        / 255.0
+    )
     table = _surface(spec.surface, (w, h), nrng)
     # the page's own shadow on the table, a little offset
-    off = np.float32([[1, 0, rng.uniform(-0.006, 0.006) * w], [0, 1, rng.uniform(0, 0.008) * h]])
-    q = cv2.resize(cv2.warpAffine(mask, off, (w, h)), (w // 4, h // 4), interpolation=cv2.INTER_AREA)
+    off = np.array(
+        [[1, 0, rng.uniform(-0.006, 0.006) * w], [0, 1, rng.uniform(0, 0.008) * h]], np.float32
+    )
+    q = cv2.resize(
+        cv2.warpAffine(mask, off, (w, h)), (w // 4, h // 4), interpolation=cv2.INTER_AREA
+    )
     drop = cv2.resize(cv2.GaussianBlur(q, (0, 0), 0.0015 * w), (w, h))
     light = _light((w, h), spec, rng)
     keep = (1 - 0.35 * drop) * (1 - mask) * light
@@ -413,7 +422,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--split", default="dev")
     parser.add_argument("--others", type=int, default=0)
     args = parser.parse_args(argv)
-    write_photo_set(args.out, count=args.count, seed=args.seed, split=args.split, others=args.others)
+    write_photo_set(
+        args.out, count=args.count, seed=args.seed, split=args.split, others=args.others
+    )
     print(f"wrote {args.count} photos and {args.others} other photos to {args.out}")
 
 

@@ -111,8 +111,7 @@ def _make(job: tuple[str, int, int, str]) -> dict[str, Any]:
         return {"index": i, "found": False, "iou": 0.0, "error": str(e), "photo": truth["photo"]}
     iou = _iou(quad.corners, corners, (w, h))
     err = min(
-        float(np.mean(np.hypot(*(np.roll(quad.corners, k, axis=0) - corners).T)))
-        for k in range(4)
+        float(np.mean(np.hypot(*(np.roll(quad.corners, k, axis=0) - corners).T))) for k in range(4)
     )
     return {
         "index": i,
@@ -146,8 +145,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     with get_context("spawn").Pool(args.workers) as pool:
         made = pool.map(_make, jobs, chunksize=1)
         other_files = pool.map(_make_other, others, chunksize=1)
-    print(f"generated {len(made)} photos, scans and {len(other_files)} other photos in {root} "
-          f"({time.perf_counter() - t0:.0f} s)", flush=True)
+    print(
+        f"generated {len(made)} photos, scans and {len(other_files)} other photos in {root} "
+        f"({time.perf_counter() - t0:.0f} s)",
+        flush=True,
+    )
     photos = [str(root / f"{i:04d}.jpg") for i in range(args.count)]
     scans = [str(root / f"{i:04d}-scan200.pdf") for i in range(args.count)]
     truths = [json.loads((root / f"{i:04d}.json").read_text()) for i in range(args.count)]
@@ -214,9 +216,15 @@ def _figures(
         "corner_error_median": float(np.median(errors)) if errors else None,
         "corner_error_p95": float(np.percentile(errors, 95)) if errors else None,
         "not_found": [
-            {"index": m["index"], "iou": round(m["iou"], 3), "error": m.get("error"),
-             "surface": m["photo"]["surface"], "fills": m["photo"]["fills"]}
-            for m in made if not m["found"]
+            {
+                "index": m["index"],
+                "iou": round(m["iou"], 3),
+                "error": m.get("error"),
+                "surface": m["photo"]["surface"],
+                "fills": m["photo"]["fills"],
+            }
+            for m in made
+            if not m["found"]
         ],
     }
     for name in ("photo", "scan200", "naive"):
@@ -259,9 +267,11 @@ def _figures(
 def _print(f: dict[str, Any]) -> None:
     print()
     print(f"photos: {f['count']} (split {f['split']}, seed {f['seed']}, workers {f['workers']})")
-    print(f"page found: {f['page_found_n']}/{f['count']} = {100 * f['page_found']:.1f} % "
-          f"(IoU ≥ {FOUND_IOU}); corner error median {f['corner_error_median']:.4f}, "
-          f"p95 {f['corner_error_p95']:.4f} of the frame's long side")
+    print(
+        f"page found: {f['page_found_n']}/{f['count']} = {100 * f['page_found']:.1f} % "
+        f"(IoU ≥ {FOUND_IOU}); corner error median {f['corner_error_median']:.4f}, "
+        f"p95 {f['corner_error_p95']:.4f} of the frame's long side"
+    )
     cols = [c for c in ("photo", "scan200", "naive") if c in f]
     print(f"{'field':22s}" + "".join(f"{c:>10s}" for c in cols))
     for name in FIELD_NAMES:
@@ -278,11 +288,15 @@ def _print(f: dict[str, Any]) -> None:
     print("paired (same page): photo right & scan wrong:", f["photo_right_scan_wrong"])
     print("                    scan right & photo wrong:", f["scan_right_photo_wrong"])
     for k, v in f["by_frame"].items():
-        print(f"frame {k}: n={v['n']} values photo {100 * v['photo_value_accuracy']:.1f} % "
-              f"scan {100 * v['scan_value_accuracy']:.1f} %")
+        print(
+            f"frame {k}: n={v['n']} values photo {100 * v['photo_value_accuracy']:.1f} % "
+            f"scan {100 * v['scan_value_accuracy']:.1f} %"
+        )
     o = f["others"]
-    print(f"other photos: {o['refused_no_page']}/{o['count']} refused as no_page_in_photo, "
-          f"{o['read_as_a_form']} read as a form; reasons {o['reasons']}")
+    print(
+        f"other photos: {o['refused_no_page']}/{o['count']} refused as no_page_in_photo, "
+        f"{o['read_as_a_form']} read as a form; reasons {o['reasons']}"
+    )
     if f["not_found"]:
         print("page not found:", f["not_found"])
 

@@ -59,19 +59,27 @@ def test_the_found_page_is_an_a4_scan_with_even_paper() -> None:
     assert 200 <= page.dpi <= 300
     assert abs(h / w - 297 / 210) < 0.01
     # paper is even white wherever the light fell: each quarter's paper level the same
-    quarters = [page.image[: h // 2, : w // 2], page.image[: h // 2, w // 2 :],
-                page.image[h // 2 :, : w // 2], page.image[h // 2 :, w // 2 :]]
+    quarters = [
+        page.image[: h // 2, : w // 2],
+        page.image[: h // 2, w // 2 :],
+        page.image[h // 2 :, : w // 2],
+        page.image[h // 2 :, w // 2 :],
+    ]
     levels = [float(np.percentile(q, 75)) for q in quarters]
     assert min(levels) >= 230 and max(levels) - min(levels) <= 12
     # and the photo itself was not even: the same page, only warped, differs far more
     _, [raw] = decode(data, colour=False)
     corners = np.asarray(truth["photo"]["corners"], np.float32)
-    target = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    target = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
     warped = cv2.warpPerspective(raw, cv2.getPerspectiveTransform(corners, target), (w, h))
     raw_levels = [
         float(np.percentile(q, 75))
-        for q in (warped[: h // 2, : w // 2], warped[: h // 2, w // 2 :],
-                  warped[h // 2 :, : w // 2], warped[h // 2 :, w // 2 :])
+        for q in (
+            warped[: h // 2, : w // 2],
+            warped[: h // 2, w // 2 :],
+            warped[h // 2 :, : w // 2],
+            warped[h // 2 :, w // 2 :],
+        )
     ]
     assert max(raw_levels) - min(raw_levels) > 2 * (max(levels) - min(levels)) + 10
 
