@@ -36,6 +36,9 @@ BEAM = 24
 FREE_BEAM = 16
 MIN_CHAR_P = 1e-5  # a character less likely than this at a timestep is not tried there
 FREE_MIN_CHAR_P = 1e-3
+# a value at least this likely against the unconstrained read is a reading of the ink, not
+# one forced onto ink of another kind
+PLAUSIBLE = 0.01
 # characters the model may write for the one a constraint asks for (its character set
 # is Chinese-first: a dash can come out as "一", a digit as a full-width one)
 EQUIVALENTS: Mapping[str, str] = {
@@ -69,11 +72,16 @@ class Decoded:
     margin: float  # P(value) / (P(value) + P(runner-up)): 0.5 a tie, 1.0 no rival
     runner_up: str | None
     free_text: str  # the likeliest unconstrained string
+    probability: float = 0.0  # P(value) itself: its spellings' CTC mass (a beam's lower bound)
 
     @property
     def confidence(self) -> float:
-        """One number to set a threshold on: the score, lowered by a close rival."""
-        return self.score * min(1.0, 2.0 * self.margin - 1.0) if self.value else 0.0
+        """One number to set a threshold on: how far the value stands above its rival
+        among the values the constraint allows (the margin), lowered when even the value
+        is much less likely than what the model read unconstrained (ink of another kind)."""
+        if not self.value:
+            return 0.0
+        return self.margin * min(1.0, self.score / PLAUSIBLE)
 
 
 NOTHING = Decoded(None, "", 0.0, 0.0, None, "")
@@ -291,6 +299,7 @@ def decode(
         margin=p_best / (p_best + p_second),
         runner_up=ranked[1][0] if len(ranked) > 1 else None,
         free_text=free_text,
+        probability=math.exp(log_best) if log_best > -700 else 0.0,
     )
 
 

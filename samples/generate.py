@@ -104,9 +104,14 @@ def _wear(plan: DocPlan, page: Canvas) -> None:
 
 
 def render_sample(
-    index: int, seed: int, split: Split, *, dpi: int | None = None
+    index: int, seed: int, split: Split, *, dpi: int | None = None, hand_digits: bool = False
 ) -> tuple[bytes, dict[str, Any]]:
-    """The PDF bytes and the truth of sample ``index`` (the file name is left to the caller)."""
+    """The PDF bytes and the truth of sample ``index`` (the file name is left to the caller).
+
+    ``hand_digits``: the organisation number and the date written by hand in real MNIST
+    digits (:mod:`samples.handwriting`) instead of typed; what was written is in the
+    declaration's truth as ``hand_digits``. Every other choice stays as the seed makes it.
+    """
     plan = plan_sample(index, seed, split, dpi=dpi)
     rng = random.Random(f"draw:{seed}:{split}:{index}")
     marks_rng = random.Random(f"marks:{seed}:{split}:{index}")
@@ -119,6 +124,8 @@ def render_sample(
         if plan.extras.stamp:
             _stamp(plan, form, drawn.pages[0], marks_rng)
         declarations.append(_declaration_truth(form, drawn, len(pages) + 1))
+        if hand_digits:
+            declarations[-1]["hand_digits"] = _hand_digits(drawn, form, seed, split, index)
         pages.extend(drawn.pages)
     for page in pages:
         _wear(plan, page)
@@ -140,11 +147,27 @@ def render_sample(
     return write_pdf(encoded, pdf_rotate=rotate), truth
 
 
+def _hand_digits(
+    drawn: DrawnForm, form: FormPlan, seed: int, split: Split, index: int
+) -> dict[str, str]:
+    from samples.handwriting import HAND_FIELDS, write_on_form
+
+    values = {f: form.truth[f] for f in HAND_FIELDS if form.printed.get(f) == form.truth.get(f)}
+    rng = random.Random(f"hand:{seed}:{split}:{index}:{form.declaration}")
+    return write_on_form(drawn.pages[drawn.block_page].image, drawn.value_boxes, values, rng)
+
+
 def write_sample(
-    out_dir: Path, index: int, *, seed: int, split: Split, dpi: int | None = None
+    out_dir: Path,
+    index: int,
+    *,
+    seed: int,
+    split: Split,
+    dpi: int | None = None,
+    hand_digits: bool = False,
 ) -> Path:
     """Write sample ``index`` as ``out_dir/NNNN.pdf`` with its truth ``NNNN.json``."""
-    pdf, truth = render_sample(index, seed, split, dpi=dpi)
+    pdf, truth = render_sample(index, seed, split, dpi=dpi, hand_digits=hand_digits)
     name = f"{index:04d}"
     pdf_path = Path(out_dir) / f"{name}.pdf"
     pdf_path.write_bytes(pdf)
@@ -156,10 +179,17 @@ def write_sample(
 
 
 def _write_one(job: tuple[Any, ...]) -> str:
-    """Pool worker: ``(out_dir, index, seed, split[, dpi])``."""
+    """Pool worker: ``(out_dir, index, seed, split[, dpi[, hand_digits]])``."""
     out_dir, index, seed, split, *rest = job
     return str(
-        write_sample(Path(out_dir), index, seed=seed, split=split, dpi=rest[0] if rest else None)
+        write_sample(
+            Path(out_dir),
+            index,
+            seed=seed,
+            split=split,
+            dpi=rest[0] if rest else None,
+            hand_digits=bool(rest[1]) if len(rest) > 1 else False,
+        )
     )
 
 
@@ -171,6 +201,7 @@ def generate_set(
     split: Split,
     workers: int | None = None,
     dpi: int | None = None,
+    hand_digits: bool = False,
 ) -> list[Path]:
     """Write ``out_dir/NNNN.pdf`` and ``NNNN.json`` for ``count`` samples; returns the PDFs.
 
@@ -186,8 +217,8 @@ def generate_set(
         )
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    jobs: list[tuple[str, int, int, Split, int | None]] = [
-        (str(out_dir), i, seed, split, dpi) for i in range(count)
+    jobs: list[tuple[str, int, int, Split, int | None, bool]] = [
+        (str(out_dir), i, seed, split, dpi, hand_digits) for i in range(count)
     ]
     n = workers if workers is not None else min(os.cpu_count() or 1, count)
     if n <= 1 or count < 3:
@@ -209,6 +240,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--dpi", type=int, default=None, help="override every scan's dpi")
     parser.add_argument("--bad", action="store_true", help="also write the broken inputs")
+    parser.add_argument(
+        "--hand-digits",
+        action="store_true",
+        help="organisation numbers and dates written in real MNIST digits",
+    )
     args = parser.parse_args(argv)
     paths = generate_set(
         args.out,
@@ -217,6 +253,7 @@ def main(argv: list[str] | None = None) -> None:
         split=args.split,
         workers=args.workers,
         dpi=args.dpi,
+        hand_digits=args.hand_digits,
     )
     print(f"wrote {len(paths)} samples to {args.out}")
     if args.bad:

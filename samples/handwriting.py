@@ -86,7 +86,7 @@ def _glyph(digits: Digits, d: int, rng: random.Random, height: int, thick: int) 
     shear = rng.uniform(-0.25, 0.25)
     h, w = img.shape
     extra = int(abs(shear) * h) + 2
-    m = np.float32([[1, -shear, max(0.0, shear) * (h - 1)], [0, 1, 0]])
+    m = np.array([[1, -shear, max(0.0, shear) * (h - 1)], [0, 1, 0]], dtype=np.float32)
     img = cv2.warpAffine(img, m, (w + extra, h), flags=cv2.INTER_LINEAR)
     if thick:
         kernel = np.ones((abs(thick) + 1, abs(thick) + 1), np.uint8)
@@ -205,3 +205,68 @@ def make_value(digits: Digits, kind: str, rng: random.Random) -> HandValue:
     else:
         raise ValueError(f"no hand-written digits for {kind!r}")
     return HandValue(kind=kind, truth=truth, ink=ink, image=compose(digits, ink, rng))
+
+
+# ---------------------------------------------------------------- onto generated forms
+
+HAND_FIELDS = ("organisation_number", "signed_date")
+
+
+def write_on_form(
+    image: object,
+    value_boxes: dict[str, tuple[int, int, int, int]],
+    truth: dict[str, object],
+    rng: random.Random,
+    *,
+    ink: tuple[int, int, int] = (25, 35, 90),
+    digits: Digits | None = None,
+) -> dict[str, str]:
+    """Replace the typed organisation number and date in their value boxes with MNIST
+    handwriting of the same values (``image``: a PIL page, changed in place). Returns
+    what was written per field (the truth stays the normalised value)."""
+    import numpy as np
+    from PIL import Image
+
+    assert isinstance(image, Image.Image)
+    digits = digits or _default_digits()
+    written: dict[str, str] = {}
+    page = np.asarray(image).copy()
+    for fld in HAND_FIELDS:
+        value = truth.get(fld)
+        box = value_boxes.get(fld)
+        if not isinstance(value, str) or box is None:
+            continue
+        if fld == "organisation_number":
+            text = orgnr_ink(rng, value)
+        else:
+            text = date_ink(rng, dt.date.fromisoformat(value))
+        x0, y0, x1, y1 = box
+        h = y1 - y0
+        page[max(0, y0 - 2) : y1 + 3, max(0, x0 - 2) : x1 + 3] = 255  # the typed value off
+        hand = compose(digits, text, rng, height=max(12, round(h * rng.uniform(1.0, 1.3))))
+        margin = hand.shape[0] // 4  # compose leaves half a digit of paper around the ink
+        hand = hand[margin : hand.shape[0] - margin, margin // 2 : hand.shape[1] - margin // 2]
+        top = max(0, y1 - hand.shape[0] + rng.randint(0, max(1, h // 6)))
+        hh = min(hand.shape[0], page.shape[0] - top)
+        ww = min(hand.shape[1], page.shape[1] - x0)
+        alpha = (255 - hand[:hh, :ww].astype(np.float32)) / 255.0
+        region = page[top : top + hh, x0 : x0 + ww].astype(np.float32)
+        if page.ndim == 3:
+            colour = np.array(ink, np.float32)[np.newaxis, np.newaxis, : page.shape[2]]
+            region = region * (1 - alpha[..., None]) + colour * alpha[..., None]
+        else:
+            region = region * (1 - alpha) + float(np.mean(ink)) * alpha
+        page[top : top + hh, x0 : x0 + ww] = np.clip(region, 0, 255).astype(np.uint8)
+        written[fld] = text
+    image.paste(Image.fromarray(page, mode=image.mode))
+    return written
+
+
+_DIGITS: list[Digits] = []
+
+
+def _default_digits() -> Digits:
+    """The allowed digits, loaded once per process (the sample generator's, not ocr's)."""
+    if not _DIGITS:
+        _DIGITS.append(load_digits())
+    return _DIGITS[0]
