@@ -3,12 +3,12 @@ and where they are, nothing more.
 
 The engine does not interpret what a code says or whether it can be trusted: the
 registry holds the key and decides (``registry.applications``). One zxing-cpp call per
-page, on the page image the pipeline has already rendered; zxing looks for codes in
-any orientation (QR and DataMatrix finder patterns are rotation invariant, so zxing's
-extra 90-degree pass, meant for linear barcodes, is left off) and at smaller scales
-itself: a page turned 90/180/270 degrees or slightly skewed needs no second try. About
-15-25 ms on a 300 dpi A4 page (with or without a code), against seconds for the rest of
-the engine.
+page, on the page image the pipeline has already rendered (at most 300 dpi): QR finder
+patterns are found in any orientation, so zxing's extra 90-degree pass (meant for
+linear barcodes) and its downscaled passes (for codes too large for one look, which a
+printed A4 form never has at this resolution) are left off; a page turned 90/180/270
+degrees or slightly skewed needs no second try. About 10-30 ms a page, with or without
+a code (the engine spends 0.5-2 s on the rest of it): tests/bench/CODES.md.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def find_codes(image: np.ndarray, page_number: int) -> tuple[CodeFinding, ...]:
         np.ascontiguousarray(image),
         formats=FORMATS,
         try_rotate=False,
-        try_downscale=True,
+        try_downscale=False,
         try_invert=False,
         text_mode=zxingcpp.TextMode.Plain,
     )
