@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     # extraction
     ocr_workers: int = Field(default_factory=lambda: os.cpu_count() or 1)
     ocr_engine: str = "auto"  # auto | tesserocr | pytesseract
+    # OCR worker processes run this much nicer than the rest (0: the same): the web app
+    # and the watcher on the same machine answer first, reading waits for the CPU
+    ocr_nice: int = 10
 
     # ingest
     stable_seconds: float = 0.5  # size and mtime unchanged this long before a file is taken

@@ -67,6 +67,9 @@ class IngestConfig:
     use_events: bool = True
     supersede_window_seconds: float = 900.0
     code_key: bytes | None = None  # checks join-online forms' codes (registry.applications)
+    # the OCR worker processes' niceness: reading is batch work, so a web request or the
+    # watcher that shares the machine gets the CPU first; an idle machine reads as fast
+    nice: int = 10
 
     @property
     def worker_config(self) -> WorkerConfig:
@@ -112,8 +115,10 @@ def build_intake(config: IngestConfig, sessions: sessionmaker[Session]) -> Intak
     )
 
 
-def worker_process_main(config: WorkerConfig, stop: StopFlag) -> None:
+def worker_process_main(config: WorkerConfig, stop: StopFlag, nice: int = 0) -> None:
     """Entry point of one spawned worker process."""
+    if nice:
+        os.nice(nice)
     # one thread per worker for Tesseract (the CLI fallback) and OpenCV: the worker
     # processes are the parallelism
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
@@ -147,7 +152,7 @@ def start_workers(config: IngestConfig, stop: StopFlag) -> list[BaseProcess]:
     for n in range(config.workers):
         p = ctx.Process(
             target=worker_process_main,
-            args=(config.worker_config, stop),
+            args=(config.worker_config, stop, config.nice),
             name=f"signreg-worker-{n}",
         )
         p.start()

@@ -54,6 +54,7 @@ def ingest_config(settings: Settings, workers: int | None = None) -> IngestConfi
         orphan_seconds=settings.orphan_seconds,
         supersede_window_seconds=settings.supersede_window_seconds,
         code_key=code_key(settings.secret()),
+        nice=settings.ocr_nice,
     )
 
 
