@@ -217,6 +217,14 @@ def check_folder(label: str, path: Path, setting: str = "SIGNREG_DATA_DIR") -> C
     return Check(name, OK, f"{path} does not exist yet; it will be made at start")
 
 
+def size_text(size: int) -> str:
+    """``72.9 GiB``, ``2.1 MiB``, ``512 bytes``: a small disk is not ``0.0 GiB``."""
+    for unit, scale in (("GiB", GIB), ("MiB", 1024**2), ("KiB", 1024)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} bytes"
+
+
 def disk_status(free: int, total: int) -> str:
     if free < CRITICAL_FREE_BYTES:
         return FAIL
@@ -229,9 +237,7 @@ def check_disk(data_dir: Path) -> Check:
     where = _nearest_existing(data_dir)
     usage = shutil.disk_usage(where)
     share = usage.free / usage.total if usage.total else 0.0
-    found = (
-        f"{usage.free / GIB:.1f} GiB free of {usage.total / GIB:.1f} GiB ({share:.0%}) at {where}"
-    )
+    found = f"{size_text(usage.free)} free of {size_text(usage.total)} ({share:.0%}) at {where}"
     status = disk_status(usage.free, usage.total)
     fix = None if status == OK else "free space or move SIGNREG_DATA_DIR to a larger disk"
     return Check("disk", status, found, fix)

@@ -177,3 +177,14 @@ def test_the_command_exits_1_and_says_what_to_do(tmp_path: Path) -> None:
     assert any("→ move it away, or set SIGNREG_DATA_DIR" in line for line in lines)
     # the database, and the data folder with the three inside it
     assert lines[-1].startswith("5 to fix")
+
+
+def test_sizes_are_told_in_a_unit_that_fits():
+    from api.cli.doctor import size_text
+
+    assert [size_text(n) for n in (72 * GIB + GIB // 2, 3 * 1024**2, 1536, 512)] == [
+        "72.5 GiB",
+        "3.0 MiB",
+        "1.5 KiB",
+        "512 bytes",
+    ]
