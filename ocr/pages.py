@@ -33,6 +33,7 @@ _COLOUR_SPREAD = 24  # channel spread (0–255) above which a pixel counts as co
 _DECODE_ERRORS = (
     pypdf.errors.PyPdfError,  # LimitReachedError among them: pdfium decodes within its own
     pypdf.errors.DependencyError,  # JBIG2 without the jbig2dec program: pdfium draws it
+    pypdf.errors.DeprecationError,  # a filter named /Fl outside an inline image: pdfium
     OSError,
     ValueError,
     KeyError,

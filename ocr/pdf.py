@@ -31,6 +31,7 @@ import pypdf
 import pypdfium2 as pdfium
 from pypdf.errors import (
     DependencyError,
+    DeprecationError,
     LimitReachedError,
     PdfReadError,
     PyPdfError,
@@ -56,6 +57,7 @@ _DAMAGED = (
     IndexError,
     AssertionError,
     RecursionError,
+    DeprecationError,  # not a PyPdfError: e.g. /Fl, an inline image's filter name, on a stream
 )  # a document pypdf cannot decrypt but pdfium opens (AES, empty password)
 
 
