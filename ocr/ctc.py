@@ -346,3 +346,32 @@ def free_decode(
         beams = {t: _Beam(b.pb / norm, b.pnb / norm, t) for t, b in kept}
     text, b = max(beams.items(), key=lambda kv: kv[1].total)
     return text, math.log(b.total) + log_scale
+
+
+PLACE_LETTERS = "abcdefghijklmnopqrstuvwxyzåäöéüABCDEFGHIJKLMNOPQRSTUVWXYZÅÄÖÉÜ,"
+
+
+class AfterWords:
+    """``inner`` after any words (``Skellefteå 2023-05-11``: the place before the date)."""
+
+    def __init__(self, inner: Constraint, words: str = PLACE_LETTERS) -> None:
+        self._inner = inner
+        self._words = words
+        self.alphabet = "".join(sorted(set(inner.alphabet) | set(words)))
+
+    def start(self) -> State:
+        return ("words", None)
+
+    def step(self, state: State, ch: str) -> State | None:
+        where, inner = cast(tuple[str, State], state)
+        if where == "words":
+            nxt = self._inner.step(self._inner.start(), ch)
+            if nxt is not None:
+                return ("value", nxt)
+            return state if ch in self._words else None
+        nxt = self._inner.step(inner, ch)
+        return None if nxt is None else ("value", nxt)
+
+    def value(self, state: State) -> str | None:
+        where, inner = cast(tuple[str, State], state)
+        return self._inner.value(inner) if where == "value" else None

@@ -24,6 +24,7 @@ from ocr.block import PageScan, guessed_signature_label, scan_page
 from ocr.code import find_codes
 from ocr.confidence import SURE
 from ocr.fields import Reading, Region, collect, locate, read_region
+from ocr.handread import SECOND_READ_OFF, SecondRead, second_read
 from ocr.images import image_pages, is_image
 from ocr.interpret import apply_lexicon, parse_readings, plausibility
 from ocr.layout import Layout, analyse
@@ -49,6 +50,7 @@ class PageJob:
     profiles: tuple[FormProfile, ...]
     engine: str
     limits: Limits
+    second: SecondRead = SECOND_READ_OFF
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +183,12 @@ def _locate(
     return regions, collected
 
 
-def analyse_page(page: PageImage, profiles: Sequence[FormProfile], engine_name: str) -> PageResult:
+def analyse_page(
+    page: PageImage,
+    profiles: Sequence[FormProfile],
+    engine_name: str,
+    second: SecondRead = SECOND_READ_OFF,
+) -> PageResult:
     page = _no_holes(_paper_white(page))
     o, grey, layout, scan = _scan(page, profiles, engine_name)
     codes = find_codes(grey, page.number)  # one call on the upright page already made
@@ -210,6 +217,7 @@ def analyse_page(page: PageImage, profiles: Sequence[FormProfile], engine_name: 
         return read_region(grey, page.dpi, regions[key], th, engine, lang, variant)
 
     fields, flags = parse_readings(readings, page.number, (w, h), reread, witnesses, variants=True)
+    fields, flags = second_read(fields, flags, regions, grey, th, second)  # hand-filled digits
     sig_region = regions.get("signature")
     if sig_region is None:
         signature = unlabelled_signature(
@@ -258,7 +266,7 @@ def analyse_page(page: PageImage, profiles: Sequence[FormProfile], engine_name: 
 
 def process_page(job: PageJob) -> PageResult:
     page = page_image(job.data, job.index, MAX_DPI, job.limits, colour=False)
-    return analyse_page(page, job.profiles, job.engine)
+    return analyse_page(page, job.profiles, job.engine, job.second)
 
 
 def extract(
@@ -269,21 +277,22 @@ def extract(
     engine: str = "auto",
     workers: int = 1,
     lexicon: Mapping[str, str] | None = None,
+    second: SecondRead = SECOND_READ_OFF,
 ) -> Extraction:
     """Read every declaration in one PDF (see :class:`~ocr.model.Extraction`)."""
     profs = tuple(profiles) if profiles is not None else load_profiles()
     get_engine(engine) if workers <= 1 else None  # fail fast on an unknown engine name
     if is_image(pdf_bytes):  # a photo (JPEG/PNG: the page found in it) or a TIFF scan
         pages = image_pages(pdf_bytes, limits, colour=False)
-        return merge([analyse_page(p, profs, engine) for p in pages], profs, lexicon)
+        return merge([analyse_page(p, profs, engine, second) for p in pages], profs, lexicon)
     doc = open_pdf(pdf_bytes, limits)
     if workers <= 1 or doc.page_count == 1:
         results = [
-            analyse_page(p, profs, engine)
+            analyse_page(p, profs, engine, second)
             for p in page_images(doc, target_dpi=MAX_DPI, colour=False)
         ]
     else:
-        jobs = [PageJob(pdf_bytes, i, profs, engine, limits) for i in range(doc.page_count)]
+        jobs = [PageJob(pdf_bytes, i, profs, engine, limits, second) for i in range(doc.page_count)]
         with ProcessPoolExecutor(max_workers=workers) as pool:
             results = list(pool.map(process_page, jobs))
     return flag_active_content(merge(results, profs, lexicon), doc.active_content)

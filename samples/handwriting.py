@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 
@@ -214,8 +215,8 @@ HAND_FIELDS = ("organisation_number", "signed_date")
 
 def write_on_form(
     image: object,
-    value_boxes: dict[str, tuple[int, int, int, int]],
-    truth: dict[str, object],
+    value_boxes: Mapping[str, tuple[int, int, int, int]],
+    truth: Mapping[str, object],
     rng: random.Random,
     *,
     ink: tuple[int, int, int] = (25, 35, 90),

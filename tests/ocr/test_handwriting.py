@@ -222,3 +222,20 @@ def test_generated_forms_can_carry_hand_written_digits() -> None:
     ].replace("-", "")
     assert fields == typed["declarations"][0]["fields"]  # the truth stays the same values
     assert hand_pdf != typed_pdf
+
+
+def test_the_engine_reads_hand_written_digits_a_second_time_only_when_asked() -> None:
+    from ocr.handread import SecondRead
+    from ocr.pipeline import extract
+    from samples.generate import render_sample
+
+    pdf, truth = render_sample(0, 1, "dev", hand_digits=True)
+    want = truth["declarations"][0]["fields"]
+    off = extract(pdf).declarations[0]
+    on = extract(pdf, second=SecondRead(enabled=True)).declarations[0]
+    assert not any(f.startswith("second_reader:") for f in off.flags)
+    assert on.fields["organisation_number"].value == want["organisation_number"]
+    assert on.fields["signed_date"].value == want["signed_date"]
+    assert "second_reader:organisation_number" in on.flags
+    for name in ("organisation", "county", "place", "signatory_name"):
+        assert on.fields[name] == off.fields[name]  # nothing else is touched
