@@ -289,6 +289,40 @@ def markdown(summary: dict[str, Any]) -> str:
     return "\n".join(rows) + "\n"
 
 
+def overhead(count: int, seed: int) -> dict[str, Any]:
+    """What the code search adds to the engine: the generator's scans (no code on them,
+    as most scans) read with and without the one zxing call per page, interleaved and
+    paired page for page, in this one process."""
+    import statistics
+
+    import ocr.pipeline as pipeline
+    from samples.generate import render_sample
+
+    real = pipeline.find_codes
+    pdfs = [render_sample(i, seed, "dev", dpi=300)[0] for i in range(count)]
+    with_code: list[float] = []
+    without: list[float] = []
+    try:
+        for rep in range(2):
+            for pdf in pdfs:
+                for on in (True, False) if rep == 0 else (False, True):
+                    pipeline.find_codes = real if on else (lambda image, n: ())  # type: ignore[assignment]
+                    t = time.perf_counter()
+                    pages = pipeline.extract(pdf).pages
+                    (with_code if on else without).append((time.perf_counter() - t) / pages)
+    finally:
+        pipeline.find_codes = real  # type: ignore[assignment]
+    diffs = [a - b for a, b in zip(with_code, without, strict=True)]
+    return {
+        "command": f"python -m tests.bench.codes --overhead {count} --seed {seed}",
+        "runs": len(diffs),
+        "with_s_per_page": round(statistics.median(with_code), 3),
+        "without_s_per_page": round(statistics.median(without), 3),
+        "paired_median_ms": round(1000 * statistics.median(diffs), 1),
+        "paired_mean_ms": round(1000 * statistics.mean(diffs), 1),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.bench.codes", description=__doc__)
     parser.add_argument("--count", type=int, default=256)
@@ -297,7 +331,13 @@ def main() -> None:
     parser.add_argument("--forged", type=float, default=0.1)
     parser.add_argument("--changed", type=float, default=0.1)
     parser.add_argument("--write", action="store_true", help="write tests/bench/CODES.md")
+    parser.add_argument(
+        "--overhead", type=int, default=0, metavar="N", help="only: the code search's cost"
+    )
     args = parser.parse_args()
+    if args.overhead:
+        print(json.dumps(overhead(args.overhead, args.seed), indent=1))
+        return
     summary = run(args.count, args.seed, args.workers, args.forged, args.changed)
     print(json.dumps(summary, indent=1, default=str))
     if args.write:

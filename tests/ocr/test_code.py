@@ -83,3 +83,16 @@ def test_a_page_without_a_code_has_none() -> None:
     blank[1000:1040, 300:2000] = 0  # a rule, not a code
     assert find_codes(blank, 3) == ()
     assert find_codes(np.zeros((0, 0), np.uint8), 1) == ()
+
+
+def test_a_code_seen_but_not_read_at_full_size_is_read_at_a_smaller_scale() -> None:
+    # a 600 dpi speckled grey scan turned 90 degrees and deskewed: at full resolution
+    # zxing sees the code but fails its checksum (found in the code bench, sample 77)
+    from ocr import orient
+
+    plan = plan_prefilled(77, 12, forged_share=0.1, changed_share=0.1)
+    pdf, _ = render_prefilled(plan, key=KEY, application_id=APP_ID)
+    image = page_image(pdf)
+    upright = orient.apply(image, orient.detect(image, MAX_DPI))
+    (code,) = find_codes(upright, 1)
+    assert code.data == encode_payload(KEY, APP_ID, plan.values)
