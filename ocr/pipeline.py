@@ -191,7 +191,7 @@ def analyse_page(
 ) -> PageResult:
     page = _no_holes(_paper_white(page))
     o, grey, layout, scan = _scan(page, profiles, engine_name)
-    codes = find_codes(grey, page.number)  # one call on the upright page already made
+    codes = find_codes(grey, page.number)  # on the upright page already made (ocr.code)
     if not scan.has_block:
         return PageResult(page.number, False, scan.profile, scan.continues, {}, None, (), codes)
     engine = get_engine(engine_name)
