@@ -76,12 +76,19 @@ class Decoded:
 
     @property
     def confidence(self) -> float:
-        """One number to set a threshold on: how far the value stands above its rival
-        among the values the constraint allows (the margin), lowered when even the value
-        is much less likely than what the model read unconstrained (ink of another kind)."""
+        """One number to set a threshold on (see :meth:`confidence_at`)."""
+        return self.confidence_at(PLAUSIBLE)
+
+    def confidence_at(self, plausible: float) -> float:
+        """How far the value stands above its rival among the values the constraint
+        allows (the margin), lowered where the value is less likely than ``plausible``
+        times the unconstrained read. A constraint that can repair a read (a check digit
+        choosing the misread digit) wants a high ``plausible``: a repair the model did
+        not believe may be two misreads that cancel; for a date (any digit changed is
+        still a date) a low one only keeps ink of another kind out."""
         if not self.value:
             return 0.0
-        return self.margin * min(1.0, self.score / PLAUSIBLE)
+        return self.margin * min(1.0, self.score / plausible)
 
 
 NOTHING = Decoded(None, "", 0.0, 0.0, None, "")

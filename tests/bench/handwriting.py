@@ -45,6 +45,7 @@ from ocr.values.dates import EARLIEST_YEAR, parse_date
 from ocr.values.orgnr import parse_orgnr
 from ocr.values.parsed import Parsed
 from samples.handwriting import load_digits, make_value
+from tests.bench.scoring import Score
 
 KINDS = ("orgnr", "date")
 FIELD = {"orgnr": "organisation_number", "date": "signed_date"}
@@ -55,6 +56,9 @@ READERS = ("tesseract", "greedy", "beam")
 # margin, so dates need a higher one than Luhn-checked numbers.
 GREEDY_SURE = 0.998
 BEAM_SURE = {"orgnr": 0.99, "date": 0.998}
+# Decoded.confidence_at(plausible): a Luhn repair the model did not believe (the value
+# under 0.9 of the free read) may be two misreads that cancel (2 such in 1,200 dev crops)
+PLAUSIBLE = {"orgnr": 0.9, "date": 0.01}
 TESS_DPI = 200
 
 
@@ -146,8 +150,9 @@ def run(count: int, seeds: list[int], *, tune: bool) -> dict[str, object]:
         dec = ctc.decode(reading.probs, rec.characters, rec.index, constraints[kind])
         beam_ms = model_ms + (time.perf_counter() - t) * 1000
         ok = dec.value == v.truth
-        bsure = dec.confidence >= BEAM_SURE[kind]
-        tallies[(kind, "beam")].add(ok, dec.confidence, bsure, beam_ms)
+        bconf = dec.confidence_at(PLAUSIBLE[kind])
+        bsure = bconf >= BEAM_SURE[kind]
+        tallies[(kind, "beam")].add(ok, bconf, bsure, beam_ms)
         if not ok:
             wrong.append(
                 {
@@ -160,7 +165,7 @@ def run(count: int, seeds: list[int], *, tune: bool) -> dict[str, object]:
                     "beam": dec.value,
                     "score": round(dec.score, 3),
                     "margin": round(dec.margin, 3),
-                    "confidence": round(dec.confidence, 3),
+                    "confidence": round(bconf, 3),
                     "runner_up": dec.runner_up,
                     "sure": bool(bsure),
                 }
@@ -177,7 +182,12 @@ def run(count: int, seeds: list[int], *, tune: bool) -> dict[str, object]:
     result: dict[str, object] = {
         "seeds": seeds,
         "count_per_kind_and_seed": count,
-        "thresholds": {"tesseract": SURE, "greedy": GREEDY_SURE, "beam": BEAM_SURE},
+        "thresholds": {
+            "tesseract": SURE,
+            "greedy": GREEDY_SURE,
+            "beam": BEAM_SURE,
+            "beam_plausible": PLAUSIBLE,
+        },
         "readers": {f"{k}/{r}": tallies[(k, r)].row() for k in KINDS for r in READERS},
         "model_load_s": round(load_s, 2),
         "ppocr_batched_ms_per_crop_median": round(statistics.median(batch_ms), 1),
@@ -240,21 +250,25 @@ class _FormScore:
     ms: list[float] = field(default_factory=list)
     pages: int = 0
     wrong: list[str] = field(default_factory=list)
+    score: Score = field(default_factory=Score)
 
     def add(self, result: object, truth: dict, only: tuple[str, ...] | None, ms: float) -> None:
         from ocr.confidence import SURE as sure_at
 
         self.ms.append(ms)
         self.pages += int(truth["pages"])
-        got = {tuple(d.pages): d for d in result.declarations}  # type: ignore[attr-defined]
-        for decl in truth["declarations"]:
-            found = got.get(tuple(decl["pages"]))
+        from tests.bench.scoring import _pair
+
+        line = {"file": str(len(self.ms)), **result.to_dict()}  # type: ignore[attr-defined]
+        self.score.add_file(line, truth)
+        pairs, _ = _pair(truth["declarations"], line["declarations"])
+        for decl, found in pairs:
             for name, want in decl["fields"].items():
                 if want is None or (only and name not in only):
                     continue
-                fv = found.fields.get(name) if found else None
-                value = fv.value if fv else None
-                conf = fv.confidence if fv else 0.0
+                fv = found["fields"].get(name) if found else None
+                value = fv["value"] if fv else None
+                conf = fv["confidence"] if fv else 0.0
                 ok = value == want
                 self.by_field.setdefault(name, Tally()).add(ok, conf, conf >= sure_at, ms)
                 if not ok and conf >= sure_at:
@@ -264,8 +278,15 @@ class _FormScore:
         fields = {}
         for name, t in sorted(self.by_field.items()):
             fields[name] = {k: v for k, v in t.row().items() if k != "ms_per_crop_median"}
+        summary = self.score.summary()
         return {
             "fields": fields,
+            "all_fields_scored_as_make_bench": {
+                "field_accuracy": {k: round(v, 3) for k, v in summary["field_accuracy"].items()},
+                "silent_errors": summary["silent_errors"],
+                "sure_share": round(summary["sure_share"], 3),
+                "value_accuracy": round(summary["value_accuracy"], 3),
+            },
             "silent_errors": self.wrong,
             "s_per_page": round(sum(self.ms) / 1000 / max(self.pages, 1), 3),
         }
