@@ -55,6 +55,8 @@ def configure_logging(
 STILL_BEING_WRITTEN = "still being written: not read yet"
 UNREADABLE = "the file cannot be read"
 SYMLINK = "a symbolic link: removed, never followed or read"
+NOT_DOWNLOADED = "a mail's attachment refused before it was downloaded"
+EMPTY = "an empty attachment: nothing to hash"
 
 
 def no_sha256(why: str) -> dict[str, Any]:

@@ -57,7 +57,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ingest import mail_parts
 from ingest.intake import Intake, IntakeResult, utcnow
-from ingest.logs import about_file
+from ingest.logs import EMPTY, NOT_DOWNLOADED, about_file, no_sha256
 from ingest.mail_parts import Attachment, Envelope, Leaf
 from registry.models import (
     ArrivalSource,
@@ -476,10 +476,11 @@ class MailReader:
                 file=name,
                 size=attachment.size,
                 max_bytes=self.config.max_bytes,
+                **no_sha256(NOT_DOWNLOADED),
             )
             return AttachmentOutcome(name, None, "too_large")
         if not attachment.data:
-            log.warning("mail.attachment_empty", message_key=env.key, file=name)
+            log.warning("mail.attachment_empty", message_key=env.key, file=name, **no_sha256(EMPTY))
             return AttachmentOutcome(name, None, "empty")
         earlier = self._earlier_arrival(env.key, name)
         if earlier is not None:  # taken before a crash, not yet recorded as a mail

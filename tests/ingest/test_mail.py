@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog.testing
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ingest.intake import Intake
+from ingest.logs import NOT_DOWNLOADED
 from ingest.mail import MailConfig, MailReader, connect
 from registry.models import ArrivalSource, MailMessage, MailStatus, Submission, SubmissionArrival
 from tests.ingest.files import encrypted_pdf, scan_pdf
@@ -323,12 +325,16 @@ def test_a_mail_with_only_a_too_large_attachment_is_recorded_as_failed(
         make_config(imap, data_dir, max_bytes=len(big) - 1), intake, session_factory
     )
 
-    reader.run_once()
+    with structlog.testing.capture_logs() as logs:
+        reader.run_once()
 
     (row,) = mails(session_factory)
     assert row.status == MailStatus.FAILED
     assert row.attachments == [{"name": "stor.pdf", "sha256": None, "outcome": "too_large"}]
     assert imap.count(HANDLED) == 1
+    # never downloaded, so no sha256: the line says so, as every line naming a file does
+    [line] = [e for e in logs if e["event"] == "mail.attachment_too_large"]
+    assert (line["sha256"], line["sha256_missing"]) == (None, NOT_DOWNLOADED)
 
 
 def run_in_thread(reader: MailReader) -> tuple[threading.Thread, threading.Event]:
