@@ -3,12 +3,11 @@ and where they are, nothing more.
 
 The engine does not interpret what a code says or whether it can be trusted: the
 registry holds the key and decides (``registry.applications``). One zxing-cpp call per
-page, on the page image the pipeline has already rendered (at most 300 dpi): QR finder
-patterns are found in any orientation, so zxing's extra 90-degree pass (meant for
-linear barcodes) is left off, and its downscaled passes are tried only where a code was
-seen but not read (:func:`find_codes`); a page turned 90/180/270 degrees or slightly
-skewed needs no second try. About 10-30 ms a page, with or without a code (the engine
-spends 0.5-2 s on the rest of it): tests/bench/CODES.md.
+page (a second only where a code was seen but not read), on the page image the
+pipeline has already rendered (at most 300 dpi): QR finder patterns are found in any
+orientation, so zxing's extra 90-degree pass (meant for linear barcodes) is left off; a
+page turned 90/180/270 degrees or slightly skewed needs no second try. Its cost per
+page, with or without a code, is measured in tests/bench/CODES.md.
 """
 
 from __future__ import annotations
@@ -42,14 +41,15 @@ def _bbox(position: zxingcpp.Position, width: int, height: int) -> BBox:
     )
 
 
-def _read(image: np.ndarray, *, downscale: bool) -> list[zxingcpp.Barcode]:
+def _read(image: np.ndarray, binarizer: zxingcpp.Binarizer) -> list[zxingcpp.Barcode]:
     return zxingcpp.read_barcodes(
         image,
         formats=FORMATS,
         try_rotate=False,
-        try_downscale=downscale,
+        try_downscale=True,
         try_invert=False,
         text_mode=zxingcpp.TextMode.Plain,
+        binarizer=binarizer,
         return_errors=True,  # a code seen but not read is worth a second look
     )
 
@@ -58,16 +58,17 @@ def find_codes(image: np.ndarray, page_number: int) -> tuple[CodeFinding, ...]:
     """Every QR code readable on ``image`` (grey, the page as the bbox fractions are to
     be read against), in reading order (top to bottom).
 
-    One look at full resolution; only where it saw a code it could not read (a checksum
-    error: speckle, or the blur of turning and deskewing the page) a second, with
-    zxing's downscaled passes, which smooth such noise away."""
+    One look, at full resolution and smaller (zxing's downscaled passes smooth away
+    speckle and the blur of turning and deskewing a page: without them a 600 dpi
+    speckled scan's code was missed, tests/bench/CODES.md); only where it saw a code it
+    could not read (a checksum error), a second look with the global binariser."""
     if image.size == 0:
         return ()
     h, w = image.shape[:2]
     pixels = np.ascontiguousarray(image)
-    found = _read(pixels, downscale=False)
+    found = _read(pixels, zxingcpp.Binarizer.LocalAverage)
     if found and not any(b.valid for b in found):
-        found = _read(pixels, downscale=True)
+        found = _read(pixels, zxingcpp.Binarizer.GlobalHistogram)
     codes = [
         CodeFinding(
             format=_FORMAT_NAMES.get(b.format, str(b.format)),
