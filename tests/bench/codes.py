@@ -78,6 +78,15 @@ def _job(job: tuple[int, int, float, float, str]) -> dict[str, Any]:
     }
 
 
+def _fixed_id(seed: int, index: int) -> str:
+    import hashlib
+
+    from registry.applications import ID_ALPHABET
+
+    digest = hashlib.sha256(f"codes-bench:{seed}:{index}".encode()).digest()
+    return "".join(ID_ALPHABET[b % len(ID_ALPHABET)] for b in digest[:16])
+
+
 def _plans(count: int, seed: int, forged: float, changed: float) -> list[Any]:
     from samples.prefilled import plan_prefilled
 
@@ -99,18 +108,17 @@ def run(count: int, seed: int, workers: int, forged: float, changed: float) -> d
     jobs = []
     with registry.sessions.begin() as s:
         for plan in plans:
-            if plan.forged == "unknown":
-                app_id = apps.new_application_id()  # never stored
-            else:
-                row = apps.create_application(
+            app_id = _fixed_id(seed, plan.index)  # the same forms, codes and figures each run
+            if plan.forged != "unknown":  # an unknown one is never stored
+                apps.create_application(
                     session=s,
                     declaration_slug=plan.declaration,
                     values=plan.values,
                     client="bench",
                     now=now,
                     lifetime=dt.timedelta(days=60),
+                    application_id=app_id,
                 )
-                app_id = row.id
             jobs.append((plan.index, seed, forged, changed, app_id))
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=workers) as pool:
