@@ -283,7 +283,7 @@ def _page_info(page: pypdf.PageObject, index: int, limits: Limits) -> PageInfo:
     width, height = abs(float(box.width)), abs(float(box.height))
     if width < 1 or height < 1:
         raise InvalidInput(f"page {index + 1} has an empty page box", reason=Reason.MALFORMED)
-    budget = _Budget(limits)
+    budget = _Budget(limits, width * height)
     forms: set[int] = set()
     images = tuple(_declared_images(page.get("/Resources"), index, limits, budget, forms, 0))
     contents = page.get("/Contents")
@@ -295,11 +295,13 @@ def _page_info(page: pypdf.PageObject, index: int, limits: Limits) -> PageInfo:
 
 
 class _Budget:
-    """The decoded bytes of content streams one page may still use, and the limits."""
+    """The decoded bytes of content streams one page may still use, the limits, and
+    the page's area."""
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, page_pt: float) -> None:
         self.limits = limits
         self.left = limits.max_content_bytes
+        self.page_pt = page_pt  # the page's area, square points
 
 
 def _declared_images(
@@ -424,15 +426,20 @@ def _check_codec_size(name: str, obj: Any, height: int, page_index: int, limits:
 
 def _check_decoded(contents: Any, page_index: int, budget: _Budget) -> None:
     """Count the decoded bytes of content stream(s) against the page's budget; refuse
-    the page when they pass it (a Flate stream inflating to gigabytes), or when an
-    inline image in them declares more pixels than the limit."""
+    the page when they pass it (a Flate stream inflating to gigabytes), when an
+    inline image in them declares more pixels than the limit, or when they draw an
+    XObject over an area that the renderer would need more pixels than the limit for."""
+    head = _decoded_head(contents, page_index, budget)
+    _check_inline_images(head, page_index, budget.limits)
+    _check_drawn_sizes(head, page_index, budget.limits, budget.page_pt)
+
+
+def _decoded_head(contents: Any, page_index: int, budget: _Budget) -> bytes:
     contents = _resolve(contents)
-    if isinstance(contents, list):
-        for part in contents:
-            _check_decoded(part, page_index, budget)
-        return
+    if isinstance(contents, list):  # the parts of one content stream, in order
+        return b"\n".join(_decoded_head(part, page_index, budget) for part in contents)[:_HEAD]
     if not hasattr(contents, "get"):
-        return
+        return b""
     size, head = _decoded(contents, max(0, budget.left))
     budget.left -= size
     if budget.left < 0:
@@ -441,7 +448,70 @@ def _check_decoded(contents: Any, page_index: int, budget: _Budget) -> None:
             "(a decompression bomb?)",
             reason=Reason.STREAM_TOO_LARGE,
         )
-    _check_inline_images(head, page_index, budget.limits)
+    return head
+
+
+_TOKEN = re.compile(rb"[-+]?(?:\d+\.?\d*|\.\d+)|/[^\s/\[\]()<>{}%]+|[A-Za-z'\"*]+")
+_INLINE_DATA = re.compile(rb"(?<![A-Za-z])ID\s.*?\sEI(?![A-Za-z])", re.DOTALL)
+
+
+def _check_drawn_sizes(content: bytes, page_index: int, limits: Limits, page_pt: float) -> None:
+    """Refuse a page that draws an XObject (``Do``) transformed (``cm``) to cover more
+    than the renderer could draw within ``max_page_pixels`` at ``render_dpi``: pdfium
+    allocates for the whole transformed image (a skewed 2 MB scan drew with 1.9 GB).
+    Forms' own matrices are not followed; numbers in text strings may be misread, so
+    only areas well past a page's (at least 16 times it) are refused."""
+    if b"Do" not in content:
+        return
+    limit_pt = max(16 * page_pt, limits.max_page_pixels / (limits.render_dpi / 72.0) ** 2)
+    ctm: tuple[float, ...] = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+    stack: list[tuple[float, ...]] = []
+    numbers: list[float] = []
+    for token in _TOKEN.findall(_INLINE_DATA.sub(b" ", content)):
+        first = token[:1]
+        if first.isdigit() or first in b"+-.":
+            try:
+                numbers.append(float(token))
+            except ValueError:
+                numbers.clear()
+            continue
+        if token == b"q":
+            stack.append(ctm)
+        elif token == b"Q":
+            ctm = stack.pop() if stack else (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+        elif token == b"cm" and len(numbers) >= 6:
+            ctm = _times(tuple(numbers[-6:]), ctm)
+        elif token == b"Do" and _drawn_area(ctm) > limit_pt:
+            raise LimitExceeded(
+                f"page {page_index + 1} draws an image or form over "
+                f"{_drawn_area(ctm) / page_pt:.0f} times the page's area: too large to "
+                "render within the pixel limit (a decompression bomb?)",
+                reason=Reason.TOO_MANY_PIXELS,
+            )
+        if not token.startswith(b"/"):
+            numbers.clear()
+
+
+def _times(m: tuple[float, ...], n: tuple[float, ...]) -> tuple[float, ...]:
+    a1, b1, c1, d1, e1, f1 = m
+    a2, b2, c2, d2, e2, f2 = n
+    return (
+        a1 * a2 + b1 * c2,
+        a1 * b2 + b1 * d2,
+        c1 * a2 + d1 * c2,
+        c1 * b2 + d1 * d2,
+        e1 * a2 + f1 * c2 + e2,
+        e1 * b2 + f1 * d2 + f2,
+    )
+
+
+def _drawn_area(ctm: tuple[float, ...]) -> float:
+    """The area (square points) of the box around the unit square under ``ctm``."""
+    a, b, c, d = ctm[:4]
+    width = abs(a) + abs(c)
+    height = abs(b) + abs(d)
+    area = width * height
+    return area if area == area else float("inf")  # NaN: refuse
 
 
 _INLINE = re.compile(rb"(?<![A-Za-z])BI\s(.{0,4096}?)\sID\s", re.DOTALL)

@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     outcomes: collections.Counter[str] = collections.Counter()
     failures: list[tuple[str, fz.Verdict, bytes]] = []
     slowest = (0.0, "")
+    biggest = (0, "")  # the input at which a child's peak RSS rose to its highest
     run = 0
     start = time.monotonic()
     batch_size = 50 * args.workers
@@ -67,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
                 outcomes[v.kind if v.kind != "error" else f"error:{v.detail}"] += 1
                 if v.seconds > slowest[0]:
                     slowest = (v.seconds, label[:120])
+                if v.peak_rss_kb > biggest[0]:
+                    biggest = (v.peak_rss_kb, label[:120])
                 if v.failed:
                     failures.append((label, v, data))
             pending = []
@@ -87,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     print(f"slowest input: {slowest[0]:.2f} s ({slowest[1]})")
-    print(f"peak RSS of a reading child: {peak / 1024:.0f} MB")
+    print(f"peak RSS of a reading child: {peak / 1024:.0f} MB (reached at {biggest[1]})")
     for label, v, _data in failures[:50]:
         print(f"FAIL {v.kind}: {v.detail[:300]}\n     input: {label}")
     if args.save and failures:

@@ -515,6 +515,8 @@ def hostile() -> dict[str, bytes]:
         "form-fanout-60x8": form_fanout_pdf(),
         "inline-image-bomb": inline_image_bomb_pdf(),
         "smask-bomb": smask_bomb_pdf(),
+        # a 2 MB scan drawn skewed 20000 pt high: pdfium allocated 1.9 GB for it
+        "skewed-image": make.image_bomb_pdf(1654, 2339, cm=b"595 20000 0 842 0 0"),
     }
 
 

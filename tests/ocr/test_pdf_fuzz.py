@@ -134,6 +134,7 @@ HOSTILE_EXPECTED = {
     "png-predictor-bomb": Reason.TOO_MANY_PIXELS,
     "inline-image-bomb": Reason.TOO_MANY_PIXELS,
     "smask-bomb": Reason.TOO_MANY_PIXELS,
+    "skewed-image": Reason.TOO_MANY_PIXELS,
     "image-bomb-declared": Reason.TOO_MANY_PIXELS,
     "many-pages-100k": Reason.TOO_MANY_PAGES,
 }
@@ -171,8 +172,13 @@ def test_a_bomb_is_refused_by_open_pdf_before_anything_is_inflated() -> None:
         (fz.png_predictor_bomb_pdf(), "predictor data declares 200000000×100"),
         (fz.inline_image_bomb_pdf(), "an inline image of 60000×60000"),
         (fz.smask_bomb_pdf(), "an image of 200000×200000"),
+        (make.image_bomb_pdf(600, 800, cm=b"595 20000 0 842 0 0"), "25 times the page's area"),
+        (
+            make.image_bomb_pdf(600, 800, cm=b"1000000000 0 0 1000000000 0 0"),
+            "times the page's area",
+        ),
     ],
-    ids=["jpeg", "jbig2", "ccitt", "png-predictor", "inline", "smask"],
+    ids=["jpeg", "jbig2", "ccitt", "png-predictor", "inline", "smask", "skewed", "huge-cm"],
 )
 def test_codec_headers_declaring_huge_images_are_refused(data: bytes, says: str) -> None:
     with pytest.raises(LimitExceeded) as err:
@@ -185,6 +191,21 @@ def test_a_legitimate_jpeg_within_the_limits_still_opens() -> None:
     """The JPEG header check reads the real frame size of a scanner's JPEG and lets it by."""
     doc = open_pdf(make.scan_pdf("jpeg"))
     assert doc.pages[0].images[0].width == 1654
+
+
+@pytest.mark.parametrize(
+    "cm",
+    [
+        b"595 0 0 842 0 0",
+        b"0 842 -595 0 595 0",
+        b"421 421 -421 421 297 0",
+        b"893 0 0 1263 -149 -210",
+    ],
+)
+def test_images_drawn_rotated_or_past_the_page_edges_still_open(cm: bytes) -> None:
+    """The drawn-size check leaves a scan drawn upright, turned, at 45° or 1.5 times the
+    page (its margins cut off) alone."""
+    assert open_pdf(make.image_bomb_pdf(600, 800, cm=cm)).page_count == 1
 
 
 FUZZ_CASES = sorted(fz.FUZZ_CASES.glob("*.pdf"))
