@@ -21,7 +21,9 @@ is paper with ink, the page fills the frame and the frame is taken. Otherwise:
 
 The page is then warped to A4 portrait at the resolution the photo holds (clamped to
 200–300 dpi), divided by its own background (a max filter over 8 mm, blurred: paper
-becomes even white whatever the light), a thin rim set to paper. Which way up the
+becomes even white whatever the light), sharpened a little (an unsharp mask: a phone's
+slight blur) and its ink deepened to a scan's (the darkest ink to about 40), a thin rim
+set to paper. Which way up the
 page is, is left to the engine (:mod:`ocr.orient`), as for a scan fed sideways.
 """
 
@@ -47,6 +49,8 @@ EDGE_CONTRAST = 0.07  # log brightness step across a side that counts as the pag
 COLOUR_STEP = 0.06  # or brighter, and a step this large in one channel (a cream cloth)
 SIDE_SUPPORT = 0.6  # share of a visible side's points that must show the step
 PAPER_WHITE = 245
+SHARPEN = 0.6
+INK_LEVEL = 40  # where the darkest ink is brought to, as on a scan
 _BG_MM = 8.0  # the background filter's width: wider than any stroke, narrower than light
 
 
@@ -386,19 +390,43 @@ def _portrait(corners: np.ndarray) -> np.ndarray:
     return corners if top <= left else np.roll(corners, -1, axis=0)
 
 
-def _even(channel: np.ndarray, dpi: float) -> np.ndarray:
-    """``channel`` divided by its background (paper) brightness, paper at PAPER_WHITE."""
+def _background(grey: np.ndarray, dpi: float) -> np.ndarray:
+    """The paper's brightness under every pixel: a closing over 8 mm (no stroke is that
+    wide, every shadow is wider) on a copy an eighth the size, lightly blurred."""
     step = 8
     small = cv2.resize(
-        channel,
-        (max(1, channel.shape[1] // step), max(1, channel.shape[0] // step)),
+        grey,
+        (max(1, grey.shape[1] // step), max(1, grey.shape[0] // step)),
         interpolation=cv2.INTER_AREA,
     )
     k = max(3, round(_BG_MM / 25.4 * dpi / step)) | 1
-    bg = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
-    bg = cv2.GaussianBlur(bg.astype(np.float32), (0, 0), k)
-    bg = cv2.resize(bg, (channel.shape[1], channel.shape[0]), interpolation=cv2.INTER_LINEAR)
-    out = channel.astype(np.float32) * (PAPER_WHITE / np.maximum(bg, 8.0))
+    shape = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+    closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, shape).astype(np.float32)
+    blurred = cv2.GaussianBlur(closed, (0, 0), max(1.0, k / 4))
+    bg = cv2.resize(blurred, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_LINEAR)
+    return np.maximum(bg, 8.0)
+
+
+def _gain(evened: np.ndarray) -> float:
+    """How much to deepen the ink: a photo's strokes are softer than a scanner's; the
+    darkest ink is brought to about INK_LEVEL (at most threefold)."""
+    h, w = evened.shape[:2]
+    inside = evened[h // 25 : h - h // 25 : 2, w // 25 : w - w // 25 : 2]  # not the rim
+    ink = float(np.percentile(inside, 0.5))
+    return float(min(3.0, max(1.0, (PAPER_WHITE - INK_LEVEL) / max(1.0, PAPER_WHITE - ink))))
+
+
+def _sharpen(grey: np.ndarray, dpi: float) -> np.ndarray:
+    """An unsharp mask: a phone's slight blur taken back a little."""
+    soft = cv2.GaussianBlur(grey, (0, 0), max(0.8, dpi / 200))
+    return cv2.addWeighted(grey, 1 + SHARPEN, soft, -SHARPEN, 0)
+
+
+def _even(channel: np.ndarray, bg: np.ndarray, gain: float | None = None) -> np.ndarray:
+    """``channel`` divided by the paper's brightness (paper at PAPER_WHITE), its ink deepened."""
+    out = channel.astype(np.float32) * (PAPER_WHITE / bg)
+    g = _gain(out) if gain is None else gain
+    out = PAPER_WHITE - (PAPER_WHITE - out) * g
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
@@ -417,7 +445,12 @@ def flatten(rgb: np.ndarray, quad: Quad, *, colour: bool = False) -> PageImage:
         page = cv2.warpPerspective(
             rgb, m, (width, height), flags=how, borderMode=cv2.BORDER_REPLICATE
         )
-        evened = np.dstack([_even(page[:, :, c], dpi) for c in range(3)])
+        grey_page = cv2.cvtColor(page, cv2.COLOR_RGB2GRAY)
+        bg = _background(grey_page, dpi)
+        gain = _gain(grey_page.astype(np.float32) * (PAPER_WHITE / bg))
+        evened = np.dstack(
+            [_even(page[:, :, c], _background(page[:, :, c], dpi), gain) for c in range(3)]
+        )
         evened[:rim], evened[-rim:], evened[:, :rim], evened[:, -rim:] = (PAPER_WHITE,) * 4
         grey, colour_rgb = _split_colour(np.ascontiguousarray(evened))
         return PageImage(
@@ -427,6 +460,6 @@ def flatten(rgb: np.ndarray, quad: Quad, *, colour: bool = False) -> PageImage:
     page = cv2.warpPerspective(
         grey_in, m, (width, height), flags=how, borderMode=cv2.BORDER_REPLICATE
     )
-    grey = _even(page, dpi)
+    grey = _even(_sharpen(page, dpi), _background(page, dpi))
     grey[:rim], grey[-rim:], grey[:, :rim], grey[:, -rim:] = (PAPER_WHITE,) * 4
     return PageImage(index=0, image=np.ascontiguousarray(grey), dpi=dpi, colour=False)
