@@ -70,6 +70,18 @@ def crop_of(grey: np.ndarray, region: Region, th: float) -> np.ndarray | None:
     return without_rules(crop) if crop.size else None
 
 
+def _placed(
+    value: FieldValue, region: Region, shape: tuple[int, ...], page: int | None
+) -> FieldValue:
+    """``value`` with the page and box of its region where Tesseract gave none."""
+    if value.bbox is not None or region.box is None:
+        return value if value.page is not None or page is None else replace(value, page=page)
+    h, w = shape[0], shape[1]
+    b = region.box
+    bbox = (max(0.0, b.x0 / w), max(0.0, b.y0 / h), min(1.0, b.x1 / w), min(1.0, b.y1 / h))
+    return replace(value, page=value.page if value.page is not None else page, bbox=bbox)
+
+
 def second_read(
     fields: Mapping[str, FieldValue],
     flags: list[str],
@@ -78,6 +90,7 @@ def second_read(
     th: float,
     setting: SecondRead,
     *,
+    page: int | None = None,
     today: dt.date | None = None,
 ) -> tuple[dict[str, FieldValue], list[str]]:
     """``fields`` and ``flags`` with unsure hand-filled digits read again."""
@@ -107,7 +120,7 @@ def second_read(
         decoded = ctc.decode(reading.probs, rec.characters, rec.index, constraints[name])
         if decoded.value is None:
             continue
-        current = out[name]
+        current = _placed(out[name], regions[REGION_OF[name]], grey.shape[:2], page)
         bar, plausible = bars[name]
         confidence = decoded.confidence_at(plausible)
         if confidence >= bar:

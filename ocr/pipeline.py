@@ -217,7 +217,8 @@ def analyse_page(
         return read_region(grey, page.dpi, regions[key], th, engine, lang, variant)
 
     fields, flags = parse_readings(readings, page.number, (w, h), reread, witnesses, variants=True)
-    fields, flags = second_read(fields, flags, regions, grey, th, second)  # hand-filled digits
+    # hand-filled digits Tesseract is unsure of, read again where asked (off by default)
+    fields, flags = second_read(fields, flags, regions, grey, th, second, page=page.number)
     sig_region = regions.get("signature")
     if sig_region is None:
         signature = unlabelled_signature(
