@@ -20,11 +20,11 @@ is paper with ink, the page fills the frame and the frame is taken. Otherwise:
 :class:`~ocr.errors.NoPageInPhoto`, with what was wrong.
 
 The page is then warped to A4 portrait at the resolution the photo holds (clamped to
-200–300 dpi), divided by its own background (a max filter over 8 mm, blurred: paper
-becomes even white whatever the light), sharpened a little (an unsharp mask: a phone's
-slight blur) and its ink deepened to a scan's (the darkest ink to about 40), a thin rim
-set to paper. Which way up the
-page is, is left to the engine (:mod:`ocr.orient`), as for a scan fed sideways.
+200–300 dpi), divided by its own background (a closing over 8 mm, lightly blurred:
+paper becomes even white whatever the light), sharpened a little (an unsharp mask: a
+phone's slight blur) and its ink deepened to a scan's (the darkest ink to about 40), a
+thin rim set to paper. Which way up the page is, is left to the engine
+(:mod:`ocr.orient`), as for a scan fed sideways.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 from sqlalchemy import select
 
@@ -54,6 +55,10 @@ def test_a_jpeg_in_the_inbox_becomes_a_submission_and_a_proposal(
     with Image.open(images.master(sub.sha256, 1)) as master:
         width, height = master.size
     assert abs(height / width - 297 / 210) < 0.01 and 1600 <= width <= 2500
+    # and the box of a value read falls on its ink there
+    crop = images.crop(sub.sha256, 1, fields["organisation"]["bbox"], pad=0.2)
+    with Image.open(crop) as value:
+        assert int(np.asarray(value.convert("L")).min()) < 100
 
 
 def test_a_photo_of_something_else_is_quarantined_with_its_reason(
