@@ -11,8 +11,11 @@ from fastapi.routing import APIRoute
 
 from tests.api.conftest import Web
 
+# public by design: the list, the embed, the health and metrics, sign-in, and joining
+# online (the join page, applications and their forms, suggestions of known names)
 PUBLIC = re.compile(
-    r"^/(api/v1/(declarations|signatories)|embed/|healthz$|metrics$|docs|openapi|login$|language$|static/|$)"
+    r"^/(api/v1/(declarations|signatories|applications|organisations/suggest$)|embed/|join/"
+    r"|healthz$|metrics$|docs|openapi|login$|language$|static/|$)"
 )
 SAMPLE_VALUES = {"pid": "1", "number": "1", "name": "organisation", "key": "s1"}
 
