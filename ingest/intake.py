@@ -157,7 +157,7 @@ class Intake:
     def take(self, path: Path, name: str | None = None) -> IntakeResult:
         """Claim and process one stable inbox file (or any file given by path), recorded
         under ``name`` (its path in the inbox; by default its file name)."""
-        name = name or path.name
+        name = _fitting(name or path.name)
         try:
             claimed = self._claim(path, name)
         except OSError as e:  # the inbox cannot be written (its disk full, its rights)
@@ -459,6 +459,29 @@ def _size(*paths: Path | None) -> int | None:
 def _encode(name: str) -> str:
     """A recorded name (maybe ``folder/scan.pdf``) as one file name in the claim folder."""
     return name.replace("%", "%25").replace("/", "%2F")
+
+
+# a claimed file's name is <ms>.<uuid hex>__<encoded name>: 13 + 1 + 32 + 2 bytes before
+# the name, and no file name may pass 255 bytes
+_NAME_ROOM = 255 - 48
+
+
+def _fitting(name: str) -> str:
+    """``name`` as recorded: whole, unless it is too long to be claimed under (a file
+    name of more than about 200 bytes); then its start, cut at a character, with its
+    extension — the same file is still recognised by its content."""
+    if len(_encode(name).encode()) <= _NAME_ROOM:
+        return name
+    folder, _, base = name.rpartition("/")
+    stem, dot, ext = base.rpartition(".")
+    ext = f".{ext}" if dot and len(ext) <= 10 else ""
+    stem = stem if dot and ext else base
+    keep = folder + "/" if folder else ""
+    while stem and len(_encode(f"{keep}{stem}…{ext}").encode()) > _NAME_ROOM:
+        stem = stem[:-1]
+    if not stem:  # a folder path that is itself too long: the file's name alone
+        return _fitting(base)
+    return f"{keep}{stem}…{ext}"
 
 
 def _claimed_at(entry: Path) -> float:

@@ -248,3 +248,19 @@ def test_a_file_another_user_owns_and_the_service_cannot_write_is_taken(tmp_path
     outcome = done.stdout.strip().splitlines()[-1:]  # the last line; the log goes first
     assert (done.returncode, outcome) == (0, ["submitted"]), done.stderr[-2000:]
     assert not scan.exists()
+
+
+@pytest.mark.parametrize("length", [200, 250])
+def test_a_file_name_too_long_to_claim_under_is_taken_under_its_shortened_name(
+    intake, inbox, length
+):
+    """The claim folder's name for a file adds 48 bytes to its name: one of 210 bytes or
+    more failed with 'file name too long' and waited in the inbox for ever."""
+    name = "å" * (length // 2) + ".pdf"  # two bytes a letter
+    result = intake.take(drop(inbox, name, scan_pdf(6)))
+    assert result.outcome == "submitted"
+    assert result.file_name.endswith(".pdf") and len(result.file_name.encode()) <= 207
+    assert result.file_name.startswith("å" * 20)
+    assert files_in(inbox) == []
+    [sub] = submissions(intake.session_factory)
+    assert sub.file_name == result.file_name
