@@ -57,11 +57,16 @@ services:  ## PostgreSQL for the tests (127.0.0.1:5432): started if installed bu
 test: deps services  ## the whole suite: unit, SQLite and PostgreSQL, Chromium browser tests
 	CI=$${CI:-1} $(VENV)/bin/pytest -q
 
-bench: deps  ## accuracy and speed, side by side with the naive baseline
+bench: deps  ## accuracy and speed, side by side with the naive baseline (an hour or more)
 	$(PY) -m tests.bench.extraction
 	$(PY) -m tests.bench.soak
 	$(PY) -m tests.bench.api
 	$(PY) -m tests.bench.review
+	$(PY) -m tests.bench.fuzz --count 20000 --seconds 600
+	$(PY) -m tests.bench.mail
+	$(PY) -m tests.bench.codes
+	$(PY) -m tests.bench.photos
+	$(PY) -m tests.bench.handwriting --count 300 --seed 4
 
 lint: venv
 	$(VENV)/bin/ruff check .
