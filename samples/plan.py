@@ -171,6 +171,13 @@ def _scan(rng: random.Random, index: int, pages: int) -> ScanSpec:
     )[0]
     colour = COLOURS[_colour_slot(index) % len(COLOURS)]
     rotation = rng.choice((0,) * 7 + (90, 180, 270))
+    return scanner_defects(rng, dpi=dpi, colour=colour, rotation=rotation)
+
+
+def scanner_defects(rng: random.Random, *, dpi: int, colour: str, rotation: int) -> ScanSpec:
+    """A scan at ``dpi``, ``colour`` and ``rotation`` with the defects of a real scanner
+    drawn from ``rng`` (JPEG quality, a rotation written in the PDF, skew, noise, blur,
+    paper tone); the draws in this order, so generated sets stay the same."""
     return ScanSpec(
         dpi=dpi,
         colour=colour,

@@ -48,6 +48,7 @@ from registry.applications import (
 from samples import values as v
 from samples.canvas import Canvas
 from samples.pdfwrite import encode_page, write_pdf
+from samples.plan import scanner_defects
 from samples.scanner import COLOURS, ScanSpec, scan
 from samples.signature import INKS, draw_signature
 from samples.split import SPLITS
@@ -117,17 +118,7 @@ def plan_prefilled(
     rotation = ROTATIONS[index % 4]
     scan_dpi = dpi or DPIS[(index // 4) % 4]
     colour = COLOURS[(index // 16 + index) % len(COLOURS)]
-    spec = ScanSpec(
-        dpi=scan_dpi,
-        colour=colour,
-        jpeg_quality=rng.choice((35, 55, 75, 90)),
-        rotation=rotation,
-        pdf_rotate=rotation != 0 and rng.random() < 0.25,
-        skew=round(rng.uniform(-3, 3), 2) if rng.random() < 0.6 else 0.0,
-        noise=rng.choice(("none", "speckle", "grain")),
-        blur=round(rng.uniform(0.3, 1.0) * scan_dpi / 300, 2) if rng.random() < 0.4 else 0.0,
-        paper=rng.choice((0, 0, 6, 12, 20)),
-    )
+    spec = scanner_defects(rng, dpi=scan_dpi, colour=colour, rotation=rotation)
     forged = rng.choice(FORGERIES) if rng.random() < forged_share else None
     changed = new = None
     if forged is None and rng.random() < changed_share:
