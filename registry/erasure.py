@@ -276,6 +276,18 @@ def _scans(subs: Iterable[Submission]) -> tuple[ScanFile, ...]:
     return tuple(out)
 
 
+def _found(
+    session: Session, number: str, signatory_id: int | None, submission_id: int | None
+) -> tuple[Targets, list[AuditEvent], list[AuditEvent], PersonalValues]:
+    """What belongs to the person(s) to erase: the rows, the audit events about them and
+    about their organisation, and the values to look for in them."""
+    t = find_targets(
+        session, parse_number(number), signatory_id=signatory_id, submission_id=submission_id
+    )
+    own, org_events = earlier_events(session, t)
+    return t, own, org_events, _found_values(t, own)
+
+
 def preview(
     *,
     session: Session,
@@ -284,14 +296,7 @@ def preview(
     submission_id: int | None = None,
 ) -> ErasureReport:
     """What :func:`erase` would erase and keep, changing nothing (the confirmation)."""
-    t = find_targets(
-        session,
-        parse_number(organisation_number),
-        signatory_id=signatory_id,
-        submission_id=submission_id,
-    )
-    own, org_events = earlier_events(session, t)
-    values = _found_values(t, own)
+    t, own, org_events, values = _found(session, organisation_number, signatory_id, submission_id)
     counts = _Counts()
     for m in t.members:
         for key in ("signer_name", "signer_title", "signer_email"):
@@ -362,14 +367,7 @@ def erase(
     """Erase the signers' personal data of one organisation (or of one membership of
     it, ``signatory_id``); ``submission_id`` adds a scan not read for it (a quarantined
     file of theirs). See the module docstring for what is erased and kept."""
-    t = find_targets(
-        session,
-        parse_number(organisation_number),
-        signatory_id=signatory_id,
-        submission_id=submission_id,
-    )
-    own, org_events = earlier_events(session, t)
-    values = _found_values(t, own)
+    t, own, org_events, values = _found(session, organisation_number, signatory_id, submission_id)
     counts = _Counts()
     scans = _scans(t.submissions)  # under the names the files were kept by
     _clear_rows(t, values, counts)
