@@ -295,6 +295,14 @@ class _FormScore:
         }
 
 
+def _plain(o: object) -> object:
+    """numpy scalars (a count or a flag) as the Python values they hold."""
+    item = getattr(o, "item", None)
+    if callable(item):
+        return item()
+    raise TypeError(f"{type(o).__name__} is not JSON")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--count", type=int, default=300, help="crops of each kind")
@@ -306,10 +314,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.forms:
         forms = run_forms(args.forms, int(args.seed), args.split)
-        print(json.dumps(forms, indent=1, ensure_ascii=False))
+        print(json.dumps(forms, indent=1, ensure_ascii=False, default=_plain))
         if args.json:
             with open(args.json, "w", encoding="utf-8") as fh:
-                fh.write(json.dumps(forms, indent=1, ensure_ascii=False) + "\n")
+                fh.write(json.dumps(forms, indent=1, ensure_ascii=False, default=_plain) + "\n")
         return 0
     result = run(args.count, [int(s) for s in str(args.seed).split(",")], tune=args.tune)
     text = json.dumps(result, indent=1, ensure_ascii=False)
