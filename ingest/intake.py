@@ -66,9 +66,8 @@ from ingest.durable import Staged, disk_full, free_bytes, fsync_dir, sha256_file
 from ingest.logs import SYMLINK, about_file, no_sha256
 from ingest.quarantine import Quarantine
 from ocr.errors import ExtractionError
-from ocr.images import check_image, is_image
+from ocr.images import check_received
 from ocr.limits import Limits
-from ocr.pdf import open_pdf
 from registry import queue, supersede
 from registry.db import database_unavailable
 from registry.models import ArrivalSource, Submission, SubmissionArrival
@@ -336,11 +335,7 @@ class Intake:
         self, staged: Staged, name: str, *, recovering: bool, supersede: bool, origin: Origin
     ) -> IntakeResult:
         try:
-            data = staged.temp.read_bytes()
-            if is_image(data):  # a photo (JPEG/PNG) or a TIFF scan: its own quick checks
-                check_image(data, self.limits)
-            else:
-                open_pdf(data, self.limits)
+            check_received(staged.temp.read_bytes(), self.limits)  # a PDF, a photo
         except ExtractionError as e:
             return self._quarantine(staged, name, e, recovering=recovering, origin=origin)
         return self._archive(

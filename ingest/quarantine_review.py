@@ -5,7 +5,7 @@ status is ``quarantined``, and every file in ``data/quarantine`` that no such ro
 names (a crash between the quarantine write and its record), with its
 ``.reason.txt``. Discarded rows are listed apart, with who discarded them and when.
 
-Retry re-runs the intake's validation (``ocr.pdf.open_pdf`` with the intake's limits)
+Retry re-runs the intake's validation (``ocr.images.check_received`` with its limits)
 on the stored bytes. A row that passes now is archived at its content address and
 goes back to the queue as ``received``; one that fails stays, with the reason found
 now. A file without a row goes through :meth:`Intake.take_private` as if it had just
@@ -32,7 +32,7 @@ from ingest.intake import Intake
 from ingest.quarantine import REASON_SUFFIX
 from ingest.upload import outcome_of
 from ocr.errors import ExtractionError
-from ocr.pdf import open_pdf
+from ocr.images import check_received
 from registry import quarantined
 from registry.models import Submission
 
@@ -177,7 +177,7 @@ class QuarantineDesk:
             return self._retry_file(item, source, actor=actor)
         now = self.intake.now()
         try:
-            open_pdf(source.read_bytes(), self.intake.limits)
+            check_received(source.read_bytes(), self.intake.limits)
         except ExtractionError as e:
             with self.intake.session_factory.begin() as session:
                 quarantined.keep_quarantined(

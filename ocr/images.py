@@ -103,6 +103,18 @@ def _pixel_check(kind: Kind, width: int, height: int, frames: int, limits: Limit
         )
 
 
+def check_received(data: bytes, limits: Limits = DEFAULT_LIMITS) -> None:
+    """The intake's quick checks of a received file, whichever kind it is: an image
+    (:func:`check_image`) or a PDF (``ocr.pdf.open_pdf``). Raises
+    :class:`~ocr.errors.ExtractionError` with its reason when the file is refused."""
+    if is_image(data):
+        check_image(data, limits)
+    else:
+        from ocr.pdf import open_pdf
+
+        open_pdf(data, limits)
+
+
 def check_image(data: bytes, limits: Limits = DEFAULT_LIMITS) -> ImageInfo:
     """The intake's quick checks of an image file (kind, size, pixel count, pages); only
     the header is read. Raises :class:`~ocr.errors.ExtractionError` when it is refused.

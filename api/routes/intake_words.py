@@ -19,7 +19,7 @@ def reason_words(_: Gettext) -> dict[str, str]:
     """Each reason a file is refused, quarantined or fails, in words."""
     return {
         Reason.EMPTY: _("The file is empty."),
-        Reason.NOT_PDF: _("The file is not a PDF."),
+        Reason.NOT_PDF: _("The file is neither a PDF nor a photo (JPEG, PNG or TIFF)."),
         Reason.TRUNCATED: _("The PDF is cut short (perhaps an interrupted transfer)."),
         Reason.ENCRYPTED: _("The PDF is password-protected."),
         Reason.MALFORMED: _("The PDF is damaged and cannot be read."),
@@ -30,6 +30,8 @@ def reason_words(_: Gettext) -> dict[str, str]:
         Reason.NO_PAGE_IMAGE: _("A page has no image to read."),
         Reason.OCR_FAILED: _("The text recognition failed."),
         Reason.TIMEOUT: _("Reading the file took too long."),
+        Reason.NO_PAGE_IN_PHOTO: _("No form page was found in the photo."),
+        Reason.UNSUPPORTED_IMAGE: _("This kind of image cannot be read yet: send a PDF or JPEG."),
         MAX_ATTEMPTS_REASON: _("Reading failed on every attempt."),
         NO_DECLARATION: _("No signing block was found."),
         Refusal.NOTHING_CHOSEN: _("Choose at least one file."),

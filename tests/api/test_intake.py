@@ -77,7 +77,7 @@ def test_a_text_file_named_pdf_is_quarantined_and_the_reason_shown_at_once(web: 
     response = _upload(client, [("x.pdf", NOT_A_PDF), ("bra.pdf", SAMPLE.read_bytes())])
     assert response.status_code == 200
     assert 'data-outcome="quarantined"' in response.text
-    assert "Filen är inte en PDF." in response.text
+    assert "Filen är varken en PDF eller ett foto" in response.text
     assert 'data-outcome="received"' in response.text
     bad = next(s for s in _submissions(web) if s.file_name == "x.pdf")
     assert (bad.status, bad.reason) == ("quarantined", "not_pdf")
@@ -224,7 +224,7 @@ def test_the_quarantine_lists_rows_and_unrecorded_files_for_every_reviewer(web: 
     page = client.get("/review/quarantine")
     assert page.status_code == 200
     assert "brev.pdf" in page.text and "lös.pdf" in page.text
-    assert "Filen är inte en PDF." in page.text and "inte registrerad" in page.text
+    assert "Filen är varken en PDF eller ett foto" in page.text and "inte registrerad" in page.text
     assert "alla granskare" in page.text  # says that counties do not apply here
     [sub] = _submissions(web)
     download = client.get(f"/review/quarantine/s{sub.id}/download")
@@ -320,3 +320,22 @@ def test_retry_of_an_unrecorded_file_takes_it_in_and_discard_keeps_the_row(web: 
     assert again.status_code == 409
     with web.registry.sessions() as s:
         assert s.scalar(select(SubmissionArrival).where(SubmissionArrival.submission_id == bad.id))
+
+
+def test_retry_takes_a_photo_that_was_quarantined_when_only_pdfs_were_read(web: Web) -> None:
+    """A JPEG quarantined as ``not_pdf`` before photos were read passes the intake's
+    checks now: retry sends it to the queue as it would a PDF."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (1200, 1600), "white").save(buffer, "JPEG", quality=80)
+    photo = buffer.getvalue()
+    web.add_reviewer("anna")
+    client = web.signed_in("anna")
+    row_id = _quarantine_row(web, "foto.jpg", photo, "not_pdf")
+    response = client.post(f"/review/quarantine/s{row_id}/retry", data={"csrf_token": client.csrf})
+    assert response.status_code == 303
+    sub = next(s for s in _submissions(web) if s.id == row_id)
+    assert (sub.status, sub.reason) == ("received", None)
