@@ -6,7 +6,8 @@
   cross-reference table (``xref``) or stream (``12 0 obj``). A file copied half, a page
   being appended, a file pre-sized with zeros and filled in: each fails one of these.
   A file whose first 1024 bytes are there, not all zero, and hold no ``%PDF-`` will
-  never become a PDF: it is not held (intake quarantines it as ``not_pdf`` at once).
+  never become a PDF: it is not held (intake quarantines it as ``not_pdf`` at once) —
+  unless it is a photo (JPEG, PNG), finished once it ends in its format's end marker.
   At most three small reads (head, tail, the xref offset).
 - :func:`open_for_writing`: the writers. On Linux a read lease (``F_SETLEASE``
   ``F_RDLCK``) is refused with ``EAGAIN`` while any other descriptor has the file open
@@ -26,6 +27,7 @@ import os
 import re
 import signal
 from pathlib import Path
+from typing import BinaryIO, Literal
 
 HEAD = 1024
 TAIL = 2048
@@ -43,6 +45,9 @@ def incomplete_reason(path: Path) -> str | None:
         size = os.fstat(f.fileno()).st_size
         head = f.read(HEAD)
         if b"%PDF-" not in head:
+            image = _unfinished_image(f, head, size)
+            if image is not False:
+                return image
             if len(head) == HEAD and head.strip(b"\0"):
                 return None  # not a PDF, and more bytes will not make it one: take it
             return "no %PDF- header yet"
@@ -60,6 +65,24 @@ def incomplete_reason(path: Path) -> str | None:
         if _XREF_AT.match(f.read(64)) is None:
             return f"startxref {offset} points at no cross-reference"
     return None
+
+
+# a photo's last bytes once it is written whole: JPEG's end-of-image marker (a little
+# padding after it is common), PNG's IEND chunk with its CRC
+_IMAGE_ENDS = (
+    (b"\xff\xd8\xff", b"\xff\xd9", 64, "a JPEG without its end marker yet"),
+    (b"\x89PNG\r\n\x1a\n", b"IEND\xaeB`\x82", 64, "a PNG without its IEND yet"),
+)
+
+
+def _unfinished_image(f: BinaryIO, head: bytes, size: int) -> str | None | Literal[False]:
+    """For a photo (JPEG, PNG): why it does not look finished, or ``None`` when it does;
+    ``False`` when the file is no such image."""
+    for magic, end, slack, why in _IMAGE_ENDS:
+        if head.startswith(magic):
+            f.seek(max(0, size - slack))
+            return None if end in f.read(slack) else why
+    return False
 
 
 def open_for_writing(path: Path) -> bool | None:

@@ -150,3 +150,23 @@ def test_a_writer_opening_during_the_look_is_not_blocked_for_long(tmp_path):
 
 def test_a_file_gone_meanwhile_is_not_judged(tmp_path):
     assert unfinished_reason(tmp_path / "gone.pdf") is None
+
+
+def _photo(kind: str) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (400, 300), "white").save(buffer, kind)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["JPEG", "PNG"])
+def test_a_photo_is_held_until_its_end_marker_is_written(tmp_path, kind):
+    """A phone's photo copied in parts is held like a PDF without its %%EOF (taken at
+    once, it was quarantined as cut short and the rest became another file)."""
+    whole = _photo(kind)
+    assert incomplete_reason(written(tmp_path, whole, "foto")) is None
+    half = incomplete_reason(written(tmp_path, whole[: len(whole) // 2], "foto"))
+    assert half is not None and "yet" in half
+    padded = whole + b"\0" * 12  # some cameras pad after the end marker
+    assert incomplete_reason(written(tmp_path, padded, "foto")) is None
