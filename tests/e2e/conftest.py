@@ -35,6 +35,9 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def page(browser: object) -> Iterator[object]:
     context = browser.new_context(locale="sv-SE", viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    # a minute for a page or a wait, not Playwright's 30 s: on a machine busy with other
+    # work a sign-in's redirect once took longer (the test asserts what happens, not when)
+    context.set_default_timeout(60_000)
     pg = context.new_page()
     try:
         yield pg
