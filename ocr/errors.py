@@ -33,7 +33,7 @@ class Reason(enum.StrEnum):
     OCR_FAILED = "ocr_failed"
     TIMEOUT = "timeout"
     NO_PAGE_IN_PHOTO = "no_page_in_photo"  # a photo (JPEG/PNG) in which no form page is found
-    UNSUPPORTED_IMAGE = "unsupported_image"  # an image kind not read yet (HEIC)
+    UNSUPPORTED_IMAGE = "unsupported_image"  # an image kind not read (AVIF)
 
 
 class ExtractionError(Exception):

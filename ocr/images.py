@@ -7,8 +7,8 @@
 
 A JPEG or PNG is a *photo*: the page is found in it (:mod:`ocr.photo`). A TIFF is a
 *scan*: each frame is a page, its resolution from the file (200 dpi when it says none).
-HEIC (an iPhone's default) is refused with a clear message until a HEIF decoder is a
-dependency. Pure: bytes in, arrays out.
+A HEIC photo (an iPhone's default) is a photo too, decoded by libheif (``pillow-heif``).
+Pure: bytes in, arrays out.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 Kind = Literal["jpeg", "png", "tiff", "heic"]
 TIFF_DEFAULT_DPI = 200.0
 _HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif")
-HEIC_MESSAGE = "HEIC is not supported yet: send JPEG or PDF"
+AVIF_MESSAGE = "AVIF images are not read: send JPEG, HEIC or PDF"
 
 
 def image_kind(data: bytes) -> Kind | None:
@@ -63,14 +63,16 @@ def _open(data: bytes, limits: Limits) -> tuple[Kind, Image.Image]:
     kind = image_kind(data)
     if kind is None:
         raise InvalidInput("not an image (JPEG, PNG or TIFF)", reason=Reason.NOT_PDF)
-    if kind == "heic":
-        raise InvalidInput(HEIC_MESSAGE, reason=Reason.UNSUPPORTED_IMAGE)
     if len(data) > limits.max_bytes:
         raise LimitExceeded(
             f"the image is {len(data) // (1024 * 1024)} MB, more than the "
             f"{limits.max_bytes // (1024 * 1024)} MB allowed",
             reason=Reason.FILE_TOO_LARGE,
         )
+    if kind == "heic" and data[8:12] == b"avif":  # the same container, another codec
+        raise InvalidInput(AVIF_MESSAGE, reason=Reason.UNSUPPORTED_IMAGE)
+    if kind == "heic":
+        return kind, _open_heic(data, limits)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -80,6 +82,26 @@ def _open(data: bytes, limits: Limits) -> tuple[Kind, Image.Image]:
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as e:
         raise InvalidInput(f"the {kind.upper()} image cannot be read ({e})") from e
     return kind, image
+
+
+def _open_heic(data: bytes, limits: Limits) -> Image.Image:
+    """A HEIC/HEIF photo (an iPhone's default) through libheif (``pillow-heif``): its
+    size is checked from the header before anything is decoded; the primary image only,
+    EXIF kept for the orientation."""
+    import pillow_heif
+
+    try:
+        heif = pillow_heif.open_heif(io.BytesIO(data), convert_hdr_to_8bit=True)
+        width, height = heif.size
+    except (ValueError, RuntimeError, OSError) as e:
+        raise InvalidInput(f"the HEIC image cannot be read ({e})", reason=Reason.TRUNCATED) from e
+    _pixel_check("heic", width, height, 1, limits)
+    try:
+        return heif.to_pillow()
+    except (ValueError, RuntimeError, OSError) as e:
+        raise InvalidInput(
+            f"the HEIC image is damaged or cut short ({e})", reason=Reason.TRUNCATED
+        ) from e
 
 
 def _pixel_check(kind: Kind, width: int, height: int, frames: int, limits: Limits) -> None:

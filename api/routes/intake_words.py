@@ -31,7 +31,7 @@ def reason_words(_: Gettext) -> dict[str, str]:
         Reason.OCR_FAILED: _("The text recognition failed."),
         Reason.TIMEOUT: _("Reading the file took too long."),
         Reason.NO_PAGE_IN_PHOTO: _("No form page was found in the photo."),
-        Reason.UNSUPPORTED_IMAGE: _("This kind of image cannot be read yet: send a PDF or JPEG."),
+        Reason.UNSUPPORTED_IMAGE: _("This kind of image cannot be read: send a PDF, JPEG or HEIC."),
         MAX_ATTEMPTS_REASON: _("Reading failed on every attempt."),
         NO_DECLARATION: _("No signing block was found."),
         Refusal.NOTHING_CHOSEN: _("Choose at least one file."),
