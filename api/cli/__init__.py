@@ -31,9 +31,9 @@ from api.cli import backup as _backup  # noqa: E402,F401
 from api.cli import doctor as _doctor  # noqa: E402,F401
 from api.cli import extract as _extract  # noqa: E402,F401
 from api.cli import ingest as _ingest  # noqa: E402,F401
+from api.cli import mail as _mail  # noqa: E402,F401
 from api.cli import privacy as _privacy  # noqa: E402,F401
 from api.cli import registry as _registry  # noqa: E402,F401
-from api.cli import mail as _mail  # noqa: E402,F401
 
 
 def main() -> None:
