@@ -42,6 +42,7 @@ from ocr.active import find_active_content
 from ocr.errors import InvalidInput, LimitExceeded, NoPageImage, Reason
 from ocr.image_headers import jbig2_size, jpeg_size, jpx_size
 from ocr.limits import DEFAULT_LIMITS, MB, Limits
+from ocr.matrix import multiply
 from ocr.sniff import describe_non_pdf
 
 _PDFIUM_ONLY = "pdfium"
@@ -480,7 +481,7 @@ def _check_drawn_sizes(content: bytes, page_index: int, limits: Limits, page_pt:
         elif token == b"Q":
             ctm = stack.pop() if stack else (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
         elif token == b"cm" and len(numbers) >= 6:
-            ctm = _times(tuple(numbers[-6:]), ctm)
+            ctm = multiply(tuple(numbers[-6:]), ctm)
         elif token == b"Do" and _drawn_area(ctm) > limit_pt:
             raise LimitExceeded(
                 f"page {page_index + 1} draws an image or form over "
@@ -490,19 +491,6 @@ def _check_drawn_sizes(content: bytes, page_index: int, limits: Limits, page_pt:
             )
         if not token.startswith(b"/"):
             numbers.clear()
-
-
-def _times(m: tuple[float, ...], n: tuple[float, ...]) -> tuple[float, ...]:
-    a1, b1, c1, d1, e1, f1 = m
-    a2, b2, c2, d2, e2, f2 = n
-    return (
-        a1 * a2 + b1 * c2,
-        a1 * b2 + b1 * d2,
-        c1 * a2 + d1 * c2,
-        c1 * b2 + d1 * d2,
-        e1 * a2 + f1 * c2 + e2,
-        e1 * b2 + f1 * d2 + f2,
-    )
 
 
 def _drawn_area(ctm: tuple[float, ...]) -> float:

@@ -13,10 +13,9 @@ from typing import Any
 import pypdf
 from pypdf.generic import ContentStream
 
+from ocr.matrix import IDENTITY, Matrix, multiply
 from ocr.pdf import PageInfo
 
-Matrix = tuple[float, float, float, float, float, float]
-_IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 _MAX_PARSED_CONTENT = 256 * 1024  # parse content streams up to this size (pure Python)
 _MIN_COVER = 0.85
 
@@ -52,30 +51,16 @@ def _image_matrix(page: pypdf.PageObject, name: str) -> Matrix | None:
 
 
 def _find_do(ops: list[tuple[Any, bytes]], name: str) -> Matrix | None:
-    ctm = _IDENTITY
+    ctm = IDENTITY
     stack: list[Matrix] = []
     for operands, operator in ops:
         if operator == b"q":
             stack.append(ctm)
         elif operator == b"Q":
-            ctm = stack.pop() if stack else _IDENTITY
+            ctm = stack.pop() if stack else IDENTITY
         elif operator == b"cm" and len(operands) == 6:
             m = tuple(float(v) for v in operands)
-            ctm = _multiply(m, ctm)  # type: ignore[arg-type]
+            ctm = multiply(m, ctm)
         elif operator == b"Do" and operands and str(operands[0]) == name:
             return ctm
     return None
-
-
-def _multiply(m: Matrix, n: Matrix) -> Matrix:
-    """``m × n`` for PDF's row-vector matrices [a b c d e f]."""
-    a1, b1, c1, d1, e1, f1 = m
-    a2, b2, c2, d2, e2, f2 = n
-    return (
-        a1 * a2 + b1 * c2,
-        a1 * b2 + b1 * d2,
-        c1 * a2 + d1 * c2,
-        c1 * b2 + d1 * d2,
-        e1 * a2 + f1 * c2 + e2,
-        e1 * b2 + f1 * d2 + f2,
-    )

@@ -103,16 +103,11 @@ def _wear(plan: DocPlan, page: Canvas) -> None:
         edge_shadow(page, plan.extras.edge_shadow)
 
 
-def render_sample(
-    index: int, seed: int, split: Split, *, dpi: int | None = None, hand_digits: bool = False
-) -> tuple[bytes, dict[str, Any]]:
-    """The PDF bytes and the truth of sample ``index`` (the file name is left to the caller).
-
-    ``hand_digits``: the organisation number and the date written by hand in real MNIST
-    digits (:mod:`samples.handwriting`) instead of typed; what was written is in the
-    declaration's truth as ``hand_digits``. Every other choice stays as the seed makes it.
-    """
-    plan = plan_sample(index, seed, split, dpi=dpi)
+def draw_document(
+    plan: DocPlan, seed: int, split: Split, index: int, *, hand_digits: bool = False
+) -> tuple[list[Canvas], list[dict[str, Any]]]:
+    """Sample ``index``'s pages, drawn and worn (before the scanner), and the truth of
+    each declaration on them."""
     rng = random.Random(f"draw:{seed}:{split}:{index}")
     marks_rng = random.Random(f"marks:{seed}:{split}:{index}")
     pages: list[Canvas] = []
@@ -129,6 +124,20 @@ def render_sample(
         pages.extend(drawn.pages)
     for page in pages:
         _wear(plan, page)
+    return pages, declarations
+
+
+def render_sample(
+    index: int, seed: int, split: Split, *, dpi: int | None = None, hand_digits: bool = False
+) -> tuple[bytes, dict[str, Any]]:
+    """The PDF bytes and the truth of sample ``index`` (the file name is left to the caller).
+
+    ``hand_digits``: the organisation number and the date written by hand in real MNIST
+    digits (:mod:`samples.handwriting`) instead of typed; what was written is in the
+    declaration's truth as ``hand_digits``. Every other choice stays as the seed makes it.
+    """
+    plan = plan_sample(index, seed, split, dpi=dpi)
+    pages, declarations = draw_document(plan, seed, split, index, hand_digits=hand_digits)
     specs = [
         replace(plan.scan, rotation=180) if i == plan.extras.flip_page else plan.scan
         for i in range(len(pages))

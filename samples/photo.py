@@ -43,8 +43,7 @@ import numpy as np
 from PIL import Image
 
 from samples.canvas import Canvas
-from samples.forms import draw_cover_letter, draw_form
-from samples.generate import _declaration_truth, _stamp, _variant, _wear
+from samples.generate import _variant, draw_document
 from samples.pdfwrite import encode_page, write_pdf
 from samples.plan import DocPlan, numpy_rng, plan_sample
 from samples.scanner import scan
@@ -120,20 +119,7 @@ def plan_photo(index: int, seed: int, split: str) -> PhotoSpec:
 def _pages(plan: DocPlan, seed: int, split: Split, index: int) -> tuple[list[Canvas], dict]:
     """The document's pages, drawn and worn as :func:`render_sample` does, and the truth
     of its first declaration."""
-    rng = random.Random(f"draw:{seed}:{split}:{index}")
-    marks_rng = random.Random(f"marks:{seed}:{split}:{index}")
-    pages: list[Canvas] = []
-    declarations: list[dict[str, Any]] = []
-    if plan.cover_letter:
-        pages.append(draw_cover_letter(plan, plan.forms[0], rng))
-    for form in plan.forms:
-        drawn = draw_form(plan, form, rng)
-        if plan.extras.stamp:
-            _stamp(plan, form, drawn.pages[0], marks_rng)
-        declarations.append(_declaration_truth(form, drawn, len(pages) + 1))
-        pages.extend(drawn.pages)
-    for page in pages:
-        _wear(plan, page)
+    pages, declarations = draw_document(plan, seed, split, index)
     return pages, declarations[0]
 
 
