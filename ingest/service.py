@@ -70,6 +70,7 @@ class IngestConfig:
     # the OCR worker processes' niceness: reading is batch work, so a web request or the
     # watcher that shares the machine gets the CPU first; an idle machine reads as fast
     nice: int = 10
+    second_read: bool = False  # hand-filled digits read again (ocr.handread.SecondRead)
 
     @property
     def worker_config(self) -> WorkerConfig:
@@ -85,6 +86,7 @@ class IngestConfig:
             idle_seconds=self.idle_seconds,
             supersede_window_seconds=self.supersede_window_seconds,
             code_key=self.code_key,
+            second_read=self.second_read,
         )
 
 

@@ -105,6 +105,7 @@ class WorkerConfig:
     supersede_window_seconds: float = 900.0
     code_key: bytes | None = None  # checks join-online forms' codes (registry.applications)
     max_backoff_seconds: float = 5.0  # longest wait between tries of an unreachable database
+    second_read: bool = False  # hand-filled digits read again (ocr.handread.SecondRead)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,13 +115,16 @@ class Job:
     file_name: str
 
 
-def load_extractor(engine: str, page_workers: int) -> Extractor:
+def load_extractor(engine: str, page_workers: int, second_read: bool = False) -> Extractor:
     if engine.startswith(PLUGIN_PREFIX):
         module = importlib.import_module(engine.removeprefix(PLUGIN_PREFIX))
         plugin: Callable[..., Extraction] = module.extract
         return lambda data, lexicon: plugin(data, lexicon=lexicon)
+    from ocr.handread import SECOND_READ_OFF, SecondRead
+
+    second = SecondRead(enabled=True) if second_read else SECOND_READ_OFF
     return lambda data, lexicon: ocr.extract(
-        data, engine=engine, workers=page_workers, lexicon=lexicon
+        data, engine=engine, workers=page_workers, lexicon=lexicon, second=second
     )
 
 
@@ -135,7 +139,7 @@ class Worker:
         self.worker_id = worker_id
         self.archive = Archive(config.archive_dir)
         self.quarantine = Quarantine(config.quarantine_dir)
-        self.extract = load_extractor(config.engine, config.page_workers)
+        self.extract = load_extractor(config.engine, config.page_workers, config.second_read)
         self.metrics = ingest_metrics.for_data_dir(config.archive_dir.parent)
         self.log = log.bind(worker_id=worker_id)
         self._stop = threading.Event()

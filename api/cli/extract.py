@@ -35,6 +35,14 @@ def extract_command(
     engine: Annotated[
         str | None, typer.Option("--engine", help="auto | tesserocr | pytesseract")
     ] = None,
+    second_read: Annotated[
+        bool | None,
+        typer.Option(
+            "--second-read/--no-second-read",
+            help="Read hand-filled numbers and dates again with PP-OCRv6 "
+            "(default: SIGNREG_SECOND_READ).",
+        ),
+    ] = None,
 ) -> None:
     """Read declarations from PDFs and print what was found, one JSON line per file."""
     from api.settings import get_settings
@@ -46,7 +54,11 @@ def extract_command(
     failed = False
     files = [str(p) for p in paths]
     for outcome in extract_files(
-        files, workers=count, timeout=timeout, engine=engine or settings.ocr_engine
+        files,
+        workers=count,
+        timeout=timeout,
+        engine=engine or settings.ocr_engine,
+        second_read=settings.second_read if second_read is None else second_read,
     ):
         failed |= not outcome.ok
         sys.stdout.write(json.dumps(outcome.line, ensure_ascii=False) + "\n")

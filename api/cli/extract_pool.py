@@ -14,6 +14,7 @@ the benchmark prints.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import multiprocessing as mp
 import os
@@ -63,6 +64,10 @@ class _Run:
     done: dict[int, FileOutcome] = field(default_factory=dict)
 
 
+# what every worker process is set up with: engine, extraction function, second read
+Spec = tuple[str, str, bool]
+
+
 def error_line(file: str, message: str, reason: str) -> dict[str, Any]:
     return {"file": file, "error": " ".join(message.split()), "reason": reason}
 
@@ -74,6 +79,7 @@ def extract_files(
     timeout: float,
     engine: str = "auto",
     target: str = DEFAULT_TARGET,
+    second_read: bool = False,
 ) -> Iterator[FileOutcome]:
     """Extract every file in worker processes; yield outcomes in input order.
 
@@ -84,7 +90,7 @@ def extract_files(
     count = max(1, min(workers, len(files)))
     inner = max(1, workers // max(1, len(files)))  # few files: pages in parallel inside
     ctx = mp.get_context("spawn")
-    spec = (engine, target)
+    spec = (engine, target, second_read)
     pool = [_start(ctx, spec) for _ in range(count)]
     next_out = 0
     try:
@@ -101,7 +107,7 @@ def extract_files(
             _stop(worker)
 
 
-def _start(ctx: Any, spec: tuple[str, str]) -> _Worker:
+def _start(ctx: Any, spec: Spec) -> _Worker:
     parent, child = ctx.Pipe()
     process = ctx.Process(target=_serve, args=(child, spec), daemon=False)
     process.start()
@@ -116,9 +122,7 @@ def _assign(worker: _Worker, run: _Run, inner: int) -> None:
     worker.conn.send((index, run.files[index], inner))
 
 
-def _collect(
-    pool: list[_Worker], run: _Run, ctx: Any, spec: tuple[str, str], timeout: float
-) -> None:
+def _collect(pool: list[_Worker], run: _Run, ctx: Any, spec: Spec, timeout: float) -> None:
     busy = [w for w in pool if w.task is not None]
     starting = [w for w in pool if not w.ready]
     watched = busy + starting
@@ -190,7 +194,7 @@ def _stop(worker: _Worker) -> None:
     worker.conn.close()
 
 
-def _serve(conn: Connection, spec: tuple[str, str]) -> None:
+def _serve(conn: Connection, spec: Spec) -> None:
     """Worker loop: send "ready", then per ``(index, path, inner)`` send ``(index, line, peak)``."""
     # one OCR thread per worker: the workers are the parallelism (set before tesseract loads)
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
@@ -199,9 +203,13 @@ def _serve(conn: Connection, spec: tuple[str, str]) -> None:
     cv2.setNumThreads(1)  # OpenCV's thread pool only spins against the other workers
     from ocr.profile import load_profiles
 
-    engine, target = spec
+    engine, target, second_read = spec
     module, _, name = target.partition(":")
     extract = getattr(importlib.import_module(module), name)
+    if second_read:  # hand-filled digits read again (ocr.handread)
+        from ocr.handread import SecondRead
+
+        extract = functools.partial(extract, second=SecondRead(enabled=True))
     profiles = load_profiles()
     conn.send("ready")
     while True:

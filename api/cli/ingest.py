@@ -55,6 +55,7 @@ def ingest_config(settings: Settings, workers: int | None = None) -> IngestConfi
         supersede_window_seconds=settings.supersede_window_seconds,
         code_key=code_key(settings.secret()),
         nice=settings.ocr_nice,
+        second_read=settings.second_read,
     )
 
 

@@ -118,3 +118,27 @@ def test_crash_and_hang_become_error_lines(tmp_path: Path) -> None:
     assert lines["BAD"] == {"file": files[4], "error": "made up", "reason": "malformed"}
     assert lines["BUG"]["reason"] == "internal_error"
     assert all(o.worker_peak_kb for o in outcomes if o.ok)
+
+
+def test_second_read_reads_hand_written_digits_only_when_asked(tmp_path: Path) -> None:
+    """``signreg extract --second-read``: a form whose organisation number is written in
+    real MNIST digits gives the right number with it, not without (Tesseract alone)."""
+    from samples.generate import render_sample
+
+    pdf, truth = render_sample(0, 1, "dev", hand_digits=True)
+    path = tmp_path / "hand.pdf"
+    path.write_bytes(pdf)
+    want = truth["declarations"][0]["fields"]["organisation_number"]
+    got = {}
+    for flag in ("--second-read", "--no-second-read"):
+        done = subprocess.run(
+            [str(SIGNREG), "extract", "--jsonl", "-w", "1", flag, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={k: v for k, v in os.environ.items() if k != "SIGNREG_SECOND_READ"},
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        [declaration] = json.loads(done.stdout)["declarations"]
+        got[flag] = declaration["fields"]["organisation_number"]["value"]
+    assert got["--second-read"] == want and got["--no-second-read"] != want
