@@ -91,12 +91,19 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--json-out", type=Path)
     parser.add_argument("--keep", type=Path, help="write the samples here and keep them")
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument(
+        "--second-read", action="store_true", help="hand-filled digits read again (PP-OCRv6)"
+    )
     return parser
 
 
 def _run_engine(files: list[str], args: argparse.Namespace) -> dict[str, Any]:
     t0 = time.perf_counter()
-    outcomes = list(extract_files(files, workers=args.workers, timeout=args.timeout))
+    outcomes = list(
+        extract_files(
+            files, workers=args.workers, timeout=args.timeout, second_read=args.second_read
+        )
+    )
     seconds = time.perf_counter() - t0
     peak = max((o.worker_peak_kb or 0 for o in outcomes), default=0)
     return {"lines": [o.line for o in outcomes], "seconds": seconds, "peak_kb": peak}

@@ -35,7 +35,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     pages = sum(t["pages"] for t in truths.values())
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    outcomes = list(extract_files([str(p) for p in paths], workers=args.workers, timeout=120))
+    outcomes = list(
+        extract_files(
+            [str(p) for p in paths],
+            workers=args.workers,
+            timeout=120,
+            second_read=args.second_read,
+        )
+    )
     seconds = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     score = Score()
@@ -79,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--keep", help="generate into this folder and keep it")
     p.add_argument("--json-out")
     p.add_argument("--mistakes", action="store_true", help="list every wrong value")
+    p.add_argument("--second-read", action="store_true", help="hand-filled digits read again")
     return p
 
 
