@@ -154,7 +154,8 @@ def generate_bad_inputs(out_dir: Path) -> list[tuple[Path, str]]:
     files: list[tuple[str, bytes, str]] = [
         ("empty.pdf", b"", Reason.EMPTY.value),
         ("word-renamed.pdf", _docx(), Reason.NOT_PDF.value),
-        ("png-renamed.pdf", _png(), Reason.NOT_PDF.value),
+        # an image is read as a phone's photo now: a blank one shows no form page
+        ("png-renamed.pdf", _png(), Reason.NO_PAGE_IN_PHOTO.value),
         ("plain-text.pdf", "Hej! Blanketten kommer i nästa mejl.\n".encode(), Reason.NOT_PDF.value),
         ("truncated.pdf", real[: len(real) // 2], Reason.TRUNCATED.value),
         ("encrypted.pdf", _encrypted(real), Reason.ENCRYPTED.value),
