@@ -26,7 +26,7 @@ BBox = tuple[float, float, float, float]
 
 
 def _round_bbox(bbox: BBox | None) -> list[float] | None:
-    return None if bbox is None else [round(v, 4) for v in bbox]
+    return None if bbox is None else [round(float(v), 4) for v in bbox]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +43,8 @@ class FieldValue:
     def to_dict(self) -> dict[str, Any]:
         return {
             "value": self.value,
-            "confidence": round(self.confidence, 3),
-            "page": self.page,
+            "confidence": round(float(self.confidence), 3),
+            "page": None if self.page is None else int(self.page),
             "bbox": _round_bbox(self.bbox),
         }
 
@@ -58,9 +58,9 @@ class SignatureFinding:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "present": self.present,
-            "confidence": round(self.confidence, 3),
-            "page": self.page,
+            "present": bool(self.present),
+            "confidence": round(float(self.confidence), 3),
+            "page": None if self.page is None else int(self.page),
             "bbox": _round_bbox(self.bbox),
         }
 
