@@ -11,7 +11,8 @@ comes out or the page is refused the same way. Anything else is a failure:
     crash    any other exception (a bug: a bad input must get a clear error)
     died     the child was killed by a signal (a segfault in a C library, say)
     hang     no answer within the time limit (the child is killed)
-    memory   MemoryError under the child's address-space limit (RLIMIT_AS)
+    memory   MemoryError under the child's address-space limit (RLIMIT_AS: what the
+             fork inherited plus MEMORY_LIMIT)
 
 Each input runs in a forked child (:class:`Reader`) that is reused until something
 goes wrong, then replaced.
@@ -553,12 +554,21 @@ def read_all(
     return "pages", "", pages
 
 
+def _mapped_bytes() -> int:
+    """This process's address space now (``/proc/self/statm``: its size in pages)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[0]) * resource.getpagesize()
+
+
 def _child(conn: Connection, memory_limit: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     faulthandler.disable()  # a child killed by a signal is the finding, not a dump
     quiet = os.open(os.devnull, os.O_WRONLY)  # libtiff's and pdfium's own complaints
     os.dup2(quiet, 2)
-    resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+    # the limit is on top of what the fork inherited: a test process that has loaded a
+    # model (onnxruntime maps a lot) left a child with no room under a flat 3 GiB
+    limit = _mapped_bytes() + memory_limit
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     while True:
         try:
             job = conn.recv()
