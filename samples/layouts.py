@@ -24,6 +24,8 @@ FORM_FIELDS = (
     "email",
 )
 FAMILIES = ("label_left", "label_above", "label_under", "table", "two_column", "letterhead")
+# drawn only in the ``outside`` split (see samples.split)
+OUTSIDE_FAMILIES = ("retyped", "small_under", "columns_under", "boxed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,14 +189,21 @@ _UNDER_ROWS: tuple[tuple[str, ...], ...] = (
 
 
 def draw_label_under(
-    canvas: Canvas, style: BlockStyle, values: dict[str, str | None], top_mm: float
+    canvas: Canvas,
+    style: BlockStyle,
+    values: dict[str, str | None],
+    top_mm: float,
+    rows: tuple[tuple[str, ...], ...] = _UNDER_ROWS,
+    sig_over_label: float = 0.0,
 ) -> Block:
+    """Values on rules, labels under the rules. ``sig_over_label``: how far (in label
+    heights) the signer's space reaches down across the signature's label."""
     boxes: dict[str, Box] = {}
     sig: Box = (0, 0, 0, 0)
     label_h = style.label_pt * 25.4 / 72 * 1.1
     gap = 8.0
     y = top_mm
-    for row in _UNDER_ROWS:
+    for row in rows:
         has_sig = "signature" in row
         line_y = y + (style.sig_h_mm if has_sig else style.row_pitch_mm)
         width = (style.right_mm - style.left_mm - gap * (len(row) - 1)) / len(row)
@@ -205,7 +214,8 @@ def draw_label_under(
                 x0, line_y + 1.2 + label_h, style.label(field), style.label_font, style.label_pt
             )
             if field == "signature":
-                sig = _area(canvas, x0 + 1, y + 2, x0 + width - 2, line_y)
+                low = line_y + sig_over_label * (1.2 + label_h)
+                sig = _area(canvas, x0 + 1, y + 2, x0 + width - 2, low)
             else:
                 _value(canvas, style, values, field, x0 + 1, line_y - 1.2, width - 2, boxes)
         y = line_y + label_h + 2.5
@@ -251,6 +261,10 @@ def draw_table(
     return Block(boxes, sig, y + 4)
 
 
+def _with(style: BlockStyle, **changes: object) -> BlockStyle:
+    return BlockStyle(**{**{k: getattr(style, k) for k in BlockStyle.__slots__}, **changes})
+
+
 def draw_two_column(
     canvas: Canvas, style: BlockStyle, values: dict[str, str | None], top_mm: float
 ) -> Block:
@@ -275,14 +289,7 @@ def draw_two_column(
 
 
 def _column_style(style: BlockStyle, left: float, right: float, label_col: float) -> BlockStyle:
-    return BlockStyle(
-        **{
-            **{k: getattr(style, k) for k in BlockStyle.__slots__},
-            "left_mm": left,
-            "right_mm": right,
-            "label_col_mm": label_col,
-        }
-    )
+    return _with(style, left_mm=left, right_mm=right, label_col_mm=label_col)
 
 
 _LETTER_ORDER = (
@@ -298,14 +305,20 @@ _LETTER_ORDER = (
 
 
 def draw_letterhead(
-    canvas: Canvas, style: BlockStyle, values: dict[str, str | None], top_mm: float
+    canvas: Canvas,
+    style: BlockStyle,
+    values: dict[str, str | None],
+    top_mm: float,
+    order: tuple[str, ...] = _LETTER_ORDER,
+    tab_mm: float = 0.0,
 ) -> Block:
-    """Retyped on the organisation's own paper: ``Label: value`` inline, no rules."""
+    """Retyped on the organisation's own paper: ``Label: value`` inline, no rules.
+    ``tab_mm``: values start at least this far right of the labels' left edge (a tab)."""
     boxes: dict[str, Box] = {}
     sig: Box = (0, 0, 0, 0)
     y = top_mm
     pitch = style.row_pitch_mm * 0.75
-    for field in _LETTER_ORDER:
+    for field in order:
         label = style.label(field)
         if field == "signature":
             canvas.text(style.left_mm, y + style.sig_h_mm, label, style.label_font, style.label_pt)
@@ -317,8 +330,94 @@ def draw_letterhead(
         y += pitch
         canvas.text(style.left_mm, y, label, style.label_font, style.label_pt)
         x_val = style.left_mm + canvas.text_width_mm(label, style.label_font, style.label_pt) + 2.5
+        x_val = max(x_val, style.left_mm + tab_mm)
         _value(canvas, style, values, field, x_val, y, style.right_mm - x_val, boxes)
     return Block(boxes, sig, y + 5)
+
+
+# --- families only the ``outside`` split draws (samples.split.OUTSIDE_FAMILIES) ---------
+_RETYPED_ORDER = (
+    "organisation",
+    "organisation_number",
+    "county",
+    "signature",
+    "signatory_name",
+    "signatory_title",
+    "email",
+    "place_date",
+)
+_SMALL_UNDER_ROWS: tuple[tuple[str, ...], ...] = (
+    ("organisation", "organisation_number"),
+    ("county", "email"),
+    ("signature",),
+    ("signatory_name",),
+    ("signatory_title", "place_date"),
+)
+_COLUMNS_UNDER_ROWS: tuple[tuple[str, ...], ...] = (
+    ("organisation", "place_date"),
+    ("organisation_number", "signature"),
+    ("county", "signatory_name"),
+    ("email", "signatory_title"),
+)
+_BOXED_ROWS: tuple[tuple[str, ...], ...] = (
+    ("organisation",),
+    ("organisation_number", "county"),
+    ("place_date", "email"),
+    ("signature",),
+    ("signatory_name", "signatory_title"),
+)
+
+
+def draw_retyped(
+    canvas: Canvas, style: BlockStyle, values: dict[str, str | None], top_mm: float
+) -> Block:
+    """A block retyped on letterhead by the signer's office, labels in the office's own
+    words with a colon, set as large as the values, values at a tab stop."""
+    typed = _with(style, colon=True, label_pt=style.value_pt)
+    return draw_letterhead(canvas, typed, values, top_mm, _RETYPED_ORDER, style.label_col_mm)
+
+
+def draw_small_under(
+    canvas: Canvas, style: BlockStyle, values: dict[str, str | None], top_mm: float
+) -> Block:
+    """Values on rules, labels printed small under them, the signature written across
+    its label."""
+    small = _with(style, label_pt=min(style.label_pt, style.value_pt * 0.7))
+    return draw_label_under(canvas, small, values, top_mm, _SMALL_UNDER_ROWS, 0.6)
+
+
+def draw_columns_under(
+    canvas: Canvas, style: BlockStyle, values: dict[str, str | None], top_mm: float
+) -> Block:
+    """Two columns (the organisation left, the signer right), labels under the rules."""
+    return draw_label_under(canvas, style, values, top_mm, _COLUMNS_UNDER_ROWS, 0.3)
+
+
+def draw_boxed(
+    canvas: Canvas, style: BlockStyle, values: dict[str, str | None], top_mm: float
+) -> Block:
+    """Ruled boxes, each with its label small in the top left corner and the value
+    written below it inside the box."""
+    boxes: dict[str, Box] = {}
+    sig: Box = (0, 0, 0, 0)
+    pt = min(style.label_pt, style.value_pt * 0.75)
+    label_h = pt * 25.4 / 72
+    value_h = style.value_pt * 25.4 / 72
+    y = top_mm
+    for row in _BOXED_ROWS:
+        has_sig = "signature" in row
+        h = style.sig_h_mm if has_sig else label_h + value_h + max(4.0, style.row_pitch_mm * 0.4)
+        width = (style.right_mm - style.left_mm) / len(row)
+        for i, field in enumerate(row):
+            x0 = style.left_mm + i * width
+            canvas.rect(x0, y, x0 + width, y + h, style.line_pt)
+            canvas.text(x0 + 1.5, y + 1.0 + label_h, style.label(field), style.label_font, pt)
+            if field == "signature":
+                sig = _area(canvas, x0 + 2, y + 1.5 + label_h, x0 + width - 20, y + h - 1.0)
+            else:
+                _value(canvas, style, values, field, x0 + 2.5, y + h - 2.0, width - 5, boxes)
+        y += h
+    return Block(boxes, sig, y + 4)
 
 
 DRAW: dict[str, Callable[[Canvas, BlockStyle, dict[str, str | None], float], Block]] = {
@@ -328,6 +427,10 @@ DRAW: dict[str, Callable[[Canvas, BlockStyle, dict[str, str | None], float], Blo
     "table": draw_table,
     "two_column": draw_two_column,
     "letterhead": draw_letterhead,
+    "retyped": draw_retyped,
+    "small_under": draw_small_under,
+    "columns_under": draw_columns_under,
+    "boxed": draw_boxed,
 }
 
 

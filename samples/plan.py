@@ -146,7 +146,7 @@ def _form(rng: random.Random, split: Split, declaration: str, two_page: bool) ->
         "email": printed["email"],
     }
     labels = {
-        field: _pick_label(rng, allowed_labels(options, split), split)
+        field: _pick_label(rng, allowed_labels(options, split, field), split)
         for field, options in profile_labels(declaration).items()
     }
     return FormPlan(
@@ -158,7 +158,7 @@ def _form(rng: random.Random, split: Split, declaration: str, two_page: bool) ->
         signature_font=rng.choice(spec.signature_fonts),
         ink=rng.choice(("blue", "blue", "dark-blue", "black")),
         labels=labels,
-        hand=rng.random() < 0.2,
+        hand=rng.random() < 0.2 and not spec.typed_only,
         two_page=two_page,
         letterhead_org=org.name,
         letterhead_address=v.address(org),
@@ -213,7 +213,7 @@ def plan_sample(index: int, seed: int, split: Split, *, dpi: int | None = None) 
         scan = replace(scan, dpi=dpi, blur=round(scan.blur * dpi / scan.dpi, 2))
     return DocPlan(
         kind=kind,
-        family=FAMILIES[index % len(FAMILIES)],
+        family=(spec.families or FAMILIES)[index % len(spec.families or FAMILIES)],
         font=face,
         value_font=value_font,
         forms=forms,

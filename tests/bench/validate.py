@@ -79,7 +79,9 @@ def _group(score: Score) -> dict[str, Any]:
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m tests.bench.validate")
-    p.add_argument("--split", choices=("dev", "validation", "stress"), default="validation")
+    p.add_argument(
+        "--split", choices=("dev", "validation", "stress", "outside"), default="validation"
+    )
     p.add_argument("--count", type=int, default=40)
     p.add_argument("--seed", type=int, default=5)
     p.add_argument("--workers", type=int, default=2)
