@@ -20,7 +20,7 @@ from pathlib import Path
 import segno
 from PIL import Image, ImageDraw, ImageFont
 
-from ocr.profile import FormProfile, load_profiles
+from ocr.profile import BLOCK_ROWS, FormProfile, load_profiles
 
 TEXTS_FILE = Path(__file__).parent / "templates" / "join" / "declarations.toml"
 A4_MM = (210.0, 297.0)
@@ -31,17 +31,6 @@ _FONT_DIRS = (
 )
 _REGULAR = ("DejaVuSans.ttf", "LiberationSans-Regular.ttf")
 _BOLD = ("DejaVuSans-Bold.ttf", "LiberationSans-Bold.ttf")
-# the block's rows, in the order the generator's forms have them (the engine reads them)
-ROWS = (
-    "organisation",
-    "organisation_number",
-    "county",
-    "place_date",
-    "signature",
-    "signatory_name",
-    "signatory_title",
-    "email",
-)
 MM_Box = tuple[float, float, float, float]
 
 
@@ -121,7 +110,7 @@ def _text_of(profile: FormProfile, data: dict[str, object]) -> DeclarationText:
         value = data.get(key) or ()
         return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
-    labels = {row: profile.labels_for(row)[0] for row in ROWS if row != "signature"}
+    labels = {row: profile.labels_for(row)[0] for row in BLOCK_ROWS if row != "signature"}
     labels["signature"] = profile.signature_labels[0]
     return DeclarationText(
         slug=profile.slug,
@@ -268,7 +257,7 @@ def draw_form(
         y = page.paragraph(left, y + 2, width, text.block_intro, body_pt)
     # the signing block: label on the left, the value on a line beside it
     label_col, pitch, sig_h, label_pt, value_pt = 48.0, 11.5, 20.0, 10.5, 11.5
-    block_h = pitch * (len(ROWS) - 1) + sig_h
+    block_h = pitch * (len(BLOCK_ROWS) - 1) + sig_h
     y = min(y + 4, A4_MM[1] - 16.0 - block_h)
     x_val = left + label_col
     printed = {
@@ -284,7 +273,7 @@ def draw_form(
     lines: dict[str, float] = {}
     sig_area: MM_Box = (0.0, 0.0, 0.0, 0.0)
     date_at = (x_val + 2, 0.0)
-    for row in ROWS:
+    for row in BLOCK_ROWS:
         line_y = y + (sig_h if row == "signature" else pitch)
         label = text.labels[row]
         page.text(left, line_y - 1.0, label, page.fit(label, label_pt, label_col - 2))

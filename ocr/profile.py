@@ -23,6 +23,18 @@ LABEL_FIELDS: dict[str, tuple[str, ...]] = {
     **{name: (name,) for name in FIELD_NAMES if name not in ("place", "signed_date")},
     PLACE_DATE: ("place", "signed_date"),
 }
+# the signing block's rows, top to bottom, as the declarations' paper forms print them
+# (the join-online form draws them so; the sample generator's layouts start from them)
+BLOCK_ROWS = (
+    "organisation",
+    "organisation_number",
+    "county",
+    PLACE_DATE,
+    "signature",
+    "signatory_name",
+    "signatory_title",
+    "email",
+)
 
 
 @dataclass(frozen=True, slots=True)

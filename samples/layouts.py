@@ -11,18 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ocr.profile import BLOCK_ROWS
 from samples.canvas import BLACK, Box, Canvas, Colour
 
-FORM_FIELDS = (
-    "organisation",
-    "organisation_number",
-    "county",
-    "place_date",
-    "signature",
-    "signatory_name",
-    "signatory_title",
-    "email",
-)
+FORM_FIELDS = BLOCK_ROWS  # the order printed forms use (ocr.profile)
 FAMILIES = ("label_left", "label_above", "label_under", "table", "two_column", "letterhead")
 # drawn only in the ``outside`` split (see samples.split)
 OUTSIDE_FAMILIES = ("retyped", "small_under", "columns_under", "boxed")
