@@ -101,6 +101,22 @@ FLAGS: dict[str, FlagWords] = {
         ),
         serious=True,
     ),
+    "code_value_crossed_out": FlagWords(
+        _("Crossed out on paper"),
+        _(
+            "A value the form's code carries is struck through on the page (changed by "
+            "hand?): compare the page with the code's value."
+        ),
+        serious=True,
+    ),
+    "date_outside_application": FlagWords(
+        _("Date outside the application"),
+        _(
+            "The date read lies before the online application was made or after the scan "
+            "arrived: it was misread, or the form was dated wrongly. Check the date."
+        ),
+        serious=True,
+    ),
     "active_content": FlagWords(
         _("Active content"),
         _(

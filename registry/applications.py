@@ -51,6 +51,15 @@ _MAC_CONTEXT = b"signreg:application:v1"
 _KEY_CONTEXT = b"signreg:join-online code key"
 CODE_NOT_VERIFIED = "code_not_verified"  # a code of ours that does not check out
 CODE_VALUE_DIFFERS = "code_value_differs"  # the page reads otherwise than the code says
+CODE_VALUE_CROSSED_OUT = "code_value_crossed_out"  # a coded value is struck through on paper
+DATE_OUTSIDE_APPLICATION = "date_outside_application"  # signed before applying or after arrival
+# the page evidence ocr gives for a value struck through (ocr.strike.FLAG)
+STRUCK_THROUGH = "struck_through:"
+# a signed date outside its window is not given with more confidence than this
+DATE_OUTSIDE_CAP = 0.5
+# the window's slack on each side: a date written in another time zone than the clock's,
+# or the day before by a signer who dated it in the evening
+DATE_SLACK = dt.timedelta(days=1)
 SOURCE_CODE = "code"
 SOURCE_OCR = "ocr"
 # a value read on the page this unlike the code's (0-100, case and spacing aside) was
@@ -124,6 +133,7 @@ class CodeCheck:
     application_id: str | None = None
     values: ApplicationValues | None = None
     declaration_slug: str | None = None
+    created_at: dt.datetime | None = None  # when the application was made
 
 
 # -- canonical values and the payload ------------------------------------------------
@@ -385,7 +395,7 @@ def check_code(
         return CodeCheck(False, "other_declaration", row.id)
     if values_of(row) != parsed.values:
         return CodeCheck(False, "values_differ", row.id)
-    return CodeCheck(True, None, row.id, parsed.values, slug)
+    return CodeCheck(True, None, row.id, parsed.values, slug, row.created_at)
 
 
 def first_of_ours(codes: Iterable[CodeFinding]) -> CodeFinding | None:
@@ -427,6 +437,40 @@ class CodedFields:
     check: CodeCheck | None
 
 
+def date_window(created_at: dt.datetime, received_at: dt.datetime) -> tuple[dt.date, dt.date]:
+    """The days a join-online form can have been signed on: not before its application
+    was made, not after its scan arrived (a day's slack each side, :data:`DATE_SLACK`)."""
+    return (created_at - DATE_SLACK).date(), (received_at + DATE_SLACK).date()
+
+
+def _parsed_date(value: object) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def check_signed_date(
+    entry: Mapping[str, Any], created_at: dt.datetime, received_at: dt.datetime
+) -> tuple[dict[str, Any], bool]:
+    """The signed date's entry with its window (``"window": [first, last]``, ISO days)
+    kept as evidence; a date read outside it is marked (``"outside_window": true``), its
+    confidence capped at :data:`DATE_OUTSIDE_CAP`, and the second value is True."""
+    first, last = date_window(created_at, received_at)
+    out = {**entry, "window": [first.isoformat(), last.isoformat()]}
+    date = _parsed_date(entry.get("value"))
+    if date is None or first <= date <= last:
+        return out, False
+    confidence = min(float(entry.get("confidence") or 0.0), DATE_OUTSIDE_CAP)
+    out.update(confidence=confidence, outside_window=True)
+    return out, True
+
+
+def struck_fields(read_flags: Iterable[str]) -> set[str]:
+    """The fields ocr saw struck through on the page (``struck_through:<field>``)."""
+    return {f[len(STRUCK_THROUGH) :] for f in read_flags if f.startswith(STRUCK_THROUGH)}
+
+
 def apply_code(
     *,
     session: Session,
@@ -435,11 +479,17 @@ def apply_code(
     declaration_slug: str | None,
     fields: Mapping[str, Mapping[str, Any]],
     now: dt.datetime,
+    read_flags: Sequence[str] = (),
+    received_at: dt.datetime | None = None,
 ) -> CodedFields:
     """The fields read by OCR, each marked ``"source": "ocr"``; where a code of ours
     checks out, its values replace them (``"source": "code"``, confidence 1.0, the box
     where the page shows them), with :data:`CODE_VALUE_DIFFERS` when the page reads
-    otherwise. The signed date is never in the code: it stays as read."""
+    otherwise and :data:`CODE_VALUE_CROSSED_OUT` when ocr saw the value struck through
+    (``read_flags``; the field says ``"crossed_out": true``). The signed date is never in
+    the code: it stays as read, checked against its window (:func:`check_signed_date`:
+    from the application's making to the scan's arrival, ``received_at``, ``now`` when
+    not given), :data:`DATE_OUTSIDE_APPLICATION` when outside."""
     out = {name: {**entry, "source": SOURCE_OCR} for name, entry in fields.items()}
     code = first_of_ours(codes)
     if code is None:
@@ -450,6 +500,12 @@ def apply_code(
     if not check.verified or check.values is None:
         return CodedFields(out, [CODE_NOT_VERIFIED], check)
     flags: list[str] = []
+
+    def flag(name: str) -> None:
+        if name not in flags:
+            flags.append(name)
+
+    struck = struck_fields(read_flags)
     for name, value in check.values.items():
         entry = dict(out.get(name) or FieldValue.missing().to_dict())
         read = entry.get("value")
@@ -458,13 +514,20 @@ def apply_code(
             out[name] = entry
             continue
         if differs(name, value, read):
-            if CODE_VALUE_DIFFERS not in flags:
-                flags.append(CODE_VALUE_DIFFERS)
+            flag(CODE_VALUE_DIFFERS)
             entry["ocr_value"] = read
+        if value and name in struck:
+            flag(CODE_VALUE_CROSSED_OUT)
+            entry["crossed_out"] = True
         entry.update(value=value or None, confidence=1.0, source=SOURCE_CODE)
         if entry.get("page") is None:
             entry["page"] = code.page
         out[name] = entry
+    if check.created_at is not None and "signed_date" in out:
+        dated, outside = check_signed_date(out["signed_date"], check.created_at, received_at or now)
+        out["signed_date"] = dated
+        if outside:
+            flag(DATE_OUTSIDE_APPLICATION)
     return CodedFields(out, flags, check)
 
 

@@ -22,6 +22,15 @@
                            value for a field than the code carries (crossed out and
                            rewritten?); the field keeps the code's value, with the one
                            read beside it (``ocr_value``); set by ``registry.applications``
+- ``code_value_crossed_out`` a join-online code checked out, but a value it carries is
+                           struck through on the page (``ocr.strike``: ``struck_through:<f>``
+                           among the read's flags); the field keeps the code's value and
+                           says ``crossed_out``; set by ``registry.applications``
+- ``date_outside_application`` a join-online code checked out, but the date read lies
+                           outside the days the form can have been signed on (from a day
+                           before its application was made to a day after the scan
+                           arrived): the date's confidence is capped below 0.9 and the
+                           field keeps the ``window``; set by ``registry.applications``
 """
 
 from __future__ import annotations

@@ -38,6 +38,8 @@ def build_proposal(
         declaration_slug=result.declaration,
         fields=read_fields,
         now=now,
+        read_flags=result.flags,
+        received_at=submission.received_at,
     )
     fields = coded.fields
     slug = result.declaration

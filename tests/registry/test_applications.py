@@ -189,10 +189,14 @@ def test_recent_from_counts_one_clients_applications_in_the_window(
 
 
 def _propose_with_code(
-    factory: sessionmaker[Session], data: bytes, name: str, **read: str | None
+    factory: sessionmaker[Session],
+    data: bytes,
+    name: str,
+    flags: tuple[str, ...] = (),
+    **read: str | None,
 ) -> Proposal:
     code = CodeFinding("qr", data, 1, (0.77, 0.05, 0.92, 0.15))
-    res = dataclasses.replace(result(**read), codes=(code,))
+    res = dataclasses.replace(result(flags=flags, **read), codes=(code,))
     with factory.begin() as s:
         sub, _ = queue.record_submission(
             session=s, sha256=sha(name), file_name=f"{name}.pdf", size=1, archive_path=None, now=T0
@@ -219,7 +223,7 @@ PAGE = {  # what OCR read on the page: the typed values, one slip, the hand-writ
     "signatory_name": "Anna Oberg",  # a slip: Ö read as O
     "signatory_title": "VD",
     "email": "anna.oberg@nymek.se",
-    "signed_date": "2026-02-27",
+    "signed_date": "2026-03-01",  # the day the application was made (T0)
 }
 
 
@@ -236,7 +240,7 @@ def test_a_proposal_from_a_verified_code_takes_its_values_and_marks_them(
         assert entry["bbox"] is not None  # where the page shows it, for the reviewer
     assert proposal.fields["signatory_name"]["value"] == "Anna Öberg"  # not the slip
     date = proposal.fields["signed_date"]
-    assert (date["value"], date["source"]) == ("2026-02-27", "ocr")  # read, not coded
+    assert (date["value"], date["source"]) == ("2026-03-01", "ocr")  # read, not coded
     with session_factory() as s:
         row = s.get_one(Application, app_id)
         assert row.status == ApplicationStatus.RECEIVED and row.proposal_id == proposal.id
@@ -299,3 +303,110 @@ def test_codes_not_ours_are_ignored_and_fields_still_say_ocr(
     assert {e["source"] for e in proposal.fields.values()} == {"ocr"}
     with session_factory() as s:
         assert s.scalars(select(Application)).all() == []
+
+
+# -- the signed date's window and values struck through --------------------------------
+
+
+def test_the_date_window_runs_from_a_day_before_the_application_to_a_day_after_arrival() -> None:
+    made, arrived = T0, T0 + dt.timedelta(days=20)
+    first, last = apps.date_window(made, arrived)
+    assert (first, last) == (dt.date(2026, 2, 28), dt.date(2026, 3, 22))
+    for day, outside in (
+        (dt.date(2026, 2, 27), True),  # two days before the application: implausible
+        (dt.date(2026, 2, 28), False),
+        (dt.date(2026, 3, 10), False),
+        (dt.date(2026, 3, 22), False),
+        (dt.date(2026, 3, 23), True),  # two days after the scan came in
+        (dt.date(2025, 3, 10), True),  # the year misread
+    ):
+        entry = {"value": day.isoformat(), "confidence": 0.99, "page": 1}
+        out, flagged = apps.check_signed_date(entry, made, arrived)
+        assert flagged is outside, day
+        assert out["window"] == ["2026-02-28", "2026-03-22"]  # the evidence, either way
+        assert (out["confidence"] < 0.9) is outside
+        assert out.get("outside_window", False) is outside
+    # nothing read, or no date: nothing to check, the window still kept
+    out, flagged = apps.check_signed_date({"value": None, "confidence": 0.0}, made, arrived)
+    assert not flagged and out["window"] == ["2026-02-28", "2026-03-22"]
+
+
+@pytest.mark.parametrize(
+    ("date", "flagged"),
+    [("2026-02-26", True), ("2026-03-01", False), ("2026-03-02", False), ("2026-03-04", True)],
+)
+def test_a_date_outside_the_application_is_flagged_and_unsure(
+    session_factory: sessionmaker[Session], date: str, flagged: bool
+) -> None:
+    seed_declaration(session_factory)
+    app_id = make(session_factory)  # made at T0; the scan arrives at T0 too
+    proposal = _propose_with_code(
+        session_factory, payload(app_id), f"d{date}", **{**PAGE, "signed_date": date}
+    )
+    entry = proposal.fields["signed_date"]
+    assert (apps.DATE_OUTSIDE_APPLICATION in proposal.flags) is flagged
+    assert ("low_confidence:signed_date" in proposal.flags) is flagged
+    assert entry["value"] == date  # what was read is kept, for the reviewer
+    assert entry["window"] == ["2026-02-28", "2026-03-02"]
+    assert (entry["confidence"] < 0.9) is flagged
+
+
+def test_a_date_is_not_checked_against_an_application_when_the_code_is_not_verified(
+    session_factory: sessionmaker[Session],
+) -> None:
+    seed_declaration(session_factory)
+    app_id = make(session_factory)
+    forged = payload(app_id, key=apps.code_key(b"a forger's key"))
+    proposal = _propose_with_code(
+        session_factory, forged, "dforged", **{**PAGE, "signed_date": "2020-01-01"}
+    )
+    assert apps.DATE_OUTSIDE_APPLICATION not in proposal.flags
+    assert "window" not in proposal.fields["signed_date"]
+
+
+def test_a_coded_value_struck_through_on_paper_is_flagged_and_the_code_value_kept(
+    session_factory: sessionmaker[Session],
+) -> None:
+    seed_declaration(session_factory)
+    app_id = make(session_factory)
+    # OCR read the typed place through its strokes: the value alone does not differ
+    proposal = _propose_with_code(
+        session_factory, payload(app_id), "struck", flags=("struck_through:place",), **PAGE
+    )
+    assert apps.CODE_VALUE_CROSSED_OUT in proposal.flags
+    assert apps.CODE_VALUE_DIFFERS not in proposal.flags
+    place = proposal.fields["place"]
+    assert (place["value"], place["source"], place.get("crossed_out")) == ("Luleå", "code", True)
+    assert "crossed_out" not in proposal.fields["organisation"]
+    # a struck word in the hand-written date is not a coded value changed
+    other = _propose_with_code(
+        session_factory,
+        payload(app_id),
+        "struck-date",
+        flags=("struck_through:signed_date",),
+        **PAGE,
+    )
+    assert apps.CODE_NOT_VERIFIED in other.flags  # the first proposal stands: not pending
+    with session_factory.begin() as s:
+        s.get_one(Proposal, proposal.id).status = ProposalStatus.REJECTED
+    third = _propose_with_code(
+        session_factory,
+        payload(app_id),
+        "struck-date2",
+        flags=("struck_through:signed_date",),
+        **PAGE,
+    )
+    assert apps.CODE_VALUE_CROSSED_OUT not in third.flags
+    assert not any(e.get("crossed_out") for e in third.fields.values())
+
+
+def test_struck_through_is_not_trusted_without_a_verified_code(
+    session_factory: sessionmaker[Session],
+) -> None:
+    seed_declaration(session_factory)
+    app_id = make(session_factory)
+    forged = payload(app_id, key=apps.code_key(b"a forger's key"))
+    proposal = _propose_with_code(
+        session_factory, forged, "struck-forged", flags=("struck_through:place",), **PAGE
+    )
+    assert apps.CODE_VALUE_CROSSED_OUT not in proposal.flags
