@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from samples import texts
+from samples import hazards, texts
 from samples.canvas import A4_MM, BLACK, Box, Canvas
 from samples.layouts import DRAW, BlockStyle, block_height_mm
 from samples.plan import DocPlan, FormPlan
@@ -20,6 +20,7 @@ class DrawnForm:
     value_boxes: dict[str, Box]
     signature_box: Box | None
     signature_style: str | None
+    hazard: str | None = None  # a hard signing row (samples.hazards), when asked for
 
 
 def _style(plan: DocPlan, form: FormPlan, rng: random.Random) -> BlockStyle:
@@ -88,9 +89,13 @@ def _bullets_height(canvas: Canvas, plan: DocPlan, form: FormPlan) -> float:
     )
 
 
-def draw_form(plan: DocPlan, form: FormPlan, rng: random.Random) -> DrawnForm:
+def draw_form(
+    plan: DocPlan, form: FormPlan, rng: random.Random, hazard: random.Random | None = None
+) -> DrawnForm:
     dpi = plan.scan.dpi
     style = _style(plan, form, rng)
+    if hazard is not None:
+        style = hazards.restyle(style, hazard)
     block_h = block_height_mm(style, form.printed)
     bottom = A4_MM[1] - plan.margin_mm
     first = Canvas.a4(dpi, plan.page_mode)
@@ -135,14 +140,27 @@ def draw_form(plan: DocPlan, form: FormPlan, rng: random.Random) -> DrawnForm:
     top = min(y + 4, bottom - block_h)
     block = DRAW[plan.family](page, style, form.printed, top)
     signed = None
+    area, kind = block.signature_area, None
+    if hazard is not None and form.signed:
+        area, kind = hazards.signing_area(page, hazard, plan.family, area)
     if form.signed:
         signed = draw_signature(
             page,
             rng,
             name=form.truth["signatory_name"] or "Anna Öberg",
             font_path=form.signature_font,
-            area=block.signature_area,
+            area=area,
             ink=form.ink,
+        )
+    elif hazard is not None:
+        kind = hazards.draw_distractor(
+            page,
+            hazard,
+            area,
+            name=form.truth["signatory_name"] or "Anna Öberg",
+            value_font=plan.font.regular,
+            label_font=plan.font.bold,
+            value_pt=plan.value_pt,
         )
     if len(pages) == 2 and rng.random() < 0.5:
         for i, p in enumerate(pages, 1):
@@ -153,6 +171,7 @@ def draw_form(plan: DocPlan, form: FormPlan, rng: random.Random) -> DrawnForm:
         block.value_boxes,
         signed.box if signed else None,
         signed.style if signed else None,
+        kind,
     )
 
 

@@ -26,6 +26,7 @@ from typing import Any
 from samples.bad import generate_bad_inputs
 from samples.canvas import Box, Canvas
 from samples.forms import DrawnForm, draw_cover_letter, draw_form
+from samples.hazards import hazard_rng, unsign
 from samples.marks import draw_stamp, edge_shadow, punch_holes
 from samples.pdfwrite import encode_page, write_pdf
 from samples.plan import DocPlan, FormPlan, numpy_rng, plan_sample
@@ -83,6 +84,8 @@ def _declaration_truth(form: FormPlan, drawn: DrawnForm, first: int) -> dict[str
     }
     if drawn.signature_style:
         declaration["signature_style"] = {"style": drawn.signature_style, "ink": form.ink}
+    if drawn.hazard:
+        declaration["signature_hazard"] = drawn.hazard
     if form.orgnr_printed_invalid:
         declaration["organisation_number_printed"] = form.orgnr_printed_invalid
     return declaration
@@ -104,18 +107,28 @@ def _wear(plan: DocPlan, page: Canvas) -> None:
 
 
 def draw_document(
-    plan: DocPlan, seed: int, split: Split, index: int, *, hand_digits: bool = False
+    plan: DocPlan,
+    seed: int,
+    split: Split,
+    index: int,
+    *,
+    hand_digits: bool = False,
+    signing_hazards: bool = False,
 ) -> tuple[list[Canvas], list[dict[str, Any]]]:
     """Sample ``index``'s pages, drawn and worn (before the scanner), and the truth of
-    each declaration on them."""
+    each declaration on them. ``signing_hazards``: hard signing rows
+    (:mod:`samples.hazards`)."""
     rng = random.Random(f"draw:{seed}:{split}:{index}")
     marks_rng = random.Random(f"marks:{seed}:{split}:{index}")
     pages: list[Canvas] = []
     declarations: list[dict[str, Any]] = []
     if plan.cover_letter:
         pages.append(draw_cover_letter(plan, plan.forms[0], rng))
-    for form in plan.forms:
-        drawn = draw_form(plan, form, rng)
+    for n, form in enumerate(plan.forms):
+        hazard = hazard_rng(seed, split, index, n) if signing_hazards else None
+        if hazard is not None and unsign(hazard, form.signed):
+            form = replace(form, signed=False)
+        drawn = draw_form(plan, form, rng, hazard)
         if plan.extras.stamp:
             _stamp(plan, form, drawn.pages[0], marks_rng)
         declarations.append(_declaration_truth(form, drawn, len(pages) + 1))
@@ -128,7 +141,13 @@ def draw_document(
 
 
 def render_sample(
-    index: int, seed: int, split: Split, *, dpi: int | None = None, hand_digits: bool = False
+    index: int,
+    seed: int,
+    split: Split,
+    *,
+    dpi: int | None = None,
+    hand_digits: bool = False,
+    signing_hazards: bool = False,
 ) -> tuple[bytes, dict[str, Any]]:
     """The PDF bytes and the truth of sample ``index`` (the file name is left to the caller).
 
@@ -137,7 +156,9 @@ def render_sample(
     declaration's truth as ``hand_digits``. Every other choice stays as the seed makes it.
     """
     plan = plan_sample(index, seed, split, dpi=dpi)
-    pages, declarations = draw_document(plan, seed, split, index, hand_digits=hand_digits)
+    pages, declarations = draw_document(
+        plan, seed, split, index, hand_digits=hand_digits, signing_hazards=signing_hazards
+    )
     specs = [
         replace(plan.scan, rotation=180) if i == plan.extras.flip_page else plan.scan
         for i in range(len(pages))
@@ -174,9 +195,12 @@ def write_sample(
     split: Split,
     dpi: int | None = None,
     hand_digits: bool = False,
+    signing_hazards: bool = False,
 ) -> Path:
     """Write sample ``index`` as ``out_dir/NNNN.pdf`` with its truth ``NNNN.json``."""
-    pdf, truth = render_sample(index, seed, split, dpi=dpi, hand_digits=hand_digits)
+    pdf, truth = render_sample(
+        index, seed, split, dpi=dpi, hand_digits=hand_digits, signing_hazards=signing_hazards
+    )
     name = f"{index:04d}"
     pdf_path = Path(out_dir) / f"{name}.pdf"
     pdf_path.write_bytes(pdf)
@@ -188,7 +212,7 @@ def write_sample(
 
 
 def _write_one(job: tuple[Any, ...]) -> str:
-    """Pool worker: ``(out_dir, index, seed, split[, dpi[, hand_digits]])``."""
+    """Pool worker: ``(out_dir, index, seed, split[, dpi[, hand_digits[, hazards]]])``."""
     out_dir, index, seed, split, *rest = job
     return str(
         write_sample(
@@ -198,6 +222,7 @@ def _write_one(job: tuple[Any, ...]) -> str:
             split=split,
             dpi=rest[0] if rest else None,
             hand_digits=bool(rest[1]) if len(rest) > 1 else False,
+            signing_hazards=bool(rest[2]) if len(rest) > 2 else False,
         )
     )
 
@@ -211,6 +236,7 @@ def generate_set(
     workers: int | None = None,
     dpi: int | None = None,
     hand_digits: bool = False,
+    signing_hazards: bool = False,
 ) -> list[Path]:
     """Write ``out_dir/NNNN.pdf`` and ``NNNN.json`` for ``count`` samples; returns the PDFs.
 
@@ -226,8 +252,8 @@ def generate_set(
         )
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    jobs: list[tuple[str, int, int, Split, int | None, bool]] = [
-        (str(out_dir), i, seed, split, dpi, hand_digits) for i in range(count)
+    jobs: list[tuple[str, int, int, Split, int | None, bool, bool]] = [
+        (str(out_dir), i, seed, split, dpi, hand_digits, signing_hazards) for i in range(count)
     ]
     n = workers if workers is not None else min(os.cpu_count() or 1, count)
     if n <= 1 or count < 3:
@@ -254,6 +280,11 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="organisation numbers and dates written in real MNIST digits",
     )
+    parser.add_argument(
+        "--signing-hazards",
+        action="store_true",
+        help="hard signing rows: signed across the label, small labels, stamps, specks",
+    )
     args = parser.parse_args(argv)
     paths = generate_set(
         args.out,
@@ -263,6 +294,7 @@ def main(argv: list[str] | None = None) -> None:
         workers=args.workers,
         dpi=args.dpi,
         hand_digits=args.hand_digits,
+        signing_hazards=args.signing_hazards,
     )
     print(f"wrote {len(paths)} samples to {args.out}")
     if args.bad:
