@@ -29,6 +29,8 @@ import signal
 from pathlib import Path
 from typing import BinaryIO, Literal
 
+from ocr.images import END_MARKERS, END_SLACK, image_kind
+
 HEAD = 1024
 TAIL = 2048
 _STARTXREF = re.compile(rb"startxref\s+(\d+)\s*%%EOF")
@@ -67,22 +69,15 @@ def incomplete_reason(path: Path) -> str | None:
     return None
 
 
-# a photo's last bytes once it is written whole: JPEG's end-of-image marker (a little
-# padding after it is common), PNG's IEND chunk with its CRC
-_IMAGE_ENDS = (
-    (b"\xff\xd8\xff", b"\xff\xd9", 64, "a JPEG without its end marker yet"),
-    (b"\x89PNG\r\n\x1a\n", b"IEND\xaeB`\x82", 64, "a PNG without its IEND yet"),
-)
-
-
 def _unfinished_image(f: BinaryIO, head: bytes, size: int) -> str | None | Literal[False]:
-    """For a photo (JPEG, PNG): why it does not look finished, or ``None`` when it does;
-    ``False`` when the file is no such image."""
-    for magic, end, slack, why in _IMAGE_ENDS:
-        if head.startswith(magic):
-            f.seek(max(0, size - slack))
-            return None if end in f.read(slack) else why
-    return False
+    """For a photo whose format has an end marker (:data:`ocr.images.END_MARKERS`): why it
+    does not look finished, or ``None`` when it does; ``False`` when it is no such image."""
+    kind = image_kind(head)
+    end = END_MARKERS.get(kind) if kind is not None else None
+    if kind is None or end is None:
+        return False
+    f.seek(max(0, size - END_SLACK))
+    return None if end in f.read(END_SLACK) else f"a {kind.upper()} without its end marker yet"
 
 
 def open_for_writing(path: Path) -> bool | None:

@@ -46,6 +46,12 @@ def image_kind(data: bytes) -> Kind | None:
     return None
 
 
+# a file of these kinds is whole once its last bytes hold the format's end marker (a
+# little padding after a JPEG's end-of-image is common); TIFF and HEIC carry none
+END_MARKERS: dict[Kind, bytes] = {"jpeg": b"\xff\xd9", "png": b"IEND\xaeB`\x82"}
+END_SLACK = 64  # bytes at the end a marker is looked for in
+
+
 def is_image(data: bytes) -> bool:
     return image_kind(data) is not None
 
