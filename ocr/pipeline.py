@@ -34,6 +34,7 @@ from ocr.pages import PageImage, page_image, page_images
 from ocr.pdf import open_pdf
 from ocr.profile import FormProfile, load_profiles
 from ocr.signature import detect_signature, no_label, unlabelled_signature
+from ocr.strike import struck_flags
 from ocr.tesseract import LANG, LANG_FOR, get_engine
 
 LAYOUT_DPI = 150.0
@@ -219,6 +220,7 @@ def analyse_page(
     fields, flags = parse_readings(readings, page.number, (w, h), reread, witnesses, variants=True)
     # hand-filled digits Tesseract is unsure of, read again where asked (off by default)
     fields, flags = second_read(fields, flags, regions, grey, th, second, page=page.number)
+    flags += struck_flags(grey, fields, th)  # values crossed out on paper (ocr.strike)
     sig_region = regions.get("signature")
     if sig_region is None:
         signature = unlabelled_signature(
