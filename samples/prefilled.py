@@ -11,6 +11,15 @@ tone, blur, skew, speckle, binarisation, JPEG, B/W G4, rotations 90/180/270, /Ro
 Rotation and dpi are cycled by the index so any 16 consecutive samples hold every
 rotation at every resolution.
 
+The form is signed some days or weeks after its application was made (``applied_at``:
+0-30 days before the signing date mostly, a few up to 57, within the application's 60
+days) and its scan arrives a little after signing (``arrived_at``: 0-4 days). The date
+is written by hand in one of the generator's hand fonts, or on a share of the forms
+(:data:`MNIST_DATE_SHARE`) in real MNIST digits (``samples.handwriting``: only rows
+mod 500 < 400), as a hand writes a date in digits (``date_hand``: ``font`` or ``mnist``).
+These are drawn from their own random streams, so every other choice (and the
+font-written forms' pixels) is what it was before they were added.
+
 Some forms are changed on paper (``changed``: one typed value crossed out and another
 written beside it by hand); some carry a forged code (``forged``):
 
@@ -27,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import random
 from dataclasses import dataclass, replace
@@ -47,6 +57,7 @@ from registry.applications import (
 )
 from samples import values as v
 from samples.canvas import Canvas
+from samples.handwriting import Digits, compose, load_digits
 from samples.pdfwrite import encode_page, write_pdf
 from samples.plan import scanner_defects
 from samples.scanner import COLOURS, ScanSpec, scan
@@ -57,6 +68,8 @@ ROTATIONS = (0, 90, 180, 270)
 DPIS = (200, 300, 400, 600)
 FORGERIES = ("altered", "wrong_key", "unknown")
 CHANGEABLE = ("organisation_number", "signatory_name", "signatory_title", "place")
+MNIST_DATE_SHARE = 0.35  # forms whose date is written in real MNIST digits
+LIFETIME = dt.timedelta(days=60)  # an application's (api.settings.application_days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +87,9 @@ class PrefilledPlan:
     forged: str | None  # one of FORGERIES
     changed: str | None  # the field crossed out and rewritten
     new_value: str | None  # what was written instead
+    applied_at: dt.datetime | None = None  # when its application was made (UTC)
+    arrived_at: dt.datetime | None = None  # when the signed scan came in (UTC)
+    date_hand: str = "font"  # the date written in a hand font, or in MNIST digits
 
 
 def _values(rng: random.Random, declaration: str) -> ApplicationValues:
@@ -127,7 +143,7 @@ def plan_prefilled(
             changed = "signatory_name"
         new = _new_value(rng, changed, values)
     dev = SPLITS["dev"]
-    return PrefilledPlan(
+    plan = PrefilledPlan(
         index=index,
         seed=seed,
         declaration=declaration,
@@ -142,6 +158,67 @@ def plan_prefilled(
         changed=changed,
         new_value=new,
     )
+    return _dated(plan)
+
+
+def _dated(plan: PrefilledPlan) -> PrefilledPlan:
+    """When the application was made and the scan arrived, and the hand the date is
+    written in (their own random stream: the plan's other draws stay as they were)."""
+    rng = random.Random(f"prefilled-dates:{plan.seed}:{plan.index}")
+    r = rng.random()
+    lead = (
+        rng.randint(0, 30) if r < 0.8 else rng.randint(31, 50) if r < 0.95 else rng.randint(51, 57)
+    )
+    signed = dt.datetime.combine(plan.signed_date, dt.time(0), dt.UTC)
+    applied = (
+        signed - dt.timedelta(days=lead) + dt.timedelta(minutes=rng.randrange(6 * 60, 23 * 60))
+    )
+    arrived = signed + dt.timedelta(days=rng.randint(0, 4), minutes=rng.randrange(8 * 60, 20 * 60))
+    arrived = max(arrived, applied + dt.timedelta(hours=1))
+    arrived = min(arrived, applied + LIFETIME - dt.timedelta(hours=1))  # not yet expired
+    mnist = rng.random() < MNIST_DATE_SHARE
+    date_text = v.format_date(rng, plan.signed_date, month_names=False) if mnist else plan.date_text
+    return replace(
+        plan,
+        applied_at=applied,
+        arrived_at=arrived,
+        date_hand="mnist" if mnist else "font",
+        date_text=date_text,
+    )
+
+
+@functools.cache
+def _digits() -> Digits:
+    """The allowed MNIST digits (rows mod 500 < 400), loaded once per process."""
+    return load_digits()
+
+
+def _mnist_written(
+    canvas: Canvas, x_mm: float, baseline_mm: float, text: str, pt: float, ink: str, seed: str
+) -> tuple[int, int, int, int]:
+    """``text`` (digits, ``-``, ``/``, ``.``, spaces) written in real MNIST digits, its
+    foot on the baseline, about as tall as the hand font's digits of ``pt``."""
+    rng = random.Random(seed)
+    digit_px = canvas.px(pt * 25.4 / 72 * 0.72)  # a digit is about 0.72 of the em
+    hand = compose(_digits(), text, rng, height=max(12, round(digit_px * rng.uniform(1.0, 1.3))))
+    margin = hand.shape[0] // 4  # compose leaves half a digit of paper around the ink
+    hand = hand[margin : hand.shape[0] - margin, margin // 2 : hand.shape[1] - margin // 2]
+    page = np.asarray(canvas.image).copy()
+    x0 = canvas.px(x_mm)
+    top = max(0, canvas.px(baseline_mm) - hand.shape[0] + margin // 2 + rng.randint(-2, 2))
+    hh = min(hand.shape[0], page.shape[0] - top)
+    ww = min(hand.shape[1], page.shape[1] - x0)
+    alpha = (255 - hand[:hh, :ww].astype(np.float32)) / 255.0
+    region = page[top : top + hh, x0 : x0 + ww].astype(np.float32)
+    colour = canvas.ink(INKS[ink])
+    if page.ndim == 3:
+        c = np.array(colour, np.float32)[np.newaxis, np.newaxis, :]
+        region = region * (1 - alpha[..., None]) + c * alpha[..., None]
+    else:
+        region = region * (1 - alpha) + float(np.mean(colour)) * alpha
+    page[top : top + hh, x0 : x0 + ww] = np.clip(region, 0, 255).astype(np.uint8)
+    canvas.image.paste(Image.fromarray(page, mode=canvas.image.mode))
+    return (x0, top, x0 + ww, top + hh)
 
 
 def forged_payload(plan: PrefilledPlan, key: bytes, application_id: str) -> bytes:
@@ -230,9 +307,13 @@ def sign_and_scan(
         ink=plan.ink,
     )
     dx, baseline = drawn.date_at
-    canvas.handwritten(
-        dx, baseline, plan.date_text, plan.hand_font, drawn.value_pt * 1.1, INKS[plan.ink]
-    )
+    if plan.date_hand == "mnist":
+        seed = f"prefilled-mnist:{plan.seed}:{plan.index}"
+        _mnist_written(canvas, dx, baseline, plan.date_text, drawn.value_pt * 1.1, plan.ink, seed)
+    else:
+        canvas.handwritten(
+            dx, baseline, plan.date_text, plan.hand_font, drawn.value_pt * 1.1, INKS[plan.ink]
+        )
     crossed = _cross_out(canvas, plan, drawn, rng)
     nrng = np.random.default_rng([plan.seed, plan.index, 7])
     scanned = scan(canvas.image, plan.scan, nrng)
@@ -246,6 +327,9 @@ def sign_and_scan(
         "values": plan.values.as_dict(),
         "signed_date": plan.signed_date.isoformat(),
         "date_text": plan.date_text,
+        "date_hand": plan.date_hand,
+        "applied_at": plan.applied_at.isoformat() if plan.applied_at else None,
+        "arrived_at": plan.arrived_at.isoformat() if plan.arrived_at else None,
         "forged": plan.forged,
         "changed": crossed,
         "expect": "not_verified" if plan.forged else "verified",

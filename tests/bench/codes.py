@@ -1,22 +1,28 @@
 """Join-online forms printed, signed and scanned: is the code found, verified, and right?
 
-    python -m tests.bench.codes [--count 256] [--seed 12] [--workers 2] [--write]
+    python -m tests.bench.codes [--count 256] [--seed 12] [--workers 2] [--second-read]
+                                [--write]
 
 Each sample is a personalised form (``samples.prefilled``: every rotation at 200, 300,
 400 and 600 dpi, colour and grey JPEG, B/W G4 and B/W Flate, skew, blur, speckle,
-signed and dated by hand; some changed on paper, some with a forged code). Genuine
-forms get their application in a throw-away SQLite registry first, as the web makes
-them; forged ones carry a code altered after signing, signed under another key, or
-for an application that was never made. Every page goes through the real engine
-(``ocr.extract``, Tesseract included) and the registry's check
-(``registry.applications.apply_code``), as a worker would.
+signed and dated by hand, in a hand font or in real MNIST digits; some changed on paper,
+some with a forged code). Genuine forms get their application in a throw-away SQLite
+registry first, as the web makes them, made some days or weeks before the form was
+signed (the plan's ``applied_at``); the scan is taken as arrived a little after signing
+(``arrived_at``, the registry's ``received_at``); forged ones carry a code altered after
+signing, signed under another key, or for an application that was never made. Every
+page goes through the real engine (``ocr.extract``, Tesseract included) and the
+registry's check (``registry.applications.apply_code``), as a worker would.
 
 Reported: on genuine pages, the share whose code was found and verified and whether
 every value taken from the code is the typed one; on forged pages, how many were
 accepted (must be 0); on forms changed on paper, how many were flagged
-``code_value_differs``; the hand-written date (right, flagged unsure, or wrong and not
-flagged); and what the one zxing call costs per page. ``--write`` puts the table in
-``tests/bench/CODES.md``.
+``code_value_differs`` or ``code_value_crossed_out`` (and on unchanged forms, how many
+falsely); the hand-written date (right, flagged unsure, or wrong and not flagged), for
+font-written and MNIST-written dates apart, and how often ``date_outside_application``
+fired; and what the one zxing call costs per page. ``--second-read`` reads hand-filled
+digits again (``ocr.handread``, PP-OCRv6), as ``SIGNREG_SECOND_READ`` does in a worker.
+``--write`` puts the table in ``tests/bench/CODES.md``.
 """
 
 from __future__ import annotations
@@ -35,10 +41,11 @@ BENCH_DIR = Path(__file__).parent
 KEY_SECRET = b"bench-secret"
 
 
-def _job(job: tuple[int, int, float, float, str]) -> dict[str, Any]:
+def _job(job: tuple[int, int, float, float, str, bool]) -> dict[str, Any]:
     """Worker: render sample ``index`` for ``application_id``, read it as a worker does."""
     from ocr import extract
     from ocr.code import find_codes
+    from ocr.handread import SECOND_READ_OFF, SecondRead
     from ocr.limits import DEFAULT_LIMITS
     from ocr.pages import page_images
     from ocr.pdf import open_pdf
@@ -46,12 +53,12 @@ def _job(job: tuple[int, int, float, float, str]) -> dict[str, Any]:
     from registry.applications import code_key
     from samples.prefilled import plan_prefilled, render_prefilled
 
-    index, seed, forged, changed, app_id = job
+    index, seed, forged, changed, app_id, second_read = job
     plan = plan_prefilled(index, seed, forged_share=forged, changed_share=changed)
     t0 = time.perf_counter()
     pdf, truth = render_prefilled(plan, key=code_key(KEY_SECRET), application_id=app_id)
     t1 = time.perf_counter()
-    extraction = extract(pdf)
+    extraction = extract(pdf, second=SecondRead(enabled=True) if second_read else SECOND_READ_OFF)
     t2 = time.perf_counter()
     # what the pipeline's one zxing call costs: the same call on the same page image
     page = next(iter(page_images(open_pdf(pdf, DEFAULT_LIMITS), target_dpi=MAX_DPI, colour=False)))
@@ -95,15 +102,18 @@ def _plans(count: int, seed: int, forged: float, changed: float) -> list[Any]:
     ]
 
 
-def run(count: int, seed: int, workers: int, forged: float, changed: float) -> dict[str, Any]:
+def run(
+    count: int, seed: int, workers: int, forged: float, changed: float, second_read: bool = False
+) -> dict[str, Any]:
     from ocr.model import FIELD_NAMES, CodeFinding, FieldValue
     from registry import applications as apps
     from registry.bootstrap import open_registry
 
     tmp = Path(tempfile.mkdtemp(prefix="codes-bench-"))
     registry = open_registry(f"sqlite:///{tmp / 'bench.db'}")
+    from samples.prefilled import LIFETIME
+
     key = apps.code_key(KEY_SECRET)
-    now = dt.datetime.now(dt.UTC)
     plans = _plans(count, seed, forged, changed)
     jobs = []
     with registry.sessions.begin() as s:
@@ -115,11 +125,11 @@ def run(count: int, seed: int, workers: int, forged: float, changed: float) -> d
                     declaration_slug=plan.declaration,
                     values=plan.values,
                     client="bench",
-                    now=now,
-                    lifetime=dt.timedelta(days=60),
+                    now=plan.applied_at,
+                    lifetime=LIFETIME,
                     application_id=app_id,
                 )
-            jobs.append((plan.index, seed, forged, changed, app_id))
+            jobs.append((plan.index, seed, forged, changed, app_id, second_read))
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(_job, jobs, chunksize=1))
@@ -131,6 +141,7 @@ def run(count: int, seed: int, workers: int, forged: float, changed: float) -> d
     false_differs: list[dict[str, Any]] = []
     wrong_dates: list[dict[str, Any]] = []
     accepted_forged: list[dict[str, Any]] = []
+    missed_changes: list[dict[str, Any]] = []
     for res in results:
         truth = res["truth"]
         variant = truth["variant"]
@@ -145,6 +156,7 @@ def run(count: int, seed: int, workers: int, forged: float, changed: float) -> d
         fields = (
             decl["fields"] if decl else {n: FieldValue.missing().to_dict() for n in FIELD_NAMES}
         )
+        arrived = dt.datetime.fromisoformat(truth["arrived_at"])
         with registry.sessions.begin() as s:
             coded = apps.apply_code(
                 session=s,
@@ -152,7 +164,9 @@ def run(count: int, seed: int, workers: int, forged: float, changed: float) -> d
                 codes=codes,
                 declaration_slug=decl["declaration"] if decl else None,
                 fields=fields,
-                now=now,
+                now=arrived + dt.timedelta(minutes=10),  # a worker takes it soon after
+                read_flags=decl["flags"] if decl else (),
+                received_at=arrived,
             )
         verified = coded.check is not None and coded.check.verified
         if truth["forged"]:
@@ -181,41 +195,66 @@ def run(count: int, seed: int, workers: int, forged: float, changed: float) -> d
         tally["values_right"] += right
         changed_field = (truth.get("changed") or {}).get("field")
         differs = apps.CODE_VALUE_DIFFERS in coded.flags
+        crossed = apps.CODE_VALUE_CROSSED_OUT in coded.flags
         if changed_field:
             tally["changed"] += 1
-            tally["changed_flagged"] += differs
+            tally["changed_flagged"] += differs or crossed
+            tally["changed_flagged_differs"] += differs
+            tally["changed_flagged_crossed_out"] += crossed
+            if not (differs or crossed):
+                missed_changes.append(
+                    {
+                        "index": res["index"],
+                        "field": changed_field,
+                        "read": fields.get(changed_field, {}).get("value"),
+                    }
+                )
         else:
+            tally["unchanged_flagged"] += differs or crossed
             tally["unchanged_flagged_differs"] += differs
-            if differs:
+            tally["unchanged_flagged_crossed_out"] += crossed
+            if differs or crossed:
                 false_differs.append(
                     {
                         "index": res["index"],
                         "read": {
                             n: e["ocr_value"] for n, e in coded.fields.items() if "ocr_value" in e
                         },
+                        "crossed_out": [n for n, e in coded.fields.items() if e.get("crossed_out")],
                     }
                 )
         date = coded.fields["signed_date"]
+        hand = truth.get("date_hand", "font")
+        outside = apps.DATE_OUTSIDE_APPLICATION in coded.flags
+        tally[f"dates_{hand}"] += 1
         if date["value"] == truth["signed_date"]:
             tally["date_right"] += 1
+            tally[f"date_right_{hand}"] += 1
+            tally["date_outside_right"] += outside  # a right date flagged: a false flag
         elif date["value"] is None or (date["confidence"] or 0) < 0.9:
             tally["date_unsure_flagged"] += 1
+            tally[f"date_unsure_flagged_{hand}"] += 1
+            tally["date_outside_wrong"] += outside  # a wrong date the window caught
         else:
             tally["date_wrong_unflagged"] += 1
+            tally[f"date_wrong_unflagged_{hand}"] += 1
             wrong_dates.append(
                 {
                     "index": res["index"],
+                    "hand": hand,
                     "written": truth["date_text"],
                     "truth": truth["signed_date"],
                     "read": date["value"],
                     "confidence": date["confidence"],
+                    "window": date.get("window"),
                 }
             )
         tally["signed_found"] += bool(decl and decl["signature"])
     n = len(results)
     summary = {
         "command": f"python -m tests.bench.codes --count {count} --seed {seed} "
-        f"--workers {workers} --forged {forged} --changed {changed}",
+        f"--workers {workers} --forged {forged} --changed {changed}"
+        + (" --second-read" if second_read else ""),
         "pages": n,
         "wall_s": round(wall, 1),
         "extract_s_per_page": round(sum(r["extract_s"] for r in results) / n, 3),
@@ -226,6 +265,7 @@ def run(count: int, seed: int, workers: int, forged: float, changed: float) -> d
         "misses": misses,
         "accepted_forged": accepted_forged,
         "false_differs": false_differs,
+        "missed_changes": missed_changes,
         "wrong_dates": wrong_dates,
     }
     registry.close()
@@ -257,15 +297,35 @@ def markdown(summary: dict[str, Any]) -> str:
         f"{t.get('forged', 0)} | 0 |",
         f"| forged codes flagged code_not_verified | {t.get('forged_flagged', 0)} / "
         f"{t.get('forged', 0)} | |",
-        f"| changed on paper: flagged code_value_differs | {t.get('changed_flagged', 0)} / "
-        f"{t.get('changed', 0)} | |",
-        f"| unchanged forms flagged code_value_differs | "
-        f"{t.get('unchanged_flagged_differs', 0)} / {g - t.get('changed', 0)} | |",
+        f"| changed on paper: flagged (code_value_differs or code_value_crossed_out) | "
+        f"{t.get('changed_flagged', 0)} / {t.get('changed', 0)} | all |",
+        f"| ... flagged code_value_differs | {t.get('changed_flagged_differs', 0)} | |",
+        f"| ... flagged code_value_crossed_out | {t.get('changed_flagged_crossed_out', 0)} | |",
+        f"| unchanged forms flagged either | {t.get('unchanged_flagged', 0)} / "
+        f"{g - t.get('changed', 0)} | rare |",
+        f"| ... code_value_differs / code_value_crossed_out | "
+        f"{t.get('unchanged_flagged_differs', 0)} / {t.get('unchanged_flagged_crossed_out', 0)} "
+        "| |",
         f"| hand-written date right | {t.get('date_right', 0)} / {t.get('verified', 0)} | |",
         f"| date unsure or missing (flagged low_confidence) | "
         f"{t.get('date_unsure_flagged', 0)} | |",
         f"| date wrong and not flagged | {t.get('date_wrong_unflagged', 0)} | 0 |",
+        f"| date_outside_application on a wrong date (caught) | "
+        f"{t.get('date_outside_wrong', 0)} | |",
+        f"| date_outside_application on a right date (false) | "
+        f"{t.get('date_outside_right', 0)} | 0 |",
         f"| signature found | {t.get('signed_found', 0)} / {t.get('verified', 0)} | |",
+        "",
+        "The hand-written date by how it was written (verified pages):",
+        "",
+        "| written in | dates | right | unsure, flagged | wrong, not flagged |",
+        "|---|---|---|---|---|",
+        *(
+            f"| {label} | {t.get(f'dates_{hand}', 0)} | {t.get(f'date_right_{hand}', 0)} | "
+            f"{t.get(f'date_unsure_flagged_{hand}', 0)} | "
+            f"{t.get(f'date_wrong_unflagged_{hand}', 0)} |"
+            for hand, label in (("font", "hand fonts"), ("mnist", "real MNIST digits"))
+        ),
         "",
         "Verified share by scan condition (genuine pages):",
         "",
@@ -286,13 +346,18 @@ def markdown(summary: dict[str, Any]) -> str:
         rows.append("- none")
     rows += ["", "Hand-written dates read wrong with confidence (not flagged):", ""]
     rows += [
-        f"- sample {d['index']}: written {d['written']!r} ({d['truth']}), read {d['read']} "
-        f"at {d['confidence']}"
+        f"- sample {d['index']} ({d['hand']}): written {d['written']!r} ({d['truth']}), read "
+        f"{d['read']} at {d['confidence']} (window {d['window']})"
         for d in summary["wrong_dates"]
     ] or ["- none"]
-    rows += ["", "Forms not changed on paper but flagged code_value_differs:", ""]
+    rows += ["", "Forms not changed on paper but flagged as changed:", ""]
     rows += [
-        f"- sample {d['index']}: the page reads {d['read']}" for d in summary["false_differs"]
+        f"- sample {d['index']}: the page reads {d['read']}, crossed out {d['crossed_out']}"
+        for d in summary["false_differs"]
+    ] or ["- none"]
+    rows += ["", "Forms changed on paper and not flagged:", ""]
+    rows += [
+        f"- sample {d['index']}: {d['field']} read {d['read']!r}" for d in summary["missed_changes"]
     ] or ["- none"]
     return "\n".join(rows) + "\n"
 
@@ -340,13 +405,16 @@ def main() -> None:
     parser.add_argument("--changed", type=float, default=0.1)
     parser.add_argument("--write", action="store_true", help="write tests/bench/CODES.md")
     parser.add_argument(
+        "--second-read", action="store_true", help="hand-filled digits read again (PP-OCRv6)"
+    )
+    parser.add_argument(
         "--overhead", type=int, default=0, metavar="N", help="only: the code search's cost"
     )
     args = parser.parse_args()
     if args.overhead:
         print(json.dumps(overhead(args.overhead, args.seed), indent=1))
         return
-    summary = run(args.count, args.seed, args.workers, args.forged, args.changed)
+    summary = run(args.count, args.seed, args.workers, args.forged, args.changed, args.second_read)
     print(json.dumps(summary, indent=1, default=str))
     if args.write:
         (BENCH_DIR / "CODES.md").write_text(markdown(summary), encoding="utf-8")
