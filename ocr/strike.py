@@ -11,8 +11,11 @@ height long: an ``E``'s bar, a dash); a stroke through the value is one run of i
 begins at the value's first letter and runs on over its words. :func:`stroke_length`
 measures, in the band of a value's box, the longest run of ink that begins within one
 text height of the box's left edge, in text heights; a value is struck when that is at
-least :data:`STROKE_MIN`. A solid block of ink (a stamp, a blot) has such runs in
-most rows of the band: a stroke is thin, so a band mostly full is not a stroke.
+least :data:`STROKE_MIN`. A stroke ends a little after the value; the form's rule a
+value is written on (inside a tall value's box, under hand-written digits) runs on to
+the column's end, so a run that reaches the right edge of the value's surroundings is
+not a stroke. A solid block of ink (a stamp, a blot) has long runs in most rows of the
+band: a stroke is thin, so a band mostly full is not a stroke.
 
 :func:`struck_fields` names the fields whose value is struck through; the pipeline
 adds ``struck_through:<field>`` (:data:`FLAG`) to the page's flags, as evidence only:
@@ -75,7 +78,8 @@ def stroke_length(grey: np.ndarray, box: tuple[int, int, int, int], th: float) -
         lengths = ends - starts
         if len(lengths) and lengths.max() >= STROKE_MIN * th:
             long_rows += 1
-        from_start = lengths[starts <= latest_start]
+        ours = (starts <= latest_start) & (ends < row.shape[0])  # not a rule running on
+        from_start = lengths[ours]
         if len(from_start):
             best = max(best, int(from_start.max()))
     if long_rows > FULL_ROWS * len(band):

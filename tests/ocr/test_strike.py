@@ -19,7 +19,9 @@ _FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 TH = 34.0  # text height at 300 dpi for 11.5 pt type (about what the layout measures)
 
 
-def _page(text: str, *, strokes: int = 0, blot: bool = False) -> tuple[np.ndarray, tuple]:
+def _page(
+    text: str, *, strokes: int = 0, blot: bool = False, rule: bool = False
+) -> tuple[np.ndarray, tuple]:
     image = Image.new("L", (900, 160), 255)
     draw = ImageDraw.Draw(image)
     font = ImageFont.truetype(_FONT, 48)
@@ -31,6 +33,9 @@ def _page(text: str, *, strokes: int = 0, blot: bool = False) -> tuple[np.ndarra
         draw.line((x0 - 12, mid + dy, x1 + 12, mid + dy + 2), fill=40, width=3)
     if blot:
         draw.rectangle((x0, y0, x1, y1), fill=30)
+    if rule:  # the form's line, and a box that reaches down to it (tall hand-written ink)
+        draw.line((40, y1 + 8, 880, y1 + 8), fill=20, width=2)
+        y1 += 30
     return np.asarray(image), (x0, y0, x1, y1)
 
 
@@ -53,6 +58,13 @@ def test_a_clean_value_is_not_struck(text: str) -> None:
     grey, box = _page(text)
     assert stroke_length(grey, box, TH) < STROKE_MIN
     assert struck_fields(grey, {"place": _field(box, grey.shape)}, TH) == []
+
+
+def test_the_rule_a_value_is_written_on_is_not_a_stroke() -> None:
+    grey, box = _page("Jokkmokk, 22.9.2022", rule=True)
+    assert stroke_length(grey, box, TH) < STROKE_MIN
+    struck, box = _page("Jokkmokk", strokes=2, rule=True)
+    assert stroke_length(struck, box, TH) >= STROKE_MIN
 
 
 def test_a_short_value_crossed_out_is_struck() -> None:
