@@ -1,0 +1,1 @@
+"""Regression corpus of crops (see README.md)."""
