@@ -1,4 +1,6 @@
-"""The content-addressed archive: ``<root>/ab/abcdef….pdf`` for a file of sha256 ``abcdef…``.
+"""The content-addressed archive: ``<root>/ab/abcdef….pdf`` for a file of sha256 ``abcdef…``
+(``.jpg``, ``.png``, ``.tif`` or ``.heic`` for a photo or an image scan: the name says
+what the bytes are).
 
 Every received scan is kept here exactly once, whatever names it arrived under. A file
 is copied into a fsynced temp file at the archive root while it is hashed (so the name
@@ -14,8 +16,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.durable import Staged, publish, remove_stale_temps, stage_copy
+from ocr.images import Kind, image_kind
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+PDF_SUFFIX = ".pdf"
+IMAGE_SUFFIXES: dict[Kind, str] = {"jpeg": ".jpg", "png": ".png", "tiff": ".tif", "heic": ".heic"}
+_HEAD = 16  # enough of a file's first bytes to tell an image from anything else
+
+
+def suffix_for(head: bytes) -> str:
+    """The archive name's suffix for a file starting with ``head``: its image kind's, or
+    ``.pdf`` for anything else (the intake takes PDFs and images only)."""
+    kind = image_kind(head)
+    return IMAGE_SUFFIXES[kind] if kind is not None else PDF_SUFFIX
 
 
 class ArchiveError(Exception):
@@ -26,10 +39,22 @@ class ArchiveError(Exception):
 class Archive:
     root: Path
 
-    def path_for(self, sha256: str) -> Path:
+    def _stem(self, sha256: str) -> Path:
         if not _SHA256.match(sha256):
             raise ArchiveError(f"not a sha256 hex digest: {sha256!r}")
-        return self.root / sha256[:2] / f"{sha256}.pdf"
+        return self.root / sha256[:2] / sha256
+
+    def path_for(self, sha256: str) -> Path:
+        """Where the file of ``sha256`` is kept; for one not stored, where a PDF would be."""
+        stem = self._stem(sha256)
+        pdf = stem.with_name(stem.name + PDF_SUFFIX)
+        if pdf.is_file():
+            return pdf
+        for suffix in IMAGE_SUFFIXES.values():
+            path = stem.with_name(stem.name + suffix)
+            if path.is_file():
+                return path
+        return pdf
 
     def relative_path(self, sha256: str) -> str:
         """The path stored in the database, relative to the archive root."""
@@ -44,7 +69,10 @@ class Archive:
 
     def commit(self, staged: Staged) -> Path:
         """Move a staged copy to its content address (idempotent); returns the path."""
-        target = self.path_for(staged.sha256)
+        with staged.temp.open("rb") as f:
+            suffix = suffix_for(f.read(_HEAD))
+        stem = self._stem(staged.sha256)
+        target = stem.with_name(stem.name + suffix)
         publish(staged.temp, target, replace=False)
         return target
 

@@ -41,6 +41,8 @@ def test_a_jpeg_in_the_inbox_becomes_a_submission_and_a_proposal(
     assert result.outcome == "submitted", result.reason
     assert not path.exists() and intake.quarantine.entries() == []
     assert intake.archive.read(result.sha256 or "") == data  # the photo as sent, byte for byte
+    kept = intake.archive.path_for(result.sha256 or "")
+    assert kept.suffix == ".jpg" and kept.stem == result.sha256  # named for what it is
     assert read_all(config, intake) == 1
     [sub] = submissions(intake.session_factory)
     assert sub.status == "proposed"
