@@ -12,7 +12,7 @@ CASES = load_cases()
 
 
 def test_the_corpus_is_whole_and_small() -> None:
-    assert len(CASES) >= 10
+    assert len(CASES) >= 20
     total = 0
     for case in CASES:
         assert case.png.exists(), case.name

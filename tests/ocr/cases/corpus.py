@@ -69,7 +69,7 @@ class Case:
             second_read=bool(data.get("second_read", False)),
             page_size=(int(data["page_px"][0]), int(data["page_px"][1])),
             at=(int(data["crop_px"][0]), int(data["crop_px"][1])),
-            png=path.with_suffix(".png"),
+            png=path.with_name(data.get("png", path.stem + ".png")),  # a crop two cases share
             meta=data,
         )
 
