@@ -1,0 +1,301 @@
+"""Fit the signature model (ocr/data/signature_model.json) on generated forms.
+
+    python -m tests.bench.fit_signature [--fit dev:101:160] [--calibrate validation:201:80]
+        [--check stress:301:80] [--work /tmp/fit_signature] [--workers 2] [--write]
+
+Each set is ``split:seed:count``, generated with the hard signing rows of
+:mod:`samples.hazards` (signed across the label, small labels under the lines, stamps,
+specks and typed names in unsigned signing rows). The engine reads every file
+(``ocr.extract``) and each declaration's signature evidence (the measured features,
+:mod:`ocr.signature_features`) is kept with the truth. A logistic regression
+(scikit-learn) is fitted on the first set, a Platt map on its log-odds on the second,
+and the third, which nothing was fitted or tuned on, is reported: accuracy, Brier score,
+reliability bins and silent errors (wrong at >= 0.9), side by side with the earlier
+rule-based verdicts (recomputed exactly from the same features). ``--write`` writes the
+model file. Files whose declarations the engine did not split as the truth did are
+left out (counted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from collections.abc import Sequence
+from multiprocessing import Pool
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ocr.confidence import SURE
+from ocr.signature_features import FEATURE_NAMES
+
+LOG1P = (
+    "ink_area",
+    "span_w",
+    "span_h",
+    "n_comp",
+    "big_area",
+    "tall",
+    "wide",
+    "skel_len",
+    "specks",
+    "label_cross",
+    "blanked",
+    "rule_near",
+    "free_run",
+)
+MODEL_PATH = Path(__file__).resolve().parents[2] / "ocr" / "data" / "signature_model.json"
+
+
+def _parse_set(text: str) -> tuple[str, int, int]:
+    split, seed, count = text.split(":")
+    return split, int(seed), int(count)
+
+
+def _read_one(pdf: str) -> list[dict[str, Any]]:
+    import ocr
+
+    truth = json.loads(Path(pdf).with_suffix(".json").read_text(encoding="utf-8"))
+    try:
+        result = ocr.extract(Path(pdf).read_bytes())
+    except Exception as exc:  # a file the engine rejects: no signature evidence
+        return [{"file": pdf, "error": repr(exc)}]
+    want = truth["declarations"]
+    if len(result.declarations) != len(want):
+        return [{"file": pdf, "error": "split"}]
+    rows = []
+    for i, (got, t) in enumerate(zip(result.declarations, want, strict=True)):
+        ev = dict(got.signature.evidence)
+        rows.append(
+            {
+                "file": pdf,
+                "decl": i,
+                "present": bool(t["signature"]["present"]),
+                "hazard": t.get("signature_hazard"),
+                "layout": truth["variant"]["layout"],
+                "evidence": ev,
+            }
+        )
+    return rows
+
+
+def gather(split: str, seed: int, count: int, work: Path, workers: int) -> list[dict[str, Any]]:
+    """Evidence rows of one generated set (cached in ``work``)."""
+    from samples.generate import generate_set
+
+    cache = work / f"{split}-{seed}-{count}.jsonl"
+    if cache.is_file():
+        return [json.loads(line) for line in cache.read_text(encoding="utf-8").splitlines()]
+    out = work / f"{split}-{seed}"
+    pdfs = generate_set(
+        out, count=count, seed=seed, split=split, workers=workers, signing_hazards=True
+    )
+    with Pool(workers) as pool:
+        rows = [r for rs in pool.imap(_read_one, [str(p) for p in pdfs]) for r in rs]
+    cache.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return rows
+
+
+def old_rule(ev: dict[str, float]) -> tuple[bool, float]:
+    """The verdict and confidence the rule-based finder gave (before the model), from
+    the same evidence: its thresholds and literal confidences, as they were."""
+    if ev.get("src_block", 0.0) > 0:  # no label: unlabelled_signature, else no_label
+        return (True, 0.85) if ev["rule_present"] > 0 else (False, 0.3)
+    if ev["rule_present"] > 0:
+        present = True
+        conf = 0.99 if ev["ink_area"] >= 0.8 and ev["span_w"] >= 2.0 else 0.6
+    elif ev["trail"] > 0:
+        present, conf = True, 0.6
+    else:
+        present = False
+        conf = 0.99 if ev["ink_area"] < 0.03 and ev["occupied"] == 0 else 0.6
+    if ev.get("src_guessed", 0.0) > 0 and conf >= SURE:
+        conf = 0.85
+    return present, conf
+
+
+def matrix(rows: Sequence[dict[str, Any]], names: Sequence[str]) -> np.ndarray:
+    x = np.array([[float(r["evidence"].get(f, 0.0)) for f in names] for r in rows], np.float64)
+    for i, f in enumerate(names):
+        if f in LOG1P:
+            x[:, i] = np.log1p(np.maximum(x[:, i], 0.0))
+    return x
+
+
+def _usable(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in rows if "error" not in r and r["evidence"]]
+
+
+def fit(fit_rows: list[dict[str, Any]], cal_rows: list[dict[str, Any]], c: float) -> dict[str, Any]:
+    from sklearn.linear_model import LogisticRegression
+
+    names = list(FEATURE_NAMES)
+    x = matrix(fit_rows, names)
+    y = np.array([r["present"] for r in fit_rows], int)
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    lr = LogisticRegression(C=c, max_iter=5000, class_weight="balanced")
+    lr.fit((x - mean) / scale, y)
+    coef, intercept = lr.coef_[0], float(lr.intercept_[0])
+    # Platt on the calibration set: a logistic curve over the log-odds
+    xc = (matrix(cal_rows, names) - mean) / scale
+    z = xc @ coef + intercept
+    yc = np.array([r["present"] for r in cal_rows], int)
+    platt = LogisticRegression(C=1e4, max_iter=5000).fit(z.reshape(-1, 1), yc)
+    return {
+        "features": names,
+        "log1p": [f for f in names if f in LOG1P],
+        "mean": [round(float(v), 6) for v in mean],
+        "scale": [round(float(v), 6) for v in scale],
+        "coef": [round(float(v), 6) for v in coef],
+        "intercept": round(intercept, 6),
+        "calibration": {
+            "kind": "platt",
+            "a": round(float(platt.coef_[0][0]), 6),
+            "b": round(float(platt.intercept_[0]), 6),
+        },
+        "threshold": 0.5,
+    }
+
+
+def _verdicts(model: dict[str, Any], rows: Sequence[dict[str, Any]]) -> list[tuple[bool, float]]:
+    from ocr.signature_model import from_dict
+
+    m = from_dict(model)
+    out = []
+    for r in rows:
+        present, conf, _ = m.decide(r["evidence"])
+        out.append((present, conf))
+    return out
+
+
+def report(
+    name: str, rows: Sequence[dict[str, Any]], verdicts: Sequence[tuple[bool, float]]
+) -> dict[str, Any]:
+    truth = [r["present"] for r in rows]
+    right = [v[0] == t for v, t in zip(verdicts, truth, strict=True)]
+    p_signed = [c if v else 1 - c for v, c in verdicts]
+    brier = float(np.mean([(p - t) ** 2 for p, t in zip(p_signed, truth, strict=True)]))
+    silent = [
+        (r["file"], r["decl"], r["hazard"], round(c, 3))
+        for r, (v, c), ok in zip(rows, verdicts, right, strict=True)
+        if not ok and c >= SURE
+    ]
+    wrong = [
+        (Path(r["file"]).name, r["decl"], r["hazard"], r["layout"], v, round(c, 3))
+        for r, (v, c), ok in zip(rows, verdicts, right, strict=True)
+        if not ok
+    ]
+    bins = []
+    edges = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0001)
+    for lo, hi in zip(edges, edges[1:], strict=False):
+        sel = [ok for (_, c), ok in zip(verdicts, right, strict=True) if lo <= c < hi]
+        if sel:
+            bins.append((lo, min(hi, 1.0), len(sel), sum(sel) / len(sel)))
+    sure = sum(c >= SURE for _, c in verdicts)
+    return {
+        "name": name,
+        "n": len(rows),
+        "accuracy": sum(right) / max(1, len(rows)),
+        "brier": brier,
+        "sure_share": sure / max(1, len(rows)),
+        "silent": silent,
+        "wrong": wrong,
+        "bins": bins,
+    }
+
+
+def _print(rep: dict[str, Any]) -> None:
+    print(
+        f"  {rep['name']:<7} n={rep['n']}  accuracy {rep['accuracy']:.2%}  Brier {rep['brier']:.4f}"
+        f"  sure {rep['sure_share']:.1%}  silent (wrong, conf >= 0.9) {len(rep['silent'])}"
+    )
+    for lo, hi, n, acc in rep["bins"]:
+        print(f"      conf [{lo:.2f}, {hi:.2f}): {n:4d} verdicts, {acc:.1%} right")
+    for w in rep["wrong"]:
+        print(f"      wrong: {w}")
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m tests.bench.fit_signature", description=__doc__)
+    ap.add_argument("--fit", default="dev:101:160", type=_parse_set)
+    ap.add_argument("--calibrate", default="validation:201:80", type=_parse_set)
+    ap.add_argument("--check", type=_parse_set, action="append", help="repeatable")
+    ap.add_argument("--work", default=Path("/tmp/fit_signature"), type=Path)
+    ap.add_argument("--workers", default=2, type=int)
+    ap.add_argument("--c", default=1.0, type=float, help="inverse regularisation strength")
+    ap.add_argument("--write", action="store_true", help="write ocr/data/signature_model.json")
+    args = ap.parse_args(argv)
+    checks = args.check or [_parse_set("stress:301:80")]
+    args.work.mkdir(parents=True, exist_ok=True)
+    sets = {"fit": [args.fit], "calibrate": [args.calibrate], "check": checks}
+    data: dict[str, list[dict[str, Any]]] = {}
+    for role, specs in sets.items():
+        rows: list[dict[str, Any]] = []
+        for split, seed, count in specs:
+            got = gather(split, seed, count, args.work, args.workers)
+            bad = sum("error" in r for r in got)
+            print(
+                f"{role}: {split} seed {seed}, {count} files: {len(got) - bad} signatures, "
+                f"{bad} files left out",
+                file=sys.stderr,
+            )
+            rows += _usable(got)
+        data[role] = rows
+    model = fit(data["fit"], data["calibrate"], args.c)
+    model["name"] = (
+        f"logistic+platt@{_commit()} fit {':'.join(map(str, args.fit))} "
+        f"calibrated {':'.join(map(str, args.calibrate))}"
+    )
+    model["fitted"] = {
+        "commit": _commit(),
+        "fit": ":".join(map(str, args.fit)),
+        "calibrate": ":".join(map(str, args.calibrate)),
+        "check": [":".join(map(str, s)) for s in checks],
+        "signing_hazards": True,
+        "n_fit": len(data["fit"]),
+        "n_calibrate": len(data["calibrate"]),
+        "C": args.c,
+    }
+    results = {}
+    for role in ("fit", "calibrate", "check"):
+        rows = data[role]
+        new = report("model", rows, _verdicts(model, rows))
+        old = report("rules", rows, [old_rule(r["evidence"]) for r in rows])
+        results[role] = {"model": new, "rules": old}
+        note = " — never fitted or tuned on" if role == "check" else ""
+        print(f"{role} ({len(rows)} signatures){note}:")
+        _print(old)
+        _print(new)
+    model["check"] = {
+        k: {
+            kk: (len(vv) if isinstance(vv, list) else round(vv, 4))
+            for kk, vv in v.items()
+            if kk in ("n", "accuracy", "brier", "sure_share", "silent")
+        }
+        for k, v in results["check"].items()
+    }
+    if args.write:
+        MODEL_PATH.parent.mkdir(parents=True, exist_ok=True)
+        tmp = MODEL_PATH.with_suffix(".tmp")
+        tmp.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
+        tmp.replace(MODEL_PATH)
+        print(f"wrote {MODEL_PATH}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
