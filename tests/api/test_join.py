@@ -173,13 +173,20 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+SIGNED = dt.datetime.now(dt.UTC).date().isoformat()  # the date written on the forms
+
+
 def _plan(index: int) -> PrefilledPlan:
     """How the form is printed, dated, signed and scanned (300 dpi grey, turned 90°)."""
     plan = plan_prefilled(index, 3)
     scan = dataclasses.replace(
         plan.scan, dpi=300, colour="grey-jpeg", rotation=90, skew=0.8, blur=0.0, jpeg_quality=75
     )
-    return dataclasses.replace(plan, scan=scan, date_text="2026-03-02", forged=None, changed=None)
+    # dated the day the application is made (the registry checks the date against it),
+    # in a hand font
+    return dataclasses.replace(
+        plan, scan=scan, date_text=SIGNED, date_hand="font", forged=None, changed=None
+    )
 
 
 def _signed_scan(web: Web, pdf: bytes, app_id: str, payload: bytes, index: int) -> bytes:
@@ -253,7 +260,7 @@ def test_the_whole_loop_from_application_to_a_proposal_from_the_code(
             assert good.fields[name]["source"] == "code"
             assert good.fields[name]["value"] == (BODY[name] if name != "signatory_title" else "Vd")
         assert good.fields["signed_date"]["source"] == "ocr"
-        assert good.fields["signed_date"]["value"] == "2026-03-02"  # read on the page
+        assert good.fields["signed_date"]["value"] == SIGNED  # read on the page
         assert good.signature["present"] is True
         row = s.get_one(Application, made["id"])
         assert row.status == ApplicationStatus.RECEIVED and row.proposal_id == good.id
