@@ -27,6 +27,7 @@ from typing import Protocol, cast
 
 import numpy as np
 
+from ocr.values.dates import MONTHS
 from ocr.values.orgnr import luhn_ok
 
 State = Hashable
@@ -157,10 +158,24 @@ class Lexicon:
         return len(self._values)
 
 
+def _month_names() -> dict[int, tuple[str, ...]]:
+    """Each month's names as the form's parser reads them (``maj``, ``augusti``, ``aug``),
+    in lower case and capitalised."""
+    out: dict[int, list[str]] = {}
+    for name, month in MONTHS.items():
+        out.setdefault(month, []).extend((name, name.capitalize()))
+    return {m: tuple(names) for m, names in out.items()}
+
+
+MONTH_NAMES = _month_names()
+
+
 def date_spellings(day: dt.date) -> list[str]:
-    """The digit formats the form allows for one date (day first; ISO; compact)."""
+    """The formats the form allows for one date (day first; ISO; compact; the month by
+    name: ``29 maj 2023``, ``5 Dec 2021``)."""
     d, m, y = day.day, day.month, day.year
     return [
+        *(f"{d} {name} {y}" for name in MONTH_NAMES[m]),
         day.isoformat(),
         f"{y}-{m}-{d}",
         f"{d}/{m} {y}",
@@ -175,7 +190,7 @@ def date_spellings(day: dt.date) -> list[str]:
 
 
 def dates(earliest: dt.date, latest: dt.date) -> Lexicon:
-    """Every date from ``earliest`` to ``latest`` in the digit formats the form allows."""
+    """Every date from ``earliest`` to ``latest`` in the formats the form allows."""
     days = (latest - earliest).days
     if days < 0:
         raise ValueError("latest before earliest")

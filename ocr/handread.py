@@ -1,13 +1,19 @@
 """The second read of hand-filled digits in the engine (off unless asked for).
 
-Where Tesseract is unsure of an organisation number or a date (its confidence under
-:data:`ocr.confidence.SURE`), the value's region is read by PP-OCRv6
-(:mod:`ocr.handwriting`; the page's crops in one ONNX call) and decoded under the
-field's constraint (:mod:`ocr.ctc`: Luhn; a date that exists, after the place written
-before it). The beam's value replaces Tesseract's only when its confidence reaches the
-field's bar in :class:`SecondRead`; where Tesseract read nothing valid, a beam value
-under the bar is given unsure, for a person to confirm. Values Tesseract is sure of are
-never touched, so typed values read as before.
+Where the setting is on, the organisation number's and the date's regions are read by
+PP-OCRv6 too (:mod:`ocr.handwriting`; the page's crops in one ONNX call) and decoded
+under the field's constraint (:mod:`ocr.ctc`: Luhn; a date that exists, after the place
+written before it, its month in digits or by name). :func:`judge` weighs the two reads:
+
+- where Tesseract is unsure (under :data:`ocr.confidence.SURE`), the beam's value
+  replaces it when its confidence reaches the field's bar in :class:`SecondRead`, and
+  is given unsure where it is the better supported of the two;
+- where Tesseract is sure (``check_sure``): agreement leaves the value as it was; a
+  disagreement gives neither sure (a handwriting font's 29 read 24 by Tesseract at
+  0.99): the beam's value where the beam is sure of it, else Tesseract's, flagged
+  ``readers_differ:<field>:<the second reader's value>``.
+
+Typed values the two read alike stay as Tesseract read them.
 """
 
 from __future__ import annotations
@@ -37,18 +43,28 @@ class SecondRead:
     """
 
     enabled: bool = False
+    # values Tesseract is sure of are read again too (handwriting fonts: a 9 read 4 at 0.99)
+    check_sure: bool = True
     orgnr_sure: float = 0.99
     orgnr_plausible: float = 0.9
     date_sure: float = 0.998
     date_plausible: float = 0.01
     given: float = 0.95
     unsure_cap: float = 0.6
+    disagree_cap: float = 0.6  # the two readers sure of different values
+
+    def bars(self, name: str) -> tuple[float, float]:
+        """``(sure, plausible)`` of the field's beam."""
+        if name == "organisation_number":
+            return self.orgnr_sure, self.orgnr_plausible
+        return self.date_sure, self.date_plausible
 
 
 SECOND_READ_OFF = SecondRead()
 # field -> the region its ink is in
 REGION_OF = {"organisation_number": "organisation_number", "signed_date": "place_date"}
-FLAG = "second_reader:{}"
+FLAG = "second_reader:{}"  # the value given is PP-OCRv6's
+DIFFERS_FLAG = "readers_differ:{}:{}"  # Tesseract was sure of another value than PP-OCRv6's
 INVALID_FLAGS = {"organisation_number": ("invalid_orgnr",)}  # ocr.interpret's, for a value read
 
 
@@ -93,7 +109,7 @@ def second_read(
     page: int | None = None,
     today: dt.date | None = None,
 ) -> tuple[dict[str, FieldValue], list[str]]:
-    """``fields`` and ``flags`` with unsure hand-filled digits read again."""
+    """``fields`` and ``flags`` with hand-filled digits read again (see the module)."""
     out, new_flags = dict(fields), list(flags)
     if not setting.enabled:
         return out, new_flags
@@ -101,7 +117,9 @@ def second_read(
     for name, region_key in REGION_OF.items():
         current = out.get(name)
         region = regions.get(region_key)
-        if current is None or region is None or current.confidence >= SURE:
+        if current is None or region is None:
+            continue
+        if current.confidence >= SURE and not setting.check_sure:
             continue
         crop = crop_of(grey, region, th)
         if crop is not None and min(crop.shape[:2]) >= 4:
@@ -112,26 +130,74 @@ def second_read(
     constraints = _constraints(latest)
     rec = get_recogniser()
     readings = rec.read_many(list(todo.values()))
-    bars = {
-        "organisation_number": (setting.orgnr_sure, setting.orgnr_plausible),
-        "signed_date": (setting.date_sure, setting.date_plausible),
-    }
     for (name, _), reading in zip(todo.items(), readings, strict=True):
         decoded = ctc.decode(reading.probs, rec.characters, rec.index, constraints[name])
         if decoded.value is None:
-            continue
+            continue  # nothing the field may be in the second reader's ink: Tesseract's stands
         current = _placed(out[name], regions[REGION_OF[name]], grey.shape[:2], page)
-        bar, plausible = bars[name]
+        bar, plausible = setting.bars(name)
         confidence = decoded.confidence_at(plausible)
-        if confidence >= bar:
-            out[name] = replace(current, value=decoded.value, confidence=setting.given)
-            gone = {low_flag(name), *INVALID_FLAGS.get(name, ())}
-            new_flags = [f for f in new_flags if f not in gone]
-            new_flags.append(FLAG.format(name))
-        elif current.value is None:
-            conf = min(setting.unsure_cap, confidence * setting.unsure_cap)
-            out[name] = replace(current, value=decoded.value, confidence=conf)
-            if low_flag(name) not in new_flags:
-                new_flags.append(low_flag(name))
-            new_flags.append(FLAG.format(name))
+        verdict = judge(current, decoded.value, confidence, bar, setting)
+        if verdict is None:
+            continue
+        out[name] = replace(current, value=verdict.value, confidence=verdict.confidence)
+        new_flags = _flags_for(name, verdict, new_flags)
     return out, new_flags
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the two readers' values come to for one field."""
+
+    value: str
+    confidence: float
+    second_value: str  # what PP-OCRv6 read, for the flag
+    from_second: bool  # the value given is the second reader's
+    disagree: bool  # Tesseract was sure of another value
+
+
+def judge(
+    current: FieldValue, second: str, confidence: float, bar: float, setting: SecondRead
+) -> Verdict | None:
+    """Tesseract's value (``current``) against the beam's (``second`` at ``confidence``,
+    sure at ``bar``); None where Tesseract's value stands as it is.
+
+    - Tesseract sure and the beam agrees: unchanged.
+    - Tesseract sure of another value: the two readers disagree and neither is given
+      sure. The value given is the beam's where the beam is sure of it (on hand-filled
+      ink PP-OCRv6 reads far better than Tesseract), else Tesseract's; either at
+      ``disagree_cap``.
+    - Tesseract unsure: the beam's value where it is sure; where it is not, the
+      better supported of the two (the beam's at ``unsure_cap`` times its confidence
+      against Tesseract's own), unsure.
+    """
+    if current.confidence >= SURE:
+        if second == current.value:
+            return None
+        keep_second = confidence >= bar or current.value is None
+        value = second if keep_second else current.value
+        assert value is not None
+        return Verdict(value, setting.disagree_cap, second, keep_second, True)
+    if confidence >= bar:
+        return Verdict(second, setting.given, second, True, False)
+    unsure = min(setting.unsure_cap, confidence * setting.unsure_cap)
+    if current.value is None or (second != current.value and unsure > current.confidence):
+        return Verdict(second, unsure, second, True, False)
+    return None
+
+
+def _flags_for(name: str, verdict: Verdict, flags: list[str]) -> list[str]:
+    out = list(flags)
+    if verdict.confidence >= SURE:
+        gone = {low_flag(name), *INVALID_FLAGS.get(name, ())}
+        out = [f for f in out if f not in gone]
+    else:
+        if low_flag(name) not in out:
+            out.append(low_flag(name))
+        if verdict.from_second:  # the number read is now the second reader's, valid
+            out = [f for f in out if f not in INVALID_FLAGS.get(name, ())]
+    if verdict.from_second and FLAG.format(name) not in out:
+        out.append(FLAG.format(name))
+    if verdict.disagree:
+        out.append(DIFFERS_FLAG.format(name, verdict.second_value))
+    return out
