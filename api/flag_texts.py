@@ -78,6 +78,13 @@ FLAGS: dict[str, FlagWords] = {
         _("Declaration by labels"),
         _("The declaration was recognised by its labels only, not its title: check it."),
     ),
+    "unlisted_label": FlagWords(
+        _("Unlisted label"),
+        _(
+            "A value was read under a label the form's profile does not list, placed by "
+            "what kind of value it is: check that it is in the right field."
+        ),
+    ),
     "grown_after_review": FlagWords(
         _("Grown after review"),
         _(

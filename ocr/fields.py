@@ -15,15 +15,28 @@ Only the value region is read, as one line, at the page's own resolution (≤ 30
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
 
 from ocr.block import Label, PageScan, Strip, body_text
+from ocr.confidence import low_flag
 from ocr.layout import Box, Layout, ink_box, same_band
+from ocr.model import FieldValue
+from ocr.profile import LABEL_FIELDS
 from ocr.tesseract import LANG, PSM_BLOCK, PSM_LINE, Engine, Word, words_box
+from ocr.values import parse_county, parse_email, parse_orgnr, parse_place_date
+from ocr.values.kinds import (
+    has_label_word,
+    has_organisation_word,
+    has_title_word,
+    is_county_name,
+    looks_like_person,
+)
+from ocr.values.lexicon import load
 
 READ_DPI = 300.0
 _NEAR = 3.2  # how far (in text heights) a value line may be from its label
@@ -116,7 +129,10 @@ def _right(label: Label, segs: Sequence[Box], x1: int, th: float) -> Box | None:
     line = [
         s
         for s in segs
-        if same_band(s, label.segment) and s.x0 >= label.box.x1 - 2 and s.x1 <= x1 + th
+        if same_band(s, label.segment)
+        and s.x0 >= label.box.x1 - 2
+        and s.x1 <= x1 + th
+        and not _sliver(s, th)
     ]
     if not line:
         return None
@@ -126,27 +142,53 @@ def _right(label: Label, segs: Sequence[Box], x1: int, th: float) -> Box | None:
     return box
 
 
+def _sliver(s: Box, th: float) -> bool:
+    """A run narrower than a letter pair and no wider than tall: a piece of a cell's
+    border between the rules, or a speck; no value."""
+    return s.w < 1.1 * th and s.h >= s.w
+
+
 def locate(
     scan: PageScan, layout: Layout, page_w: int, go_up: bool | None = None
 ) -> dict[str, Region]:
-    """The value region of every label found on the page (best label per key).
+    """The value region of every label found on the page (best label per key), and of
+    the labels the profile does not list that a value's kind names
+    (:func:`unlisted_candidates`, :func:`name_unlisted`).
 
     ``go_up`` forces values above (``True``) or below (``False``) their labels where
     nothing is beside them; ``None`` lets the labels vote (:func:`_vote_up`).
     """
-    inv = 1.0 / layout.scale
     labels = list(scan.labels)  # one per key (ocr.block.best_labels)
-    label_segs = {lab.segment for lab in scan.labels}
+    regions, _ = _regions(labels, scan, layout, page_w, go_up)
+    taken = [r.box for r in regions.values() if r.box is not None]
+    unknown = unlisted_candidates(scan, layout, labels, taken)
+    if not unknown:
+        return regions
+    regions, _ = _regions(labels + unknown, scan, layout, page_w, go_up)
+    return name_unlisted(regions, scan.strips, {lab.key for lab in labels})
+
+
+def _value_runs(labels: Sequence[Label], layout: Layout) -> list[Box]:
+    """The page's runs that are not body text nor a label's (full resolution)."""
+    inv = 1.0 / layout.scale
+    label_segs = {lab.segment for lab in labels}
     body = body_text(layout)
     segs = [s.scaled(inv) for s in layout.segments if s not in body]
-    segs = [
+    return [
         s
         for s in segs
         if not any(
             s.v_overlap(ls) > 0.8 and s.h_overlap(ls) > 0.8 * min(s.w, ls.w) for ls in label_segs
         )
     ]
-    th = layout.text_height * inv
+
+
+def _regions(
+    labels: list[Label], scan: PageScan, layout: Layout, page_w: int, go_up: bool | None
+) -> tuple[dict[str, Region], bool]:
+    """:func:`locate` for the labels given; also whether values were taken from above."""
+    segs = _value_runs(labels, layout)
+    th = layout.text_height / layout.scale
     regions: dict[str, Region] = {}
     pending: list[Label] = []
     signed_beside = False
@@ -185,7 +227,7 @@ def locate(
         if box is not None and _on_a_label_row(box, lab, labels):
             box = None  # another label's row (a signature beside "Underskrift"): left empty
         regions[lab.key] = Region(lab, box, "above" if go_up else "below", reach)
-    return _one_owner(regions)
+    return _one_owner(regions), go_up
 
 
 def _on_a_label_row(box: Box, label: Label, labels: Sequence[Label]) -> bool:
@@ -457,3 +499,171 @@ def ink_region(layout: Layout, box: Box) -> Box | None:
     """Tight ink box of a full-resolution region, via the layout mask."""
     small = ink_box(layout.mask, box.scaled(layout.scale))
     return None if small is None else small.scaled(1.0 / layout.scale)
+
+
+# --- labels the profile does not list ---------------------------------------------------
+UNLISTED = "unlisted"  # Label.variant of a label found by its place and its value's kind
+UNLISTED_LABEL = "unlisted_label"  # the flag: a value was read under such a label
+_KIND_STRONG = 0.9  # label score where the value's kind check is strong (Luhn, an e-mail)
+_KIND_WEAK = 0.5  # label score where only the value's look names the field (a name)
+UNLISTED_CAP = 0.8  # highest confidence of a value a weak kind check placed: never sure
+_LABEL_WORDS = 3  # an unlisted label is at most this many words
+_LABEL_LETTERS = 26
+_FIRST = re.compile(r"^[A-ZÅÄÖÉ][a-zåäöéü]*(?:[./\-][A-Za-zåäöéü]*)*[.,:]?$")
+_MORE = re.compile(r"^\(?[a-zåäöéü]+(?:[./\-][a-zåäöéü]*)*[.):]*$")
+_BORDERS = frozenset({"I", "l", "|", "[", "]", "!"})  # as ocr.block reads a border
+_ORGNR_SHAPE = re.compile(r"\d{6}\s?[-–]?\s?\d{4}")
+
+
+def is_unlisted(label: Label) -> bool:
+    return label.variant.startswith(UNLISTED)
+
+
+def value_kind(text: str) -> tuple[str, bool] | None:
+    """Which label group a value read beside an unknown label fits, and whether that
+    kind check is strong (a Luhn-valid number, an e-mail, a date, a county's own name)
+    or only the value's look (an organisation word, a title, a person's name)."""
+    text = text.strip()
+    if not text:
+        return None
+    if "@" in text:
+        return ("email", True) if parse_email(text).valid else None
+    orgnr = parse_orgnr(text)
+    if orgnr.valid and orgnr.certainty >= 0.9:
+        return "organisation_number", True
+    if _ORGNR_SHAPE.search(text):
+        return "organisation_number", False
+    if any(ch.isdigit() for ch in text):
+        place, date = parse_place_date(text)
+        return ("place_date", True) if date.valid and date.certainty >= 0.9 else None
+    county = parse_county(text)
+    if is_county_name(text) or (county.valid and county.certainty >= 1.0 and len(text) > 4):
+        return "county", True
+    if has_organisation_word(text):
+        return "organisation", False
+    if has_title_word(text) or _known_title(text):
+        return "signatory_title", False
+    if looks_like_person(text):
+        return "signatory_name", False
+    return None
+
+
+def _known_title(text: str) -> bool:
+    return text.strip() in load("titles")
+
+
+def _label_words(strip: Strip) -> int:
+    """How many words at the start of ``strip`` (a table border read as "I" aside) read
+    like a label the profile may not list ("Mejl:", "Namn i klartext", "Säte (län)"): 0
+    when none do. A label with words after it ends in a colon; without one the run
+    holds nothing else."""
+    words = [w.text for w in strip.words[_border_reads(strip.words) :]]
+    if not words or not _FIRST.match(words[0]):
+        return 0
+    for k, word in enumerate(words[:_LABEL_WORDS], start=1):
+        if k > 1 and not _MORE.match(word):
+            return 0
+        if word.endswith(":"):
+            return k
+    if len(words) > _LABEL_WORDS or len("".join(words)) > _LABEL_LETTERS:
+        return 0
+    text = " ".join(words).strip(".")
+    if value_kind(text) is not None or text in load("municipalities"):
+        return 0  # a value ("Västerbotten", "Vindelns kommun", "Umeå")
+    if has_label_word(text) and len(words) == 1:
+        return 0  # a known label misread
+    return len(words)
+
+
+def unlisted_candidates(
+    scan: PageScan, layout: Layout, labels: Sequence[Label], taken: Sequence[Box] = ()
+) -> list[Label]:
+    """Runs of a signing block that are labels the profile does not list: read like a
+    label (:func:`_label_words`) and end in a colon, or are set as the known labels are
+    (their height, in their column or on their row) and are no known label's value
+    (``taken``: the value regions of the known labels), among the block's rows. Only where
+    the known labels leave a label group unfound. Each is keyed ``?<n>`` until the
+    kind of its value names its group (:func:`name_unlisted`)."""
+    groups = set(LABEL_FIELDS) - {lab.key for lab in labels}
+    if not groups or len(labels) < 3:
+        return []
+    th = layout.text_height / layout.scale
+    heights = float(np.median([lab.box.h for lab in labels]))
+    tops = sorted(lab.segment.y0 for lab in labels)
+    pitch = max(3.0 * th, float(np.median(np.diff(tops))) if len(tops) > 2 else 0.0)
+    top, bottom = tops[0] - 2.5 * pitch, max(lab.segment.y1 for lab in labels) + 2.5 * pitch
+    held = {lab.segment for lab in labels}
+    out: list[Label] = []
+    for strip in scan.strips:
+        seg = strip.segment
+        if seg in held or not top <= seg.cy <= bottom:
+            continue
+        lead = _border_reads(strip.words)
+        k = _label_words(strip)
+        if k == 0:
+            continue
+        words = strip.words[lead : lead + k]
+        box = words_box(words)
+        colon = words[-1].text.endswith(":")
+        set_like = 0.6 * heights <= box.h <= 1.35 * heights and any(
+            abs(box.x0 - lab.box.x0) <= 1.5 * th or same_band(box, lab.box) for lab in labels
+        )
+        mine = any(b.v_overlap(box) >= 0.5 and b.h_overlap(box) > 0.5 * box.w for b in taken)
+        if colon or (set_like and not mine):
+            text = " ".join(w.text for w in words).rstrip(":")
+            trailing = len(strip.words) > lead + k
+            out.append(Label(f"?{len(out)}", box, seg, _KIND_WEAK, trailing, f"{UNLISTED}:{text}"))
+    return out
+
+
+def name_unlisted(
+    regions: dict[str, Region], strips: Sequence[Strip], known: set[str]
+) -> dict[str, Region]:
+    """The regions with each unknown label (key ``?<n>``) named by the kind of the value
+    found for it (:func:`value_kind`): the group it fits, where no known label holds that
+    group and no other unknown label's value fits it too. Unknown labels no kind names
+    are left out (they served as labels, stopping their neighbours' values)."""
+    out = {k: r for k, r in regions.items() if not k.startswith("?")}
+    named: dict[str, list[Region]] = {}
+    for key, r in regions.items():
+        if not key.startswith("?") or r.box is None:
+            continue
+        kind = value_kind(collect(r, strips).text)
+        if kind is None or kind[0] in known:
+            continue
+        label = replace(r.label, key=kind[0], score=_KIND_STRONG if kind[1] else _KIND_WEAK)
+        named.setdefault(kind[0], []).append(replace(r, label=label))
+    for group, found in named.items():
+        if len(found) == 1:
+            out[group] = found[0]
+    return out
+
+
+def _border_reads(words: Sequence[Word]) -> int:
+    """How many words at the start are a table's left border read as a letter ("I")."""
+    return 1 if len(words) > 1 and words[0].text in _BORDERS else 0
+
+
+def mark_unlisted(
+    fields: dict[str, FieldValue], flags: list[str], regions: dict[str, Region]
+) -> tuple[dict[str, FieldValue], list[str]]:
+    """``fields`` and ``flags`` with the values read under unlisted labels marked: the
+    flag ``unlisted_label``, and, where only the value's look placed it (a name, a
+    title, an organisation), a confidence under :data:`ocr.confidence.SURE`."""
+    used = [r for r in regions.values() if is_unlisted(r.label) and r.box is not None]
+    if not used:
+        return fields, flags
+    out, new_flags = dict(fields), list(flags)
+    for r in used:
+        if r.label.score >= _KIND_STRONG:
+            continue
+        for name in LABEL_FIELDS.get(r.label.key, ()):
+            v = out.get(name)
+            if v is None or v.value is None or v.confidence <= UNLISTED_CAP:
+                continue
+            out[name] = replace(v, confidence=UNLISTED_CAP)
+            if low_flag(name) not in new_flags:
+                new_flags.append(low_flag(name))
+    if UNLISTED_LABEL not in new_flags:
+        new_flags.append(UNLISTED_LABEL)
+    return out, new_flags

@@ -23,7 +23,7 @@ from ocr.batch import PageFacts, split
 from ocr.block import PageScan, guessed_signature_label, scan_page
 from ocr.code import find_codes
 from ocr.confidence import SURE
-from ocr.fields import Reading, Region, collect, locate, read_region
+from ocr.fields import Reading, Region, collect, locate, mark_unlisted, read_region
 from ocr.handread import SECOND_READ_OFF, SecondRead, second_read
 from ocr.images import image_pages, is_image
 from ocr.interpret import apply_lexicon, parse_readings, plausibility
@@ -221,6 +221,7 @@ def analyse_page(
     # hand-filled digits Tesseract is unsure of, read again where asked (off by default)
     fields, flags = second_read(fields, flags, regions, grey, th, second, page=page.number)
     flags += struck_flags(grey, fields, th)  # values crossed out on paper (ocr.strike)
+    fields, flags = mark_unlisted(fields, flags, regions)  # labels the profile lacks
     sig_region = regions.get("signature")
     if sig_region is None:
         signature = unlabelled_signature(

@@ -99,10 +99,16 @@ def load_profiles(directory: Path | None = None) -> tuple[FormProfile, ...]:
 
 
 def _labels(slug: str, group: str, spec: Any) -> tuple[str, ...]:
+    """``labels`` (the form's wordings; the first is the canonical one) and then
+    ``more``: wordings seen on forms retyped elsewhere (``Namn:``, ``Mejl``), matched
+    alike but not drawn by the sample generator's older splits."""
     labels = spec.get("labels") if isinstance(spec, dict) else None
-    if not labels or not all(isinstance(label, str) and label.strip() for label in labels):
+    more = spec.get("more", []) if isinstance(spec, dict) else []
+    if not labels or not isinstance(more, list):
         raise _bad(slug, f"[{group}] needs a non-empty list of labels")
-    return tuple(label.strip() for label in labels)
+    if not all(isinstance(label, str) and label.strip() for label in [*labels, *more]):
+        raise _bad(slug, f"[{group}] needs a non-empty list of labels")
+    return tuple(dict.fromkeys(label.strip() for label in [*labels, *more]))
 
 
 def _required(data: dict[str, Any], key: str, kind: type) -> Any:

@@ -12,6 +12,9 @@
 - ``orgnr_name_mismatch``  the number belongs to a known organisation whose name is not
                            the one read
 - ``unknown_declaration``  the form matched no declaration the registry knows
+- ``unlisted_label``       a value was read under a label the profile does not list,
+                           placed by its value's kind (``ocr.fields.unlisted_candidates``);
+                           set by ``ocr``
 - ``grown_after_review``   a larger file of the same name as a scan already reviewed
                            (a scanner adding pages); set by ``registry.supersede``
 - ``code_not_verified``    the page carries a join-online 2-D code that does not check
