@@ -68,7 +68,7 @@ DIFFERS_FLAG = "readers_differ:{}:{}"  # Tesseract was sure of another value tha
 INVALID_FLAGS = {"organisation_number": ("invalid_orgnr",)}  # ocr.interpret's, for a value read
 
 
-@functools.cache
+@functools.lru_cache(maxsize=1)  # a day's list; a long-running worker makes the next
 def _constraints(latest: dt.date) -> dict[str, ctc.Constraint]:
     dates = ctc.dates(dt.date(EARLIEST_YEAR, 1, 1), latest)
     return {"organisation_number": ctc.Orgnr(), "signed_date": ctc.AfterWords(dates)}
