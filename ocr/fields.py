@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from ocr.block import Label, PageScan, Strip, body_text
-from ocr.confidence import low_flag
+from ocr.confidence import CHECKED, low_flag
 from ocr.layout import Box, Layout, ink_box, same_band
 from ocr.model import FieldValue
 from ocr.profile import LABEL_FIELDS
@@ -512,6 +512,7 @@ _LABEL_LETTERS = 26
 _FIRST = re.compile(r"^[A-ZÅÄÖÉ][a-zåäöéü]*(?:[./\-][A-Za-zåäöéü]*)*[.,:]?$")
 _MORE = re.compile(r"^\(?[a-zåäöéü]+(?:[./\-][a-zåäöéü]*)*[.):]*$")
 _BORDERS = frozenset({"I", "l", "|", "[", "]", "!"})  # as ocr.block reads a border
+_ADDRESS = re.compile(r"^[\w.\-]+[&Q©(®]+[\w\-]+(\.[\w\-]+)*\.(se|nu|com|org|net|eu)$")
 _ORGNR_SHAPE = re.compile(r"\d{6}\s?[-–]?\s?\d{4}")
 
 
@@ -528,6 +529,8 @@ def value_kind(text: str) -> tuple[str, bool] | None:
         return None
     if "@" in text:
         return ("email", True) if parse_email(text).valid else None
+    if _ADDRESS.match(text.replace(" ", "")):  # its "@" misread ("&", "Q"): read again later
+        return "email", False
     orgnr = parse_orgnr(text)
     if orgnr.valid and orgnr.certainty >= 0.9:
         return "organisation_number", True
@@ -605,7 +608,7 @@ def unlisted_candidates(
         words = strip.words[lead : lead + k]
         box = words_box(words)
         colon = words[-1].text.endswith(":")
-        set_like = 0.6 * heights <= box.h <= 1.35 * heights and any(
+        set_like = 0.6 * heights <= box.h <= 1.5 * heights and any(
             abs(box.x0 - lab.box.x0) <= 1.5 * th or same_band(box, lab.box) for lab in labels
         )
         mine = any(b.v_overlap(box) >= 0.5 and b.h_overlap(box) > 0.5 * box.w for b in taken)
@@ -648,17 +651,19 @@ def mark_unlisted(
     fields: dict[str, FieldValue], flags: list[str], regions: dict[str, Region]
 ) -> tuple[dict[str, FieldValue], list[str]]:
     """``fields`` and ``flags`` with the values read under unlisted labels marked: the
-    flag ``unlisted_label``, and, where only the value's look placed it (a name, a
-    title, an organisation), a confidence under :data:`ocr.confidence.SURE`."""
+    flag ``unlisted_label``, and, for a value no parser checks (a name, a title, an
+    organisation, a place), a confidence under :data:`ocr.confidence.SURE`: only its
+    look placed it. A checked value (a Luhn-valid number, an e-mail, a date, a county)
+    is given only where its parser accepts it, and keeps its confidence."""
     used = [r for r in regions.values() if is_unlisted(r.label) and r.box is not None]
     if not used:
         return fields, flags
     out, new_flags = dict(fields), list(flags)
     for r in used:
-        if r.label.score >= _KIND_STRONG:
-            continue
         for name in LABEL_FIELDS.get(r.label.key, ()):
             v = out.get(name)
+            if name in CHECKED:  # given only where its parser checks it (Luhn, a date)
+                continue
             if v is None or v.value is None or v.confidence <= UNLISTED_CAP:
                 continue
             out[name] = replace(v, confidence=UNLISTED_CAP)
