@@ -128,6 +128,9 @@ def recording(factory: sessionmaker[Session]) -> Iterator[Session]:
             raise
 
 
+SCAN_DELETED = "scan_deleted"  # IntakeResult.reason: a duplicate of a scan deleted earlier
+
+
 @dataclass(frozen=True, slots=True)
 class IntakeResult:
     outcome: Outcome
@@ -357,7 +360,7 @@ class Intake:
                 now=now,
                 origin=origin,
             )
-            submission_id, superseded_id = submission.id, None
+            submission_id, superseded_id, reason = submission.id, None, None
             if created:
                 outcome: Outcome = "submitted"
                 if supersede:
@@ -369,11 +372,20 @@ class Intake:
                     session=session, original=submission, file_name=name, now=now, origin=origin
                 )
                 outcome = "duplicate"
+                if submission.scan_deleted_at is not None:
+                    reason = SCAN_DELETED
+        if reason == SCAN_DELETED:
+            # a scan erased or past its retention, sent again: its arrival is recorded,
+            # the copy just archived is not kept (nor read: the submission is decided)
+            kept = self.archive.path_for(staged.sha256)
+            kept.unlink(missing_ok=True)
+            fsync_dir(kept.parent)
         return IntakeResult(
             outcome=outcome,
             file_name=name,
             sha256=staged.sha256,
             submission_id=submission_id,
+            reason=reason,
             superseded_id=superseded_id,
         )
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, inspect
 
-from ingest.intake import TAKING_DIR, Intake, utcnow
+from ingest.intake import SCAN_DELETED, TAKING_DIR, Intake, utcnow
 from ingest.service import IngestConfig, build_intake, migrate
 from registry import queue
 from registry.db import make_sessionmaker
-from registry.models import ArrivalSource
+from registry.models import ArrivalSource, Submission
 from tests.ingest.conftest import arrivals, files_in, submissions
 from tests.ingest.files import bad_files, scan_pdf
 
@@ -53,6 +53,33 @@ def test_same_content_under_two_names_is_one_submission_and_a_duplicate(intake, 
     assert [a.file_name for a in dup] == ["kopia av a.pdf"]
     assert len(files_in(intake.archive.root)) == 1
     assert files_in(inbox) == []
+
+
+def test_a_scan_deleted_and_sent_again_is_recorded_but_not_kept(intake, inbox):
+    """Erased or past its retention, then the same file arrives again: the arrival is
+    recorded as a duplicate, the copy the intake archived on the way is not kept."""
+    data = scan_pdf(3)
+    first = intake.take(drop(inbox, "a.pdf", data))
+    sha = first.sha256 or ""
+    with intake.session_factory.begin() as s:
+        sub = s.get(Submission, first.submission_id)
+        assert sub is not None
+        sub.scan_deleted_at, sub.scan_deleted_reason = utcnow(), "erasure"
+    intake.archive.path_for(sha).unlink()
+    again = intake.take(drop(inbox, "igen.pdf", data))
+    assert (again.outcome, again.reason, again.submission_id) == (
+        "duplicate",
+        SCAN_DELETED,
+        first.submission_id,
+    )
+    assert not intake.archive.contains(sha) and files_in(intake.archive.root) == []
+    assert [a.file_name for a in arrivals(intake.session_factory) if a.duplicate] == ["igen.pdf"]
+    assert files_in(inbox) == []
+    # a scan still kept is a plain duplicate, its file left alone
+    kept = intake.take(drop(inbox, "b.pdf", scan_pdf(4)))
+    dup = intake.take(drop(inbox, "b igen.pdf", scan_pdf(4)))
+    assert (dup.outcome, dup.reason) == ("duplicate", None)
+    assert intake.archive.contains(kept.sha256 or "")
 
 
 @pytest.mark.parametrize("kind", ["empty", "letter", "truncated", "locked"])
