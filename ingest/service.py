@@ -70,7 +70,7 @@ class IngestConfig:
     # the OCR worker processes' niceness: reading is batch work, so a web request or the
     # watcher that shares the machine gets the CPU first; an idle machine reads as fast
     nice: int = 10
-    second_read: bool = False  # hand-filled digits read again (ocr.handread.SecondRead)
+    second_read: bool = True  # hand-filled digits read again (ocr.handread.SecondRead)
 
     @property
     def worker_config(self) -> WorkerConfig:

@@ -105,7 +105,7 @@ class WorkerConfig:
     supersede_window_seconds: float = 900.0
     code_key: bytes | None = None  # checks join-online forms' codes (registry.applications)
     max_backoff_seconds: float = 5.0  # longest wait between tries of an unreachable database
-    second_read: bool = False  # hand-filled digits read again (ocr.handread.SecondRead)
+    second_read: bool = True  # hand-filled digits read again (ocr.handread.SecondRead)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +115,7 @@ class Job:
     file_name: str
 
 
-def load_extractor(engine: str, page_workers: int, second_read: bool = False) -> Extractor:
+def load_extractor(engine: str, page_workers: int, second_read: bool = True) -> Extractor:
     if engine.startswith(PLUGIN_PREFIX):
         module = importlib.import_module(engine.removeprefix(PLUGIN_PREFIX))
         plugin: Callable[..., Extraction] = module.extract

@@ -1,4 +1,6 @@
-"""The second read of hand-filled digits in the engine (off unless asked for).
+"""The second read of hand-filled digits in the engine (on in the product: the setting
+``SIGNREG_SECOND_READ`` defaults to on; :func:`ocr.pipeline.extract` itself reads once
+unless given a :class:`SecondRead`).
 
 Where the setting is on, the organisation number's and the date's regions are read by
 PP-OCRv6 too (:mod:`ocr.handwriting`; the page's crops in one ONNX call) and decoded
@@ -42,7 +44,7 @@ class SecondRead:
     a value the beam reads at or above its bar is given ``given``.
     """
 
-    enabled: bool = False
+    enabled: bool = True
     # values Tesseract is sure of are read again too (handwriting fonts: a 9 read 4 at 0.99)
     check_sure: bool = True
     orgnr_sure: float = 0.99
@@ -60,7 +62,7 @@ class SecondRead:
         return self.date_sure, self.date_plausible
 
 
-SECOND_READ_OFF = SecondRead()
+SECOND_READ_OFF = SecondRead(enabled=False)  # the library's default (ocr.pipeline.extract)
 # field -> the region its ink is in
 REGION_OF = {"organisation_number": "organisation_number", "signed_date": "place_date"}
 FLAG = "second_reader:{}"  # the value given is PP-OCRv6's

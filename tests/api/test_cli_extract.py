@@ -122,7 +122,8 @@ def test_crash_and_hang_become_error_lines(tmp_path: Path) -> None:
 
 def test_second_read_reads_hand_written_digits_only_when_asked(tmp_path: Path) -> None:
     """``signreg extract --second-read``: a form whose organisation number is written in
-    real MNIST digits gives the right number with it, not without (Tesseract alone)."""
+    real MNIST digits gives the right number with it, not without (Tesseract alone);
+    without either flag (and no SIGNREG_SECOND_READ) the second read is on."""
     from samples.generate import render_sample
 
     pdf, truth = render_sample(0, 1, "dev", hand_digits=True)
@@ -130,9 +131,9 @@ def test_second_read_reads_hand_written_digits_only_when_asked(tmp_path: Path) -
     path.write_bytes(pdf)
     want = truth["declarations"][0]["fields"]["organisation_number"]
     got = {}
-    for flag in ("--second-read", "--no-second-read"):
+    for flag in ("--second-read", "--no-second-read", ""):
         done = subprocess.run(
-            [str(SIGNREG), "extract", "--jsonl", "-w", "1", flag, str(path)],
+            [str(SIGNREG), "extract", "--jsonl", "-w", "1", *([flag] if flag else []), str(path)],
             capture_output=True,
             text=True,
             timeout=300,
@@ -142,3 +143,4 @@ def test_second_read_reads_hand_written_digits_only_when_asked(tmp_path: Path) -
         [declaration] = json.loads(done.stdout)["declarations"]
         got[flag] = declaration["fields"]["organisation_number"]["value"]
     assert got["--second-read"] == want and got["--no-second-read"] != want
+    assert got[""] == want  # on by default
