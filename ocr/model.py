@@ -55,14 +55,20 @@ class SignatureFinding:
     confidence: float
     page: int | None = None
     bbox: BBox | None = None
+    # what the verdict was decided on: the model's probability (``p_signed``) and the
+    # measured features (ocr.signature_features); in the JSON only when there is any
+    evidence: tuple[tuple[str, float], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "present": bool(self.present),
             "confidence": round(float(self.confidence), 3),
             "page": None if self.page is None else int(self.page),
             "bbox": _round_bbox(self.bbox),
         }
+        if self.evidence:
+            out["evidence"] = {k: round(float(v), 4) for k, v in self.evidence}
+        return out
 
 
 @dataclass(frozen=True, slots=True)

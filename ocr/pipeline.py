@@ -22,7 +22,6 @@ from ocr.active import flag_active_content
 from ocr.batch import PageFacts, split
 from ocr.block import PageScan, guessed_signature_label, scan_page
 from ocr.code import find_codes
-from ocr.confidence import SURE
 from ocr.fields import Reading, Region, collect, locate, mark_unlisted, read_region
 from ocr.handread import SECOND_READ_OFF, SecondRead, second_read
 from ocr.images import image_pages, is_image
@@ -33,7 +32,7 @@ from ocr.model import CodeFinding, DeclarationResult, Extraction, FieldValue, Si
 from ocr.pages import PageImage, page_image, page_images
 from ocr.pdf import open_pdf
 from ocr.profile import FormProfile, load_profiles
-from ocr.signature import detect_signature, no_label, unlabelled_signature
+from ocr.signature import block_signature, detect_signature, no_label
 from ocr.strike import struck_flags
 from ocr.tesseract import LANG, LANG_FOR, get_engine
 
@@ -74,8 +73,6 @@ def _paper_white(page: PageImage) -> PageImage:
     return replace(page, image=255 - page.image)
 
 
-# a verdict on a signing row found without its label: where it is was a guess
-SIGNATURE_GUESSED = 0.85
 _HOLE_DPI = 100.0  # the resolution punch holes are looked for at
 _HOLE_MM = (2.0, 4.5)  # radius of a binder's punch hole (about 6 mm across)
 _HOLE_CORE_MM = 1.5  # how deep inside the ink the hole's core lies
@@ -223,16 +220,16 @@ def analyse_page(
     flags += struck_flags(grey, fields, th)  # values crossed out on paper (ocr.strike)
     fields, flags = mark_unlisted(fields, flags, regions)  # labels the profile lacks
     sig_region = regions.get("signature")
-    if sig_region is None:
-        signature = unlabelled_signature(
-            runs,
-            [lab.box for lab in scan.labels],
-            [r.box for r in regions.values() if r.box is not None],
+    if sig_region is None:  # no signature label, not even a guessed one: the block's ink
+        signature = block_signature(
+            grey,
+            page.dpi,
             th,
-            (w, h),
-            page.number,
-            SIGNATURE_GUESSED,
-        ) or no_label(page.number)
+            page_number=page.number,
+            labels=[lab.box for lab in scan.labels],
+            values=[r.box for r in regions.values() if r.box is not None],
+            runs=runs,
+        )
     else:
         # every value read, and whether it was read as print (handwriting reads weakly)
         read = [
@@ -258,9 +255,8 @@ def analyse_page(
             col_end=col_end,
             labels=[lab.box for lab in scan.labels],
             values=read,
+            source="label" if guessed is None else "guessed",  # the model weighs a guess
         )
-    if guessed is not None and signature.confidence >= SURE:
-        signature = replace(signature, confidence=SIGNATURE_GUESSED)  # where, not what
     if scan.profile_by_labels:
         flags.append("declaration_from_labels")  # no title read: a reviewer confirms
     return PageResult(

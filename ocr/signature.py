@@ -2,9 +2,12 @@
 
 The region is taken from the signature label the way values are (right of it, above
 the rule it stands under, or below it), with every other label and value read on the
-page blanked out. In it, on the rule-free ink mask, speckle is dropped and what is
-left is measured: handwriting spans several text heights, has long connected strokes
-and, on colour scans, is often blue. Nothing there means unsigned (``present: false``).
+page blanked out; where no signature label was read at all, the whole block is the
+region. In it, on the rule-free ink mask, the ink is measured
+(:mod:`ocr.signature_features`: its area, extent, pieces, stroke width and turns, how it
+crosses the label and the rule, and the earlier rules' evidence) and the verdict is the
+fitted, calibrated model's (:mod:`ocr.signature_model`). Each finding carries the
+features it was decided on as its ``evidence``.
 """
 
 from __future__ import annotations
@@ -17,6 +20,15 @@ import numpy as np
 from ocr.fields import Region
 from ocr.layout import Box
 from ocr.model import BBox, SignatureFinding
+from ocr.signature_features import (
+    FEATURE_NAMES,
+    Context,
+    blank_boxes,
+    crossing_px,
+    measure,
+    rule_rows,
+)
+from ocr.signature_model import SignatureModel, load_model
 
 _REACH = 4.5  # how far the region extends from the label, in text heights
 _ROW_REACH = 4.0  # how far the next label may be (in value reaches) to bound a tall row
@@ -81,34 +93,14 @@ def fenced(box: Box, region: Region, labels: Sequence[Box], th: float) -> Box:
     return Box(box.x0, y0, box.x1, y1)
 
 
-def _stroke_stats(mask: np.ndarray, th: float) -> tuple[int, int, bool]:
-    """(ink pixels, width, a pen mark among them) after dropping speckle. A pen mark is
-    one stroke a text height wide and most of one high: with too little ink to count as
-    a signature by size, a hurried initial in a thin pen (never a sure verdict)."""
-    m = mask.astype(np.uint8)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
-    if n <= 1:
-        return 0, 0, False
-    areas = stats[1:, cv2.CC_STAT_AREA]
-    keep = areas >= max(3, th * th * 0.04)
-    if not keep.any():
-        return 0, 0, False
-    kept = stats[1:][keep]
-    x0 = int(kept[:, 0].min())
-    x1 = int((kept[:, 0] + kept[:, 2]).max())
-    mark = bool(
-        np.any(
-            (kept[:, cv2.CC_STAT_AREA] >= 0.1 * th * th)
-            & (kept[:, cv2.CC_STAT_WIDTH] >= th)
-            & (kept[:, cv2.CC_STAT_HEIGHT] >= 0.8 * th)
-        )
-    )
-    return int(kept[:, 4].sum()), x1 - x0, mark
-
-
 def _ink(crop: np.ndarray, dpi: float) -> np.ndarray:
     """Ink on the paper of this crop, light strokes included; rules, borders and blobs
     (:func:`_drop_blobs`, found before the rules are cut out of them) removed."""
+    return _ink_and_rules(crop, dpi)[0]
+
+
+def _ink_and_rules(crop: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_ink`, and the mask of the rules and borders cut out of it."""
     paper = float(np.percentile(crop, 75))
     ink = crop < paper - max(35.0, 0.25 * paper)
     m = ink.astype(np.uint8) * 255
@@ -123,11 +115,12 @@ def _ink(crop: np.ndarray, dpi: float) -> np.ndarray:
     borders = cv2.morphologyEx(
         m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, tall))
     )
+    level = rules
     rules = cv2.bitwise_or(rules, borders)
     rules = cv2.dilate(rules, np.ones((5, 5), np.uint8))
     # a punch hole's widest rows look like a rule: cut out first, the rest of it (two
     # thin caps) would be too thin to be a blob
-    return _drop_blobs(m > 0, dpi) & (rules == 0)
+    return _drop_blobs(m > 0, dpi) & (rules == 0), level
 
 
 def _drop_blobs(mask: np.ndarray, dpi: float) -> np.ndarray:
@@ -164,6 +157,45 @@ def _trail(mask: np.ndarray, th: float) -> Box | None:
     return None
 
 
+def _rule_verdict(size: float, span: float, pen_mark: bool) -> bool:
+    """The earlier finder's verdict on the ink left (kept as evidence for the model)."""
+    return (size >= 0.2 and span >= 1.2) or pen_mark
+
+
+def _finding(
+    model: SignatureModel,
+    values: dict[str, float],
+    *,
+    page_number: int,
+    ink_box: BBox | None,
+    region_box: BBox | None,
+) -> SignatureFinding:
+    present, conf, p = model.decide(values)
+    evidence = (("p_signed", p), *((k, float(values[k])) for k in FEATURE_NAMES))
+    bbox = ink_box if present and ink_box is not None else region_box
+    return SignatureFinding(
+        present=present, confidence=conf, page=page_number, bbox=bbox, evidence=evidence
+    )
+
+
+def _on_page(b: Box, origin: tuple[int, int]) -> Box:
+    ox, oy = origin
+    return Box(b.x0 + ox, b.y0 + oy, b.x1 + ox, b.y1 + oy)
+
+
+def _label_cross(grey: np.ndarray, dpi: float, label: Box, th: float, pad: int) -> int:
+    """Ink running out of the label's box: a signature written across its label."""
+    h, w = grey.shape[:2]
+    m = int(1.5 * th)
+    x0, y0 = max(0, label.x0 - m), max(0, label.y0 - m)
+    x1, y1 = min(w, label.x1 + m), min(h, label.y1 + m)
+    crop = grey[y0:y1, x0:x1]
+    if crop.size == 0:
+        return 0
+    ink = _ink(crop, dpi)
+    return crossing_px(ink, Box(label.x0 - x0, label.y0 - y0, label.x1 - x0, label.y1 - y0), pad)
+
+
 def detect_signature(
     region: Region,
     grey: np.ndarray,
@@ -174,6 +206,8 @@ def detect_signature(
     col_end: int,
     labels: Sequence[Box],
     values: Sequence[tuple[Box, Box, bool]],
+    source: str = "label",
+    model: SignatureModel | None = None,
 ) -> SignatureFinding:
     """Signature present or not in the region of the signature label (full resolution).
 
@@ -182,16 +216,19 @@ def detect_signature(
     reaching into the region (handwriting too: the tail of the date written above). In
     the signing row itself only values read as print and claimed from that row are
     blanked; a value claimed from another row or column is left in (a signature in print
-    letters may be read as one). Where a value fills the signing row, "unsigned" is never
-    sure.
+    letters may be read as one); a value filling the signing row is evidence
+    (``occupied``). ``source`` says whether the label was read (``label``) or guessed
+    from its neighbours (``guessed``). The verdict is ``model``'s (the shipped one by
+    default).
     """
+    model = model or load_model()
     page_h, page_w = grey.shape[:2]
     box = signature_box(region, th, page_w, page_h, col_end, labels)
     full = fenced(box, region, labels, th)
     crop = grey[max(0, full.y0) : max(0, full.y1), max(0, full.x0) : max(0, full.x1)]
-    if crop.size == 0:
-        return SignatureFinding(present=False, confidence=0.6, page=page_number, bbox=None)
-    mask = _ink(crop, dpi)
+    origin = (max(0, full.x0), max(0, full.y0))
+    empty = np.zeros((1, 1), bool)
+    mask, level = (empty, empty) if crop.size == 0 else _ink_and_rules(crop, dpi)
     pad = int(th * 0.2)
     blank = list(labels)
     occupied = False
@@ -209,37 +246,89 @@ def detect_signature(
             continue  # claimed from another row or column: maybe the signature itself
         occupied |= value.h_overlap(full) > 0
         blank.append(value)
-    for b in blank:
-        mask[
-            max(0, b.y0 - pad - full.y0) : max(0, b.y1 + pad - full.y0),
-            max(0, b.x0 - pad - full.x0) : max(0, b.x1 + pad - full.x0),
-        ] = False
-    ink, width, pen_mark = _stroke_stats(mask, th)
-    size = ink / (th * th)  # ink in text-height squares
-    span = width / th
-    present = (size >= 0.2 and span >= 1.2) or pen_mark
-    if present:
-        conf = 0.99 if size >= 0.8 and span >= 2.0 else 0.6
-        ys, xs = np.nonzero(mask)
-        bx = Box(
-            full.x0 + int(xs.min()),
-            full.y0 + int(ys.min()),
-            full.x0 + int(xs.max()) + 1,
-            full.y0 + int(ys.max()) + 1,
-        )
-        bbox = _fraction(bx, page_w, page_h)
-    elif (trail := _trail(mask, th)) is not None:
-        present, conf = True, 0.6  # what is left of a faint signature; a reviewer looks
-        bbox = _fraction(
-            Box(full.x0 + trail.x0, full.y0 + trail.y0, full.x0 + trail.x1, full.y0 + trail.y1),
-            page_w,
-            page_h,
-        )
-    else:
-        # a small scribble is a hurried signature; print in the signing row may be one
-        conf = 0.99 if size < 0.03 and not occupied else 0.6
-        bbox = _fraction(full, page_w, page_h)
-    return SignatureFinding(present=present, confidence=conf, page=page_number, bbox=bbox)
+    mask, blanked = blank_boxes(mask, blank, origin, pad)
+    ctx = Context(
+        label=Box(own.x0 - origin[0], own.y0 - origin[1], own.x1 - origin[0], own.y1 - origin[1]),
+        rules_y=rule_rows(level),
+        occupied=occupied,
+        source=source,
+        blanked_px=blanked,
+        label_cross_px=_label_cross(grey, dpi, own, th, pad),
+    )
+    found = measure(mask, th, ctx)
+    v = dict(found.values)
+    trail = _trail(mask, th)
+    v["trail"] = float(trail is not None)
+    v["rule_present"] = float(_rule_verdict(v["ink_area"], v["span_w"], v["pen_mark"] > 0))
+    ink_box = found.ink_box if found.ink_box is not None else trail
+    return _finding(
+        model,
+        v,
+        page_number=page_number,
+        ink_box=None if ink_box is None else _fraction(_on_page(ink_box, origin), page_w, page_h),
+        region_box=_fraction(full, page_w, page_h),
+    )
+
+
+def block_signature(
+    grey: np.ndarray,
+    dpi: float,
+    th: float,
+    *,
+    page_number: int,
+    labels: Sequence[Box],
+    values: Sequence[Box],
+    runs: Sequence[Box],
+    model: SignatureModel | None = None,
+) -> SignatureFinding:
+    """Where no signature label was read, not even guessed (a signature drawn through
+    its label spoils its letters): the block's ink that is no label and no value,
+    measured as a signing region is (``src_block``), with the tallest such run
+    (:func:`unlabelled_signature`) as evidence."""
+    model = model or load_model()
+    page_h, page_w = grey.shape[:2]
+    if not labels:
+        return no_label(page_number)
+    full = Box(
+        max(0, int(min(b.x0 for b in labels) - th)),
+        max(0, int(min(b.y0 for b in labels) - 3 * th)),
+        page_w,
+        min(page_h, int(max(b.y1 for b in labels) + 3 * th)),
+    )
+    crop = grey[full.y0 : full.y1, full.x0 : full.x1]
+    if crop.size == 0:
+        return no_label(page_number)
+    origin = (full.x0, full.y0)
+    mask, level = _ink_and_rules(crop, dpi)
+    pad = int(th * 0.2)
+    mask, blanked = blank_boxes(mask, [*labels, *values], origin, pad)
+    free = unlabelled_signature(runs, labels, values, th, (page_w, page_h), page_number, 0.5)
+    tallest = 0.0
+    if free is not None and free.bbox is not None:
+        tallest = (free.bbox[3] - free.bbox[1]) * page_h / th
+    ctx = Context(
+        label=None,
+        rules_y=rule_rows(level),
+        occupied=False,
+        source="block",
+        blanked_px=blanked,
+        free_run=tallest,
+    )
+    found = measure(mask, th, ctx)
+    v = dict(found.values)
+    trail = _trail(mask, th)
+    v["trail"] = float(trail is not None)
+    v["rule_present"] = float(free is not None)
+    ink_box = free.bbox if free is not None else None
+    if ink_box is None and found.ink_box is not None:
+        ink_box = _fraction(_on_page(found.ink_box, origin), page_w, page_h)
+    return _finding(
+        model,
+        v,
+        page_number=page_number,
+        ink_box=ink_box,
+        region_box=_fraction(full, page_w, page_h),
+    )
 
 
 _UNLABELLED_H = 2.0  # text heights: ink this tall where no value is, in the block

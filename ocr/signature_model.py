@@ -8,7 +8,8 @@ splits it was fitted, calibrated and checked on. Only numpy is needed to apply i
 
 ``predict`` gives the calibrated probability that the region holds a signature; the
 verdict is present when it reaches the file's ``threshold``, and its confidence is the
-probability of the verdict given (``p`` or ``1 - p``).
+probability of the verdict given (``p`` or ``1 - p``); an absence that the earlier rules'
+evidence contradicts is never sure (at most ``disagree_cap``, from the file).
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ class SignatureModel:
     platt: tuple[float, float]  # (a, b): p = 1 / (1 + exp(-(a * logit + b)))
     threshold: float
     name: str  # what the file says it is (commit, splits): shown with the evidence
+    # an absence the earlier rules' evidence contradicts (their verdict, or a trail of
+    # specks) is never sure: its confidence is at most this
+    disagree_cap: float = 0.75
 
     def vector(self, values: dict[str, float]) -> np.ndarray:
         x = np.array([float(values.get(f, 0.0)) for f in self.features], dtype=np.float64)
@@ -58,7 +62,10 @@ class SignatureModel:
         """(present, confidence of that verdict, calibrated probability of a signature)."""
         p = self.predict(values)
         present = p >= self.threshold
-        return present, (p if present else 1.0 - p), p
+        conf = p if present else 1.0 - p
+        if not present and (values.get("rule_present", 0.0) > 0 or values.get("trail", 0.0) > 0):
+            conf = min(conf, self.disagree_cap)
+        return present, conf, p
 
 
 def from_dict(data: dict[str, Any]) -> SignatureModel:
@@ -79,6 +86,7 @@ def from_dict(data: dict[str, Any]) -> SignatureModel:
         platt=(float(cal["a"]), float(cal["b"])),
         threshold=float(data.get("threshold", 0.5)),
         name=str(data.get("name", "signature-model")),
+        disagree_cap=float(data.get("disagree_cap", 0.75)),
     )
 
 

@@ -1,7 +1,8 @@
 """Fit the signature model (ocr/data/signature_model.json) on generated forms.
 
-    python -m tests.bench.fit_signature [--fit dev:101:160] [--calibrate validation:201:80]
-        [--check stress:301:80] [--work /tmp/fit_signature] [--workers 2] [--write]
+    python -m tests.bench.fit_signature [--fit dev:101:120 --fit dev:102:120]
+        [--calibrate validation:201:60] [--check stress:301:60] [--work /tmp/fit_signature]
+        [--workers 2] [--c 1.0] [--write]
 
 Each set is ``split:seed:count``, generated with the hard signing rows of
 :mod:`samples.hazards` (signed across the label, small labels under the lines, stamps,
@@ -47,12 +48,14 @@ LOG1P = (
     "rule_near",
     "free_run",
 )
+DISAGREE_CAP = 0.75  # set, not fitted: an absence the old rules contradict is never sure
 MODEL_PATH = Path(__file__).resolve().parents[2] / "ocr" / "data" / "signature_model.json"
 
 
-def _parse_set(text: str) -> tuple[str, int, int]:
-    split, seed, count = text.split(":")
-    return split, int(seed), int(count)
+def _parse_set(text: str) -> tuple[str, int, int, bool]:
+    """``split:seed:count``, or ``split:seed:count:plain`` for a set without hazards."""
+    split, seed, count, *plain = text.split(":")
+    return split, int(seed), int(count), plain != ["plain"]
 
 
 def _read_one(pdf: str) -> list[dict[str, Any]]:
@@ -82,16 +85,18 @@ def _read_one(pdf: str) -> list[dict[str, Any]]:
     return rows
 
 
-def gather(split: str, seed: int, count: int, work: Path, workers: int) -> list[dict[str, Any]]:
+def gather(
+    split: str, seed: int, count: int, hazards: bool, work: Path, workers: int
+) -> list[dict[str, Any]]:
     """Evidence rows of one generated set (cached in ``work``)."""
     from samples.generate import generate_set
 
-    cache = work / f"{split}-{seed}-{count}.jsonl"
+    cache = work / f"{split}-{seed}-{count}{'' if hazards else '-plain'}.jsonl"
     if cache.is_file():
         return [json.loads(line) for line in cache.read_text(encoding="utf-8").splitlines()]
-    out = work / f"{split}-{seed}"
+    out = work / f"{split}-{seed}{'' if hazards else '-plain'}"
     pdfs = generate_set(
-        out, count=count, seed=seed, split=split, workers=workers, signing_hazards=True
+        out, count=count, seed=seed, split=split, workers=workers, signing_hazards=hazards
     )
     with Pool(workers) as pool:
         rows = [r for rs in pool.imap(_read_one, [str(p) for p in pdfs]) for r in rs]
@@ -159,6 +164,7 @@ def fit(fit_rows: list[dict[str, Any]], cal_rows: list[dict[str, Any]], c: float
             "b": round(float(platt.intercept_[0]), 6),
         },
         "threshold": 0.5,
+        "disagree_cap": DISAGREE_CAP,
     }
 
 
@@ -231,22 +237,24 @@ def _commit() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tests.bench.fit_signature", description=__doc__)
-    ap.add_argument("--fit", default="dev:101:160", type=_parse_set)
-    ap.add_argument("--calibrate", default="validation:201:80", type=_parse_set)
+    ap.add_argument("--fit", type=_parse_set, action="append", help="repeatable")
+    ap.add_argument("--calibrate", type=_parse_set, action="append", help="repeatable")
     ap.add_argument("--check", type=_parse_set, action="append", help="repeatable")
     ap.add_argument("--work", default=Path("/tmp/fit_signature"), type=Path)
     ap.add_argument("--workers", default=2, type=int)
     ap.add_argument("--c", default=1.0, type=float, help="inverse regularisation strength")
     ap.add_argument("--write", action="store_true", help="write ocr/data/signature_model.json")
     args = ap.parse_args(argv)
-    checks = args.check or [_parse_set("stress:301:80")]
+    checks = args.check or [_parse_set("stress:301:60")]
+    fits = args.fit or [_parse_set("dev:101:120"), _parse_set("dev:102:120")]
     args.work.mkdir(parents=True, exist_ok=True)
-    sets = {"fit": [args.fit], "calibrate": [args.calibrate], "check": checks}
+    cals = args.calibrate or [_parse_set("validation:201:60")]
+    sets = {"fit": fits, "calibrate": cals, "check": checks}
     data: dict[str, list[dict[str, Any]]] = {}
     for role, specs in sets.items():
         rows: list[dict[str, Any]] = []
-        for split, seed, count in specs:
-            got = gather(split, seed, count, args.work, args.workers)
+        for split, seed, count, hazards in specs:
+            got = gather(split, seed, count, hazards, args.work, args.workers)
             bad = sum("error" in r for r in got)
             print(
                 f"{role}: {split} seed {seed}, {count} files: {len(got) - bad} signatures, "
@@ -257,13 +265,13 @@ def main(argv: list[str] | None = None) -> int:
         data[role] = rows
     model = fit(data["fit"], data["calibrate"], args.c)
     model["name"] = (
-        f"logistic+platt@{_commit()} fit {':'.join(map(str, args.fit))} "
-        f"calibrated {':'.join(map(str, args.calibrate))}"
+        f"logistic+platt@{_commit()} fit {' '.join(':'.join(map(str, s)) for s in fits)} "
+        f"calibrated {' '.join(':'.join(map(str, s)) for s in cals)}"
     )
     model["fitted"] = {
         "commit": _commit(),
-        "fit": ":".join(map(str, args.fit)),
-        "calibrate": ":".join(map(str, args.calibrate)),
+        "fit": " ".join(":".join(map(str, s)) for s in fits),
+        "calibrate": " ".join(":".join(map(str, s)) for s in cals),
         "check": [":".join(map(str, s)) for s in checks],
         "signing_hazards": True,
         "n_fit": len(data["fit"]),
