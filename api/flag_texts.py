@@ -133,10 +133,44 @@ FLAGS: dict[str, FlagWords] = {
     ),
 }
 
-LOW_CONFIDENCE = "low_confidence:"
-_UNSURE_TEXT = _("“{field}” was read unsure, or not at all.")
-_UNSURE_SHORT = _("Unsure: {field}")
+# flags about one field, ``<kind>:<field>`` or ``<kind>:<field>:<value>`` (the value as
+# evidence, e.g. what the second recogniser read), worded with the field's name
+FIELD_FLAGS: dict[str, FlagWords] = {
+    "low_confidence": FlagWords(
+        _("Unsure: {field}"), _("“{field}” was read unsure, or not at all.")
+    ),
+    "second_reader": FlagWords(
+        _("Second reader: {field}"),
+        _(
+            "“{field}” was read by the second recogniser (for handwriting), not by "
+            "Tesseract: compare it with the page."
+        ),
+    ),
+    "readers_differ": FlagWords(
+        _("Readers differ: {field}"),
+        _(
+            "The two recognisers read “{field}” differently (the second read “{value}”): "
+            "the value is unsure, compare it with the page."
+        ),
+        serious=True,
+    ),
+    "struck_through": FlagWords(
+        _("Struck through: {field}"),
+        _("“{field}” looks struck through on the page: was it changed by hand?"),
+        serious=True,
+    ),
+}
 _UNKNOWN_TEXT = _("Flag “{flag}” (no explanation yet).")
+
+
+def _field_flag(flag: str) -> tuple[FlagWords, str, str] | None:
+    """The words of a field's flag, the field and the value it carries ("" if none)."""
+    kind, _sep, rest = flag.partition(":")
+    words = FIELD_FLAGS.get(kind)
+    if words is None or not rest:
+        return None
+    field, _sep, value = rest.partition(":")
+    return words, field, value
 
 
 def label(name: str, gettext: Gettext) -> str:
@@ -147,21 +181,26 @@ def label(name: str, gettext: Gettext) -> str:
 
 def explain(flag: str, gettext: Gettext) -> str:
     """What a flag means, in a sentence."""
-    if flag.startswith(LOW_CONFIDENCE):
-        return gettext(_UNSURE_TEXT).format(field=label(flag[len(LOW_CONFIDENCE) :], gettext))
+    found = _field_flag(flag)
+    if found is not None:
+        kind, field, value = found
+        return gettext(kind.text).format(field=label(field, gettext), value=value)
     words = FLAGS.get(flag)
     return gettext(words.text) if words else gettext(_UNKNOWN_TEXT).format(flag=flag)
 
 
 def short(flag: str, gettext: Gettext) -> str:
     """A flag as a badge's few words."""
-    if flag.startswith(LOW_CONFIDENCE):
-        return gettext(_UNSURE_SHORT).format(field=label(flag[len(LOW_CONFIDENCE) :], gettext))
+    found = _field_flag(flag)
+    if found is not None:
+        kind, field, _value = found
+        return gettext(kind.short).format(field=label(field, gettext))
     words = FLAGS.get(flag)
     return gettext(words.short) if words else flag
 
 
 def severity(flag: str) -> str:
     """The badge's class: ``bad`` for what must be looked at, ``warn`` otherwise."""
-    words = FLAGS.get(flag)
+    found = _field_flag(flag)
+    words = found[0] if found is not None else FLAGS.get(flag)
     return "bad" if words and words.serious else "warn"
