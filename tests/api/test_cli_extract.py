@@ -72,7 +72,10 @@ def test_extract_good_and_bad_files_in_input_order(scans: list[Path], tmp_path: 
         assert line["pages"] >= 1
         for declaration in line["declarations"]:
             assert set(declaration["fields"]) == set(FIELD_NAMES)
-            assert set(declaration["signature"]) == {"present", "confidence", "page", "bbox"}
+            signature = declaration["signature"]
+            assert set(signature) - {"evidence"} == {"present", "confidence", "page", "bbox"}
+            if "evidence" in signature:  # the fitted model's inputs, with its probability
+                assert 0.0 <= signature["evidence"]["p_signed"] <= 1.0
     for line in (letter, missing, empty, cut):
         assert set(line) == {"file", "error", "reason"}
         assert "\n" not in line["error"]
