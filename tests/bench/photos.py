@@ -97,11 +97,18 @@ def _make(job: tuple[str, int, int, str]) -> dict[str, Any]:
 
     out, i, seed, split = job
     root = Path(out)
-    photo, truth = render_photo(i, seed, split)  # type: ignore[arg-type]
-    scan, _ = render_scan(i, seed, split, 200)  # type: ignore[arg-type]
-    (root / f"{i:04d}.jpg").write_bytes(photo)
-    (root / f"{i:04d}-scan200.pdf").write_bytes(scan)
-    (root / f"{i:04d}.json").write_text(json.dumps(truth, ensure_ascii=False) + "\n")
+    files = root / f"{i:04d}.jpg", root / f"{i:04d}-scan200.pdf", root / f"{i:04d}.json"
+    if all(f.exists() for f in files):  # made by an earlier run with --keep: the same seed
+        photo, truth = files[0].read_bytes(), json.loads(files[2].read_text())
+        if (truth.get("seed"), truth.get("split"), truth.get("index")) != (seed, split, i):
+            raise SystemExit(f"{root} holds another set (seed, split or index differ)")
+    else:
+        photo, truth = render_photo(i, seed, split)  # type: ignore[arg-type]
+        truth = {**truth, "seed": seed, "split": split, "index": i}
+        scan, _ = render_scan(i, seed, split, 200)  # type: ignore[arg-type]
+        files[1].write_bytes(scan)
+        files[2].write_text(json.dumps(truth, ensure_ascii=False) + "\n")
+        files[0].write_bytes(photo)  # last: its presence means the three are whole
     _, [rgb] = decode(photo)
     h, w = rgb.shape[:2]
     corners = np.array(truth["photo"]["corners"], np.float32)
@@ -127,6 +134,9 @@ def _make_other(job: tuple[str, int, int]) -> str:
     from samples.photo import render_not_a_page
 
     out, i, seed = job
+    made = sorted(Path(out).glob(f"other-{i:03d}-*.jpg"))
+    if made:
+        return str(made[0])
     data, kind = render_not_a_page(i, seed)
     path = Path(out) / f"other-{i:03d}-{kind}.jpg"
     path.write_bytes(data)
@@ -150,6 +160,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"({time.perf_counter() - t0:.0f} s)",
         flush=True,
     )
+    if args.generate_only:
+        return {"count": len(made), "root": str(root)}
     photos = [str(root / f"{i:04d}.jpg") for i in range(args.count)]
     scans = [str(root / f"{i:04d}-scan200.pdf") for i in range(args.count)]
     truths = [json.loads((root / f"{i:04d}.json").read_text()) for i in range(args.count)]
@@ -310,8 +322,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per file")
     parser.add_argument("--json-out", type=Path)
-    parser.add_argument("--keep", type=Path, help="write the files here and keep them")
+    parser.add_argument(
+        "--keep", type=Path, help="write the files here and keep them (a second run reuses them)"
+    )
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument(
+        "--generate-only", action="store_true", help="make the files (into --keep) and stop"
+    )
     return parser
 
 
