@@ -29,16 +29,13 @@ from ocr.signature_features import (
     rule_rows,
 )
 from ocr.signature_model import SignatureModel, load_model
+from ocr.tuning import DEFAULT_TUNING, SignatureTuning
 
-_REACH = 4.5  # how far the region extends from the label, in text heights
-_ROW_REACH = 4.0  # how far the next label may be (in value reaches) to bound a tall row
-_RISE = 0.5  # how far handwriting beside a label rises above its top, in text heights
-_BLOB_MM = 2.0  # ink farther than this from paper on every side is no pen stroke
-_TRAIL = 8  # ink specks in a stretch 4 text heights long and 1 high: a broken-up stroke
+_DEFAULT = DEFAULT_TUNING.signature
 
 
-def _in_column(b: Box, lab: Box, box: Box, th: float) -> bool:
-    return b != lab and (abs(b.x0 - lab.x0) <= 3 * th or b.h_overlap(box) > 0)
+def _in_column(b: Box, lab: Box, box: Box, th: float, t: SignatureTuning) -> bool:
+    return b != lab and (abs(b.x0 - lab.x0) <= t.same_column * th or b.h_overlap(box) > 0)
 
 
 def signature_box(
@@ -48,70 +45,83 @@ def signature_box(
     page_h: int,
     col_end: int,
     labels: Sequence[Box] = (),
+    tuning: SignatureTuning = _DEFAULT,
 ) -> Box:
     """The signing region by the label. Where values sit above or below their labels,
     a signing row taller than the others (signed on a rule far from its label) reaches
     to the next label in the column, when that label is not far (:func:`fenced` then
     cuts the region there)."""
+    t = tuning
     lab = region.label.box
-    reach = max(_REACH * th, 1.5 * region.reach)  # large row pitch: signed further away
+    reach = max(t.reach * th, t.reach_of_row * region.reach)  # large row pitch: signed further
+    left = max(0, lab.x0 - int(t.margin_left * th))
     if region.where in ("above", "below"):
         up = region.where == "above"
-        band = Box(max(0, lab.x0 - int(th)), 0, col_end, page_h)
+        band = Box(left, 0, col_end, page_h)
         gaps = [
             lab.y0 - b.y1 if up else b.y0 - lab.y1
             for b in labels
-            if _in_column(b, lab, band, th) and (b.y1 <= lab.y0 if up else b.y0 >= lab.y1)
+            if _in_column(b, lab, band, th, t) and (b.y1 <= lab.y0 if up else b.y0 >= lab.y1)
         ]
         nearest = min(gaps, default=None)
-        if nearest is not None and nearest <= _ROW_REACH * max(region.reach, th):
+        if nearest is not None and nearest <= t.next_label_reach * max(region.reach, th):
             reach = max(reach, float(nearest))
     if region.where == "above":
-        return Box(max(0, lab.x0 - int(th)), max(0, int(lab.y0 - reach)), col_end, lab.y0 - 1)
+        return Box(left, max(0, int(lab.y0 - reach)), col_end, lab.y0 - 1)
     if region.where == "below":
-        return Box(max(0, lab.x0 - int(th)), lab.y1 + 1, col_end, min(page_h, int(lab.y1 + reach)))
+        return Box(left, lab.y1 + 1, col_end, min(page_h, int(lab.y1 + reach)))
     return Box(
-        lab.x1 + int(th * 0.3),
-        max(0, int(lab.y0 - 3.5 * th)),
+        lab.x1 + int(th * t.gap_right),
+        max(0, int(lab.y0 - t.up_right * th)),
         col_end,
-        min(page_h, int(lab.y1 + max(2.0 * th, reach - 2.5 * th))),
+        min(page_h, int(lab.y1 + max(t.down_right * th, reach - t.down_right_less * th))),
     )
 
 
-def fenced(box: Box, region: Region, labels: Sequence[Box], th: float) -> Box:
+def fenced(
+    box: Box,
+    region: Region,
+    labels: Sequence[Box],
+    th: float,
+    tuning: SignatureTuning = _DEFAULT,
+) -> Box:
     """The region cut at the nearest other labels above and below it in its column: the
     signing row only, not the rows where the name or the title are written by hand. The
     cut below is half a text height above the next label: a name written by hand beside
     it, larger than the label's letters, rises above the label's top."""
+    t = tuning
     lab = region.label.box
-    column = [b for b in labels if _in_column(b, lab, box, th)]
-    y0 = max([box.y0, *(b.y1 + 1 for b in column if b.y1 <= lab.y0 + 0.3 * lab.h)])
-    below = [b.y0 - int(_RISE * th) for b in column if b.y0 >= lab.y1 - 0.3 * lab.h]
+    own_row = t.label_overlap_frac * lab.h
+    column = [b for b in labels if _in_column(b, lab, box, th, t)]
+    y0 = max([box.y0, *(b.y1 + 1 for b in column if b.y1 <= lab.y0 + own_row)])
+    below = [b.y0 - int(t.rise * th) for b in column if b.y0 >= lab.y1 - own_row]
     y1 = min([box.y1, *below])
-    if y1 - y0 < 1.5 * th:  # a fence on the label's own row: a misread, keep the region
+    if y1 - y0 < t.fence_min * th:  # a fence on the label's own row: a misread, keep it
         return box
     return Box(box.x0, y0, box.x1, y1)
 
 
-def _ink(crop: np.ndarray, dpi: float) -> np.ndarray:
+def _ink(crop: np.ndarray, dpi: float, t: SignatureTuning) -> np.ndarray:
     """Ink on the paper of this crop, light strokes included; rules, borders and blobs
     (:func:`_drop_blobs`, found before the rules are cut out of them) removed."""
-    return _ink_and_rules(crop, dpi)[0]
+    return _ink_and_rules(crop, dpi, t)[0]
 
 
-def _ink_and_rules(crop: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
+def _ink_and_rules(
+    crop: np.ndarray, dpi: float, t: SignatureTuning
+) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_ink`, and the mask of the rules and borders cut out of it."""
-    paper = float(np.percentile(crop, 75))
-    ink = crop < paper - max(35.0, 0.25 * paper)
+    paper = float(np.percentile(crop, t.paper_percentile))
+    ink = crop < paper - max(t.ink_below_paper, t.ink_below_paper_frac * paper)
     m = ink.astype(np.uint8) * 255
-    length = max(10, int(dpi * 0.4))
+    length = max(10, int(dpi * t.rule_in))
     # a rule left a little skewed is a staircase of one-pixel steps: thickened by a
     # pixel up and down first, it is one long run again
     steps = cv2.dilate(m, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 3)))
     rules = cv2.morphologyEx(
         steps, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
     )
-    tall = max(10, int(crop.shape[0] * 0.8))  # cell borders cross the whole region
+    tall = max(10, int(crop.shape[0] * t.border_frac))  # cell borders cross the whole region
     borders = cv2.morphologyEx(
         m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, tall))
     )
@@ -120,16 +130,16 @@ def _ink_and_rules(crop: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray
     rules = cv2.dilate(rules, np.ones((5, 5), np.uint8))
     # a punch hole's widest rows look like a rule: cut out first, the rest of it (two
     # thin caps) would be too thin to be a blob
-    return _drop_blobs(m > 0, dpi) & (rules == 0), level
+    return _drop_blobs(m > 0, dpi, t) & (rules == 0), level
 
 
-def _drop_blobs(mask: np.ndarray, dpi: float) -> np.ndarray:
+def _drop_blobs(mask: np.ndarray, dpi: float, t: SignatureTuning) -> np.ndarray:
     """The mask without filled blobs thicker than any pen stroke: a binder's punch hole
     (about 6 mm across) in the margin where the signing row begins, a smudge. A brush
     signature's strokes are at most about 2.5 mm thick."""
     m = mask.astype(np.uint8)
     dist = cv2.distanceTransform(m, cv2.DIST_L2, 3)  # the crop's edge is not paper
-    radius = _BLOB_MM * dpi / 25.4
+    radius = t.blob_mm * dpi / 25.4
     core = (dist > radius).astype(np.uint8)
     if not core.any():
         return mask
@@ -138,18 +148,20 @@ def _drop_blobs(mask: np.ndarray, dpi: float) -> np.ndarray:
     return mask & (grown == 0)
 
 
-def _trail(mask: np.ndarray, th: float) -> Box | None:
-    """Where :data:`_TRAIL` or more bits of ink lie in a row, 4 text heights long and
-    one high: a thin, light signature the scanner's black-and-white threshold broke up
+def _trail(mask: np.ndarray, th: float, t: SignatureTuning) -> Box | None:
+    """Where ``trail_pieces`` or more bits of ink lie in a row (4 text heights long and
+    one high): a thin, light signature the scanner's black-and-white threshold broke up
     into specks, each too small to count. Speckle is strewn over the whole region (at
     most 6 in such a stretch, in the densest seen)."""
     n, _, stats, centres = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    if n - 1 < _TRAIL:
+    if n - 1 < t.trail_pieces:
         return None
     pts = centres[1:]
     for x, y in pts:
-        near = (np.abs(pts[:, 0] - x) <= 2 * th) & (np.abs(pts[:, 1] - y) <= 0.5 * th)
-        if near.sum() >= _TRAIL:
+        near = (np.abs(pts[:, 0] - x) <= t.trail_half_w * th) & (
+            np.abs(pts[:, 1] - y) <= t.trail_half_h * th
+        )
+        if near.sum() >= t.trail_pieces:
             s = stats[1:][near]
             x0, y0 = int(s[:, 0].min()), int(s[:, 1].min())
             x1, y1 = int((s[:, 0] + s[:, 2]).max()), int((s[:, 1] + s[:, 3]).max())
@@ -157,9 +169,9 @@ def _trail(mask: np.ndarray, th: float) -> Box | None:
     return None
 
 
-def _rule_verdict(size: float, span: float, pen_mark: bool) -> bool:
+def _rule_verdict(size: float, span: float, pen_mark: bool, t: SignatureTuning) -> bool:
     """The earlier finder's verdict on the ink left (kept as evidence for the model)."""
-    return (size >= 0.2 and span >= 1.2) or pen_mark
+    return (size >= t.rule_area and span >= t.rule_span) or pen_mark
 
 
 def _finding(
@@ -183,16 +195,18 @@ def _on_page(b: Box, origin: tuple[int, int]) -> Box:
     return Box(b.x0 + ox, b.y0 + oy, b.x1 + ox, b.y1 + oy)
 
 
-def _label_cross(grey: np.ndarray, dpi: float, label: Box, th: float, pad: int) -> int:
+def _label_cross(
+    grey: np.ndarray, dpi: float, label: Box, th: float, pad: int, t: SignatureTuning
+) -> int:
     """Ink running out of the label's box: a signature written across its label."""
     h, w = grey.shape[:2]
-    m = int(1.5 * th)
+    m = int(t.label_cross_margin * th)
     x0, y0 = max(0, label.x0 - m), max(0, label.y0 - m)
     x1, y1 = min(w, label.x1 + m), min(h, label.y1 + m)
     crop = grey[y0:y1, x0:x1]
     if crop.size == 0:
         return 0
-    ink = _ink(crop, dpi)
+    ink = _ink(crop, dpi, t)
     return crossing_px(ink, Box(label.x0 - x0, label.y0 - y0, label.x1 - x0, label.y1 - y0), pad)
 
 
@@ -208,6 +222,7 @@ def detect_signature(
     values: Sequence[tuple[Box, Box, bool]],
     source: str = "label",
     model: SignatureModel | None = None,
+    tuning: SignatureTuning = _DEFAULT,
 ) -> SignatureFinding:
     """Signature present or not in the region of the signature label (full resolution).
 
@@ -219,17 +234,18 @@ def detect_signature(
     letters may be read as one); a value filling the signing row is evidence
     (``occupied``). ``source`` says whether the label was read (``label``) or guessed
     from its neighbours (``guessed``). The verdict is ``model``'s (the shipped one by
-    default).
+    default), on the measurements ``tuning`` sets.
     """
+    t = tuning
     model = model or load_model()
     page_h, page_w = grey.shape[:2]
-    box = signature_box(region, th, page_w, page_h, col_end, labels)
-    full = fenced(box, region, labels, th)
+    box = signature_box(region, th, page_w, page_h, col_end, labels, t)
+    full = fenced(box, region, labels, th, t)
     crop = grey[max(0, full.y0) : max(0, full.y1), max(0, full.x0) : max(0, full.x1)]
     origin = (max(0, full.x0), max(0, full.y0))
     empty = np.zeros((1, 1), bool)
-    mask, level = (empty, empty) if crop.size == 0 else _ink_and_rules(crop, dpi)
-    pad = int(th * 0.2)
+    mask, level = (empty, empty) if crop.size == 0 else _ink_and_rules(crop, dpi, t)
+    pad = int(th * t.blank_pad)
     blank = list(labels)
     occupied = False
     own = region.label.box
@@ -238,10 +254,10 @@ def detect_signature(
         if not inside:  # another row's value, printed or written, reaching in
             blank.append(value)
             reach = min(value.y1, full.y1) - max(value.y0, full.y0)
-            occupied |= value.h_overlap(full) > 0 and reach > 0.4 * value.h
+            occupied |= value.h_overlap(full) > 0 and reach > t.occupied_frac * value.h
             continue
         across = not full.y0 <= (label.y0 + label.y1) / 2 <= full.y1
-        other_column = abs(label.x0 - own.x0) > 3 * th and label.x1 < full.x0
+        other_column = abs(label.x0 - own.x0) > t.same_column * th and label.x1 < full.x0
         if not printed or across or other_column:
             continue  # claimed from another row or column: maybe the signature itself
         occupied |= value.h_overlap(full) > 0
@@ -253,13 +269,13 @@ def detect_signature(
         occupied=occupied,
         source=source,
         blanked_px=blanked,
-        label_cross_px=_label_cross(grey, dpi, own, th, pad),
+        label_cross_px=_label_cross(grey, dpi, own, th, pad, t),
     )
     found = measure(mask, th, ctx)
     v = dict(found.values)
-    trail = _trail(mask, th)
+    trail = _trail(mask, th, t)
     v["trail"] = float(trail is not None)
-    v["rule_present"] = float(_rule_verdict(v["ink_area"], v["span_w"], v["pen_mark"] > 0))
+    v["rule_present"] = float(_rule_verdict(v["ink_area"], v["span_w"], v["pen_mark"] > 0, t))
     ink_box = found.ink_box if found.ink_box is not None else trail
     return _finding(
         model,
@@ -280,29 +296,26 @@ def block_signature(
     values: Sequence[Box],
     runs: Sequence[Box],
     model: SignatureModel | None = None,
+    tuning: SignatureTuning = _DEFAULT,
 ) -> SignatureFinding:
     """Where no signature label was read, not even guessed (a signature drawn through
     its label spoils its letters): the block's ink that is no label and no value,
     measured as a signing region is (``src_block``), with the tallest such run
     (:func:`unlabelled_signature`) as evidence."""
+    t = tuning
     model = model or load_model()
     page_h, page_w = grey.shape[:2]
     if not labels:
-        return no_label(page_number)
-    full = Box(
-        max(0, int(min(b.x0 for b in labels) - th)),
-        max(0, int(min(b.y0 for b in labels) - 3 * th)),
-        page_w,
-        min(page_h, int(max(b.y1 for b in labels) + 3 * th)),
-    )
+        return no_label(page_number, t)
+    full = _around(labels, th, t, page_w, page_h)
     crop = grey[full.y0 : full.y1, full.x0 : full.x1]
     if crop.size == 0:
-        return no_label(page_number)
+        return no_label(page_number, t)
     origin = (full.x0, full.y0)
-    mask, level = _ink_and_rules(crop, dpi)
-    pad = int(th * 0.2)
+    mask, level = _ink_and_rules(crop, dpi, t)
+    pad = int(th * t.blank_pad)
     mask, blanked = blank_boxes(mask, [*labels, *values], origin, pad)
-    free = unlabelled_signature(runs, labels, values, th, (page_w, page_h), page_number, 0.5)
+    free = unlabelled_signature(runs, labels, values, th, (page_w, page_h), page_number, 0.5, t)
     tallest = 0.0
     if free is not None and free.bbox is not None:
         tallest = (free.bbox[3] - free.bbox[1]) * page_h / th
@@ -316,7 +329,7 @@ def block_signature(
     )
     found = measure(mask, th, ctx)
     v = dict(found.values)
-    trail = _trail(mask, th)
+    trail = _trail(mask, th, t)
     v["trail"] = float(trail is not None)
     v["rule_present"] = float(free is not None)
     ink_box = free.bbox if free is not None else None
@@ -331,7 +344,14 @@ def block_signature(
     )
 
 
-_UNLABELLED_H = 2.0  # text heights: ink this tall where no value is, in the block
+def _around(labels: Sequence[Box], th: float, t: SignatureTuning, page_w: int, page_h: int) -> Box:
+    """The block: around its labels, to the page's right edge."""
+    return Box(
+        max(0, int(min(b.x0 for b in labels) - t.block_margin_x * th)),
+        max(0, int(min(b.y0 for b in labels) - t.block_margin_y * th)),
+        page_w,
+        min(page_h, int(max(b.y1 for b in labels) + t.block_margin_y * th)),
+    )
 
 
 def unlabelled_signature(
@@ -342,21 +362,24 @@ def unlabelled_signature(
     page_size: tuple[int, int],
     page_number: int,
     confidence: float,
+    tuning: SignatureTuning = _DEFAULT,
 ) -> SignatureFinding | None:
     """Where no signature label was read (a signature drawn through its label spoils
     its letters): tall ink among the block's labels that is no label and no value is
     a signature. ``runs`` are the page's runs of ink, ``values`` the boxes of the values
     found. The verdict is present at ``confidence`` (never sure: where, not what),
     with the box around the tallest such run and its neighbours on the same line."""
+    t = tuning
     if not labels:
         return None
-    top = min(b.y0 for b in labels) - 3 * th
-    bottom = max(b.y1 for b in labels) + 3 * th
-    left = min(b.x0 for b in labels) - th
+    top = min(b.y0 for b in labels) - t.block_margin_y * th
+    bottom = max(b.y1 for b in labels) + t.block_margin_y * th
+    left = min(b.x0 for b in labels) - t.block_margin_x * th
+    join = t.unlabelled_join * th
     free = [
         r
         for r in runs
-        if r.h >= _UNLABELLED_H * th
+        if r.h >= t.unlabelled_h * th
         and top <= r.y0
         and r.y1 <= bottom
         and r.x0 >= left
@@ -367,7 +390,7 @@ def unlabelled_signature(
     tallest = max(free, key=lambda r: r.h)
     box = tallest
     for r in sorted(free, key=lambda r: abs(r.x0 - tallest.x0)):
-        if r.v_overlap(box) >= 0.5 and (r.x0 - box.x1 <= 1.5 * th and box.x0 - r.x1 <= 1.5 * th):
+        if r.v_overlap(box) >= 0.5 and (r.x0 - box.x1 <= join and box.x0 - r.x1 <= join):
             box = box.union(r)
     return SignatureFinding(
         present=True, confidence=confidence, page=page_number, bbox=_fraction(box, *page_size)
@@ -387,6 +410,8 @@ def _fraction(b: Box, w: int, h: int) -> BBox:
     )
 
 
-def no_label(page_number: int | None) -> SignatureFinding:
+def no_label(page_number: int | None, tuning: SignatureTuning = _DEFAULT) -> SignatureFinding:
     """No signature label found: cannot say it is signed."""
-    return SignatureFinding(present=False, confidence=0.3, page=page_number, bbox=None)
+    return SignatureFinding(
+        present=False, confidence=tuning.no_label_confidence, page=page_number, bbox=None
+    )

@@ -11,6 +11,7 @@ from ocr.block import Label
 from ocr.fields import Region
 from ocr.layout import Box
 from ocr.signature import detect_signature
+from ocr.tuning import SignatureTuning
 
 
 @pytest.mark.parametrize(("seed", "index"), [(2, 3), (2, 5), (2, 0)])
@@ -134,6 +135,25 @@ def test_a_signing_row_taller_than_the_others_is_looked_at_down_to_the_next_labe
     # the region reaches 0.6 of the labels' pitch below "Underskrift"
     finding = _find(grey, [], where="below", reach=160.0, name_label=Box(300, 820, 720, 860))
     assert finding.present is True
+
+
+def test_the_signing_region_is_measured_with_the_tuning_passed_in() -> None:
+    """The signing region's measures come from the frozen Tuning passed in: the tall
+    row's signature is seen with the shipped values and not from a region held to one
+    text height below its label, the next label not reached for."""
+    img = Image.new("L", (2480, 1200), 255)
+    draw = ImageDraw.Draw(img)
+    draw.text((320, 700), "Lundström", fill=20, font=ImageFont.truetype(_PURISA, 64))
+    grey = np.asarray(img)
+    label = Label("signature", _SIG_LABEL, _SIG_LABEL, 1.0, False)
+    region = Region(label, None, "below", reach=160.0)
+    below = Box(300, 820, 720, 860)  # the next label, far below
+    kwargs = dict(page_number=1, col_end=2480, labels=[_SIG_LABEL, below], values=[])
+    assert detect_signature(region, grey, 300.0, _TH, **kwargs).present is True
+    short = SignatureTuning(reach=1.0, reach_of_row=0.0, next_label_reach=0.0)
+    finding = detect_signature(region, grey, 300.0, _TH, tuning=short, **kwargs)
+    assert finding.present is False
+    assert finding.bbox is not None and finding.bbox[3] * 1200 < _SIG_LABEL.y1 + 2 * _TH
 
 
 @pytest.mark.parametrize(
