@@ -35,6 +35,7 @@ from ocr.profile import FormProfile, load_profiles
 from ocr.signature import block_signature, detect_signature, no_label
 from ocr.strike import struck_flags
 from ocr.tesseract import LANG, LANG_FOR, get_engine
+from ocr.tuning import DEFAULT_TUNING, Tuning
 
 LAYOUT_DPI = 150.0
 MAX_DPI = 300.0
@@ -51,6 +52,7 @@ class PageJob:
     engine: str
     limits: Limits
     second: SecondRead = SECOND_READ_OFF
+    tuning: Tuning = DEFAULT_TUNING
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +188,7 @@ def analyse_page(
     profiles: Sequence[FormProfile],
     engine_name: str,
     second: SecondRead = SECOND_READ_OFF,
+    tuning: Tuning = DEFAULT_TUNING,
 ) -> PageResult:
     page = _no_holes(_paper_white(page))
     o, grey, layout, scan = _scan(page, profiles, engine_name)
@@ -229,6 +232,7 @@ def analyse_page(
             labels=[lab.box for lab in scan.labels],
             values=[r.box for r in regions.values() if r.box is not None],
             runs=runs,
+            tuning=tuning.signature,
         )
     else:
         # every value read, and whether it was read as print (handwriting reads weakly)
@@ -256,6 +260,7 @@ def analyse_page(
             labels=[lab.box for lab in scan.labels],
             values=read,
             source="label" if guessed is None else "guessed",  # the model weighs a guess
+            tuning=tuning.signature,
         )
     if scan.profile_by_labels:
         flags.append("declaration_from_labels")  # no title read: a reviewer confirms
@@ -266,7 +271,7 @@ def analyse_page(
 
 def process_page(job: PageJob) -> PageResult:
     page = page_image(job.data, job.index, MAX_DPI, job.limits, colour=False)
-    return analyse_page(page, job.profiles, job.engine, job.second)
+    return analyse_page(page, job.profiles, job.engine, job.second, job.tuning)
 
 
 def extract(
@@ -278,21 +283,28 @@ def extract(
     workers: int = 1,
     lexicon: Mapping[str, str] | None = None,
     second: SecondRead = SECOND_READ_OFF,
+    tuning: Tuning = DEFAULT_TUNING,
 ) -> Extraction:
-    """Read every declaration in one PDF (see :class:`~ocr.model.Extraction`)."""
+    """Read every declaration in one PDF (see :class:`~ocr.model.Extraction`), with the
+    thresholds of ``tuning`` (:mod:`ocr.tuning`)."""
     profs = tuple(profiles) if profiles is not None else load_profiles()
     get_engine(engine) if workers <= 1 else None  # fail fast on an unknown engine name
     if is_image(pdf_bytes):  # a photo (JPEG/PNG: the page found in it) or a TIFF scan
         pages = image_pages(pdf_bytes, limits, colour=False)
-        return merge([analyse_page(p, profs, engine, second) for p in pages], profs, lexicon)
+        return merge(
+            [analyse_page(p, profs, engine, second, tuning) for p in pages], profs, lexicon
+        )
     doc = open_pdf(pdf_bytes, limits)
     if workers <= 1 or doc.page_count == 1:
         results = [
-            analyse_page(p, profs, engine, second)
+            analyse_page(p, profs, engine, second, tuning)
             for p in page_images(doc, target_dpi=MAX_DPI, colour=False)
         ]
     else:
-        jobs = [PageJob(pdf_bytes, i, profs, engine, limits, second) for i in range(doc.page_count)]
+        jobs = [
+            PageJob(pdf_bytes, i, profs, engine, limits, second, tuning)
+            for i in range(doc.page_count)
+        ]
         with ProcessPoolExecutor(max_workers=workers) as pool:
             results = list(pool.map(process_page, jobs))
     return flag_active_content(merge(results, profs, lexicon), doc.active_content)
