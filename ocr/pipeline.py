@@ -220,7 +220,7 @@ def analyse_page(
     fields, flags = parse_readings(readings, page.number, (w, h), reread, witnesses, variants=True)
     # hand-filled digits Tesseract is unsure of, read again where asked (off by default)
     fields, flags = second_read(fields, flags, regions, grey, th, second, page=page.number)
-    flags += struck_flags(grey, fields, th)  # values crossed out on paper (ocr.strike)
+    flags += struck_flags(grey, fields, th, tuning.strike)  # crossed out on paper (ocr.strike)
     fields, flags = mark_unlisted(fields, flags, regions)  # labels the profile lacks
     sig_region = regions.get("signature")
     if sig_region is None:  # no signature label, not even a guessed one: the block's ink

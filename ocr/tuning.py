@@ -9,8 +9,9 @@ The fitted, calibrated verdicts (:mod:`ocr.signature_model`) take their inputs f
 these measurements: a changed number here changes the features, so the model is fitted
 again (``python -m tests.bench.fit_signature ... --write``, see tests/bench/SIGNATURE.md).
 
-Only the signing region's steps (:mod:`ocr.signature`) read theirs from here so far;
-the value steps (:mod:`ocr.block`, :mod:`ocr.fields`) still hold their own (issue 13).
+Only the signing region's steps (:mod:`ocr.signature`) and the struck-through value
+(:mod:`ocr.strike`) read theirs from here so far; the value steps (:mod:`ocr.block`,
+:mod:`ocr.fields`) still hold their own (issue 13).
 """
 
 from __future__ import annotations
@@ -62,8 +63,22 @@ class SignatureTuning:
 
 
 @dataclass(frozen=True, slots=True)
+class StrikeTuning:
+    """A value struck through on paper (:mod:`ocr.strike`)."""
+
+    # a run of ink this long through a value's middle, from its start (print's longest
+    # are under one: measured on the code bench's unchanged forms)
+    stroke_min: float = 1.8
+    band: tuple[float, float] = (0.2, 0.85)  # the rows looked at: of the value box's height
+    start: float = 1.0  # the stroke begins within this of the value's left edge
+    full_rows_frac: float = 0.7  # more of the band's rows with a long run: a block of ink
+    bridge: float = 0.06  # gaps in a stroke this short are bridged (JPEG, B/W)
+
+
+@dataclass(frozen=True, slots=True)
 class Tuning:
     signature: SignatureTuning = field(default_factory=SignatureTuning)
+    strike: StrikeTuning = field(default_factory=StrikeTuning)
 
 
 DEFAULT_TUNING = Tuning()
