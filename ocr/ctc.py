@@ -124,16 +124,40 @@ class Orgnr:
         return None
 
 
-class Lexicon:
-    """Any of a list of spellings (a trie), each standing for a normalised value."""
+# a loose list's letters: each stands for itself in either case and with or without its
+# diacritics (a hand's "a" and "å", "o" and "O" are the model's guess between look-alikes;
+# a list's entries differ in more than that)
+_DIACRITICS = {"a": "åäàáâ", "e": "éèêë", "o": "öóòôø", "u": "üúù", "i": "íì", "y": "ý"}
+LOOSE: Mapping[str, str] = {
+    ch: "".join(
+        dict.fromkeys(ch + _DIACRITICS.get(ch, "") + (ch + _DIACRITICS.get(ch, "")).upper())
+    )
+    for ch in "abcdefghijklmnopqrstuvwxyz"
+}
+_FOLD = {v: ch for ch, variants in LOOSE.items() for v in variants}
 
-    def __init__(self, spellings: Iterable[tuple[str, str]]) -> None:
+
+def loose(text: str) -> str:
+    """``text`` as a loose list spells it: lower case, no diacritics, no spaces."""
+    return "".join(_FOLD.get(ch, ch) for ch in text if ch != SPACE)
+
+
+class Lexicon:
+    """Any of a list of spellings (a trie), each standing for a normalised value.
+
+    ``fold``: the trie is over :func:`loose` spellings and each of its letters reads the
+    model's columns of every case and diacritic of it (:data:`LOOSE`); two values one
+    loose spelling stands for (``Habo``, ``Håbo``) are neither read from it."""
+
+    def __init__(self, spellings: Iterable[tuple[str, str]], *, fold: bool = False) -> None:
         self._children: list[dict[str, int]] = [{}]
         self._values: dict[int, str] = {}
+        self.equivalents: Mapping[str, str] = LOOSE if fold else {}
+        ambiguous: set[int] = set()
         letters: set[str] = set()
         for spelling, value in spellings:
             node = 0
-            for ch in spelling.replace(SPACE, ""):
+            for ch in loose(spelling) if fold else spelling.replace(SPACE, ""):
                 letters.add(ch)
                 nxt = self._children[node].get(ch)
                 if nxt is None:
@@ -141,8 +165,10 @@ class Lexicon:
                     self._children.append({})
                     self._children[node][ch] = nxt
                 node = nxt
-            if node:
-                self._values.setdefault(node, value)
+            if node and self._values.setdefault(node, value) != value:
+                ambiguous.add(node)
+        for node in ambiguous:
+            del self._values[node]
         self.alphabet = "".join(sorted(letters))
 
     def start(self) -> State:
@@ -201,29 +227,35 @@ def dates(earliest: dt.date, latest: dt.date) -> Lexicon:
     return Lexicon(spellings)
 
 
-def names(values: Iterable[str], *, suffixes: Sequence[str] = ()) -> Lexicon:
-    """A list of names, each as written, in lower and upper case, with any suffixes."""
+def names(values: Iterable[str], *, suffixes: Sequence[str] = (), fold: bool = False) -> Lexicon:
+    """A list of names, each as written, in lower and upper case, with any suffixes
+    (``fold``: in any case and with or without diacritics, see :class:`Lexicon`)."""
     spellings: list[tuple[str, str]] = []
     for name in values:
-        for form in (name, name.lower(), name.upper()):
+        for form in (name,) if fold else (name, name.lower(), name.upper()):
             spellings.append((form, name))
             spellings.extend((form + s, name) for s in suffixes)
-    return Lexicon(spellings)
+    return Lexicon(spellings, fold=fold)
 
 
-def counties(values: Iterable[str]) -> Lexicon:
+def counties(values: Iterable[str], *, fold: bool = False) -> Lexicon:
     """Counties as ``Norrbotten``, ``Norrbottens``, ``Norrbottens län``."""
-    return names(values, suffixes=("s", "s län", " län", "slän"))
+    return names(values, suffixes=("s", "s län", " län", "slän"), fold=fold)
 
 
 # ---------------------------------------------------------------- decoding
 
 
-def _columns(characters: Sequence[str], index: Mapping[str, int], alphabet: str) -> list[list[int]]:
+def _columns(
+    characters: Sequence[str],
+    index: Mapping[str, int],
+    alphabet: str,
+    equivalents: Mapping[str, str] = EQUIVALENTS,
+) -> list[list[int]]:
     """For each character of ``alphabet`` + space, the model's columns that write it."""
     cols: list[list[int]] = []
     for ch in alphabet + SPACE:
-        found = [index[c] for c in EQUIVALENTS.get(ch, ch) if c in index]
+        found = [index[c] for c in equivalents.get(ch, ch) if c in index]
         cols.append(found)
     return cols
 
@@ -261,7 +293,9 @@ def decode(
     if probs.ndim != 2 or probs.shape[0] == 0:
         return NOTHING
     alphabet = constraint.alphabet
-    reduced = _reduce(probs, _columns(characters, index, alphabet))
+    own: Mapping[str, str] = getattr(constraint, "equivalents", {})
+    equivalents = {**EQUIVALENTS, **own} if own else EQUIVALENTS
+    reduced = _reduce(probs, _columns(characters, index, alphabet, equivalents))
     chars = alphabet + SPACE
     space_k = len(chars)  # column of the space (blank is column 0)
     beams: dict[tuple[State, str], _Beam] = {(constraint.start(), ""): _Beam(1.0, 0.0, "")}
@@ -340,6 +374,29 @@ def free_decode(
     probs: np.ndarray, characters: Sequence[str], *, beam: int = FREE_BEAM
 ) -> tuple[str, float]:
     """The likeliest string of any characters and its log probability (a prefix beam)."""
+    read = free_read(probs, characters, beam=beam)
+    return read.text, read.log_p
+
+
+@dataclass(frozen=True, slots=True)
+class FreeRead:
+    """The likeliest string of any characters (a name: no list to hold it to)."""
+
+    text: str
+    log_p: float  # its log probability (a beam's lower bound)
+    margin: float  # P(text) / (P(text) + P(runner-up)) among strings that differ in more
+    # than case and spaces: 0.5 a tie, 1.0 no rival
+    runner_up: str
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def free_read(probs: np.ndarray, characters: Sequence[str], *, beam: int = FREE_BEAM) -> FreeRead:
+    """:func:`free_decode` with the best string's margin over its rival."""
+    if probs.ndim != 2 or probs.shape[0] == 0:
+        return FreeRead("", -math.inf, 0.0, "")
     beams: dict[str, _Beam] = {"": _Beam(1.0, 0.0, "")}
     log_scale = 0.0
     for row in probs:
@@ -363,11 +420,26 @@ def free_decode(
         kept = sorted(new.items(), key=lambda kv: kv[1].total, reverse=True)[:beam]
         norm = sum(b.total for _, b in kept)
         if norm <= 0.0:
-            return "", -math.inf
+            return FreeRead("", -math.inf, 0.0, "")
         log_scale += math.log(norm)
         beams = {t: _Beam(b.pb / norm, b.pnb / norm, t) for t, b in kept}
-    text, b = max(beams.items(), key=lambda kv: kv[1].total)
-    return text, math.log(b.total) + log_scale
+    by_plain: dict[str, tuple[float, str, float]] = {}  # case and spaces aside
+    for t, b in beams.items():
+        key = _plain(t)
+        total, best_text, best = by_plain.get(key, (0.0, t, -1.0))
+        if b.total > best:
+            best_text, best = t, b.total
+        by_plain[key] = (total + b.total, best_text, best)
+    text = max(beams.items(), key=lambda kv: kv[1].total)[0]
+    top = by_plain[_plain(text)][0]
+    rival = max((v for k, v in by_plain.items() if k != _plain(text)), default=None)
+    p_rival = rival[0] if rival else 0.0
+    return FreeRead(
+        text=text,
+        log_p=math.log(beams[text].total) + log_scale,
+        margin=top / (top + p_rival) if top > 0 else 0.0,
+        runner_up=rival[1] if rival else "",
+    )
 
 
 PLACE_LETTERS = "abcdefghijklmnopqrstuvwxyzåäöéüABCDEFGHIJKLMNOPQRSTUVWXYZÅÄÖÉÜ,"
@@ -397,3 +469,40 @@ class AfterWords:
     def value(self, state: State) -> str | None:
         where, inner = cast(tuple[str, State], state)
         return self._inner.value(inner) if where == "value" else None
+
+
+PLACE_END = ",0123456789d"  # what may follow a place: a comma, the date, "den"
+# the date after a place (a loose list's letters stand for either case: "Maj" too)
+DATE_WORDS = "0123456789-/.,abcdefghijklmnopqrstuvwxyz"
+
+
+class ThenWords:
+    """``inner`` and then, optionally, any words (``Skellefteå 2023-05-11``: the place
+    read from the region it shares with the date). The words must start with one of
+    ``first`` (so ``Mark`` + ``aryd`` is not read as the place Mark)."""
+
+    def __init__(self, inner: Constraint, words: str = DATE_WORDS, first: str = PLACE_END) -> None:
+        self._inner = inner
+        self._words = words
+        self._first = first
+        self.equivalents: Mapping[str, str] = getattr(inner, "equivalents", {})
+        self.alphabet = "".join(sorted(set(inner.alphabet) | set(words)))
+
+    def start(self) -> State:
+        return ("value", self._inner.start())
+
+    def step(self, state: State, ch: str) -> State | None:
+        where, inner = cast(tuple[str, State], state)
+        if where == "words":
+            return state if ch in self._words else None
+        nxt = self._inner.step(inner, ch)
+        if nxt is not None:
+            return ("value", nxt)
+        value = self._inner.value(inner)
+        if value is not None and ch in self._first:
+            return ("words", value)
+        return None
+
+    def value(self, state: State) -> str | None:
+        where, inner = cast(tuple[str, State], state)
+        return cast(str, inner) if where == "words" else self._inner.value(inner)

@@ -300,6 +300,114 @@ class _FormScore:
         }
 
 
+MODES = ("off", "digits", "all")  # no second read; numbers and dates only (before); all
+
+
+def _setting(mode: str) -> object:
+    from ocr.handread import NUMBERS, SecondRead
+
+    if mode == "off":
+        return None
+    return SecondRead(enabled=True, fields=NUMBERS if mode == "digits" else SecondRead().fields)
+
+
+def run_printed(count: int, seed: int, split: str, typed: int) -> dict[str, object]:
+    """Generated forms whose values are printed in a handwriting *font* (``count`` of
+    them, the first such of the seed) and ``typed`` typed ones, through
+    ``ocr.pipeline.extract`` in one process with the second read off, on for numbers and
+    dates only (as before issue 13's text fields), and on for every field. Scored per
+    field (right, sure, sure and wrong); each text field's two reads are recorded
+    (``reads``: what ``ocr.handread.decide`` was given, against the truth) for tuning."""
+    from ocr import handread
+    from ocr.pipeline import extract
+    from samples.generate import render_sample
+    from samples.plan import plan_sample
+
+    recorded: list[dict[str, object]] = []
+    real_decide = handread.decide
+
+    def recording(reads: handread.Reads, setting: handread.SecondRead) -> object:
+        verdict = real_decide(reads, setting)
+        recorded.append(
+            {
+                "field": reads.field,
+                "page": reads.tesseract.page,
+                "tesseract": reads.tesseract.value,
+                "tess_conf": round(reads.tesseract.confidence, 3),
+                "second": reads.second,
+                "conf": round(reads.confidence, 4),
+                "text": reads.text,
+                "given": None if verdict is None else verdict.value,
+                "given_conf": None if verdict is None else round(verdict.confidence, 3),
+                "why": None if verdict is None else verdict.why.value,
+            }
+        )
+        return verdict
+
+    hand_idx: list[int] = []
+    typed_idx: list[int] = []
+    i = 0
+    while len(hand_idx) < count or len(typed_idx) < typed:
+        plan = plan_sample(i, seed, split)  # type: ignore[arg-type]
+        if plan.value_font != plan.font.regular:
+            if len(hand_idx) < count:
+                hand_idx.append(i)
+        elif len(typed_idx) < typed:
+            typed_idx.append(i)
+        i += 1
+    out: dict[str, object] = {"seed": seed, "split": split}
+    handread.decide = recording  # type: ignore[assignment]
+    try:
+        for kind, indices in (("hand_printed_font", hand_idx), ("typed", typed_idx)):
+            scores = {mode: _FormScore() for mode in MODES}
+            reads: list[dict[str, object]] = []
+            for i in indices:
+                pdf, truth = render_sample(i, seed, split)  # type: ignore[arg-type]
+                for mode in MODES:
+                    setting = _setting(mode)
+                    del recorded[:]
+                    t = time.perf_counter()
+                    result = extract(pdf) if setting is None else extract(pdf, second=setting)  # type: ignore[arg-type]
+                    ms = (time.perf_counter() - t) * 1000
+                    scores[mode].add(result, truth, None, ms)
+                    if mode == "all":
+                        reads += _against_truth(recorded, truth, i)
+            out[kind] = {
+                "files": indices,
+                **{m: sc.row() for m, sc in scores.items()},
+                "reads": reads,
+            }
+    finally:
+        handread.decide = real_decide  # type: ignore[assignment]
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return out
+
+
+def _against_truth(
+    recorded: list[dict[str, object]], truth: dict, index: int
+) -> list[dict[str, object]]:
+    """Each recorded read with the value the form holds (the declaration signed on its page)."""
+    from tests.bench.scoring import norm
+
+    out = []
+    for r in recorded:
+        want = None
+        for decl in truth["declarations"]:
+            if decl["signature"]["page"] == r["page"]:
+                want = decl["fields"].get(str(r["field"]))
+        out.append(
+            {
+                "file": index,
+                **r,
+                "truth": want,
+                "tess_ok": norm(r["tesseract"]) == norm(want),
+                "second_ok": norm(r["second"]) == norm(want),
+                "given_ok": None if r["given"] is None else norm(r["given"]) == norm(want),
+            }
+        )
+    return out
+
+
 def _plain(o: object) -> object:
     """numpy scalars (a count or a flag) as the Python values they hold."""
     item = getattr(o, "item", None)
@@ -316,7 +424,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", help="write the figures here too")
     ap.add_argument("--forms", type=int, default=0, help="instead: N generated forms, pipeline")
     ap.add_argument("--split", default="dev", help="the generator's split for --forms")
+    ap.add_argument(
+        "--printed", type=int, default=0, help="with --forms N: N hand-printed (font) forms"
+    )
+    ap.add_argument("--typed", type=int, default=0, help="with --printed: this many typed too")
     args = ap.parse_args(argv)
+    if args.printed:
+        printed = run_printed(args.printed, int(args.seed), args.split, args.typed)
+        text = json.dumps(printed, indent=1, ensure_ascii=False, default=_plain)
+        print(text)
+        if args.json:
+            with open(args.json, "w", encoding="utf-8") as fh:
+                fh.write(text + "\n")
+        return 0
     if args.forms:
         forms = run_forms(args.forms, int(args.seed), args.split)
         print(json.dumps(forms, indent=1, ensure_ascii=False, default=_plain))
