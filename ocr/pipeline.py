@@ -23,7 +23,7 @@ from ocr.batch import PageFacts, split
 from ocr.block import PageScan, guessed_signature_label, scan_page
 from ocr.code import find_codes
 from ocr.fields import Reading, Region, collect, locate, mark_unlisted, read_region
-from ocr.handread import SECOND_READ_OFF, SecondRead, second_read
+from ocr.handread import SECOND_READ_OFF, SecondRead, second_read, with_lexicon
 from ocr.images import image_pages, is_image
 from ocr.interpret import apply_lexicon, parse_readings, plausibility
 from ocr.layout import Layout, analyse
@@ -288,6 +288,7 @@ def extract(
     """Read every declaration in one PDF (see :class:`~ocr.model.Extraction`), with the
     thresholds of ``tuning`` (:mod:`ocr.tuning`)."""
     profs = tuple(profiles) if profiles is not None else load_profiles()
+    second = with_lexicon(second, lexicon)  # hand-printed organisations snap to its names
     get_engine(engine) if workers <= 1 else None  # fail fast on an unknown engine name
     if is_image(pdf_bytes):  # a photo (JPEG/PNG: the page found in it) or a TIFF scan
         pages = image_pages(pdf_bytes, limits, colour=False)
