@@ -62,6 +62,7 @@ from ingest import holders
 from ingest import metrics as ingest_metrics
 from ingest.archive import Archive
 from ingest.intake import utcnow
+from ingest.memory import trim
 from ingest.quarantine import Quarantine
 from ocr.errors import ExtractionError
 from ocr.model import Extraction
@@ -158,6 +159,7 @@ class Worker:
                     stop.wait(self.config.idle_seconds)
                     continue
                 self.process(job)
+                trim()  # what the file's reading freed goes back before the next claim
                 handled += 1
         except _Stopped:
             self.log.info("worker.stopped_waiting_for_database")

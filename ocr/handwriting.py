@@ -3,14 +3,19 @@
 The model ships inside the ``rapidocr`` wheel (``rapidocr/models/PP-OCRv6_rec_small.onnx``)
 and runs on onnxruntime on the CPU. :class:`Recogniser` is made from the model's bytes
 (:func:`bundled_model` reads them from the installed package; nothing is downloaded) —
-one per process, never one per call — and reads grey crops of a field's value region:
-one ONNX call per batch of crops. Each :class:`Reading` carries the model's per-timestep
-character probabilities (what :mod:`ocr.ctc` decodes under a field's constraint), its
-greedy text and that text's confidence.
+one per process, never one per call — and reads grey crops of a field's value region.
+Each :class:`Reading` carries the model's per-timestep character probabilities (what
+:mod:`ocr.ctc` decodes under a field's constraint), its greedy text and that text's
+confidence.
 
 Preprocessing follows rapidocr's own ``TextRecognizer.resize_norm_img``: height 48, the
 width by the crop's aspect ratio, at least 320, ``(x / 255 - 0.5) / 0.5``, zero padding
-on the right. Its character list is the model's ``character`` metadata with the CTC
+on the right, each crop to its own width (so what one crop reads never depends on the
+other crops of the page; crops of the same width share an ONNX call, at most
+:data:`MAX_BATCH_COLUMNS` wide in all, so one call's memory is bounded whatever the page
+holds). The session keeps no memory arena: a wide crop's buffers are given back after its
+call (the arena would keep its largest call's, rounded up to a power of two, for the
+worker's life). Its character list is the model's ``character`` metadata with the CTC
 blank put first and a space put last (rapidocr's ``CTCLabelDecode.get_character``).
 """
 
@@ -30,6 +35,7 @@ MODEL_FILE = "models/PP-OCRv6_rec_small.onnx"
 HEIGHT = 48
 MIN_WIDTH = 320  # rapidocr's rec_img_shape [3, 48, 320]
 MAX_WIDTH = 1600  # a crop wider than this is squeezed (a value is never that long)
+MAX_BATCH_COLUMNS = MAX_WIDTH  # one ONNX call's input at most (N crops x width): memory
 BLANK = 0
 INK_LEVEL = 160  # darker than this on a 0..255 grey crop is ink
 PAD = 6  # pixels of paper kept around the ink before resizing
@@ -59,6 +65,7 @@ class Recogniser:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        options.enable_cpu_mem_arena = False  # see the module: memory given back per call
         self._session = ort.InferenceSession(
             model, sess_options=options, providers=["CPUExecutionProvider"]
         )
@@ -74,22 +81,22 @@ class Recogniser:
         return self.read_many([crop])[0]
 
     def read_many(self, crops: Sequence[np.ndarray]) -> list[Reading]:
-        """Each crop's reading; crops of a similar width share one ONNX call."""
-        if not crops:
-            return []
+        """Each crop's reading. Each crop is padded to its own width only (so its reading
+        does not depend on the other crops of the page); crops of the same padded width
+        share an ONNX call, at most :data:`MAX_BATCH_COLUMNS` of width per call."""
         prepared = [_prepare(c) for c in crops]
-        width = max(MIN_WIDTH, *(p.shape[1] for p in prepared))
-        batch = np.zeros((len(prepared), 3, HEIGHT, width), dtype=np.float32)
-        for i, p in enumerate(prepared):
-            batch[i, :, :, : p.shape[1]] = p[np.newaxis]
-        (probs,) = self._session.run(None, {self._input: batch})
-        out: list[Reading] = []
-        for i, p in enumerate(prepared):
-            # timesteps past the crop's own width only saw padding
-            steps = max(1, math.ceil(probs.shape[1] * max(p.shape[1], MIN_WIDTH) / width))
-            matrix = np.ascontiguousarray(probs[i, :steps], dtype=np.float32)
-            out.append(self._greedy(matrix))
-        return out
+        out: list[Reading | None] = [None] * len(prepared)
+        for chunk in _batches([max(MIN_WIDTH, p.shape[1]) for p in prepared]):
+            width = max(MIN_WIDTH, prepared[chunk[0]].shape[1])
+            batch = np.zeros((len(chunk), 3, HEIGHT, width), dtype=np.float32)
+            for row, i in enumerate(chunk):
+                p = prepared[i]
+                batch[row, :, :, : p.shape[1]] = p[np.newaxis]
+            (probs,) = self._session.run(None, {self._input: batch})
+            del batch
+            for row, i in enumerate(chunk):
+                out[i] = self._greedy(np.ascontiguousarray(probs[row], dtype=np.float32))
+        return [r for r in out if r is not None]
 
     def _greedy(self, probs: np.ndarray) -> Reading:
         best = probs.argmax(axis=1)
@@ -118,6 +125,19 @@ def _prepare(crop: np.ndarray) -> np.ndarray:
     width = min(MAX_WIDTH, max(1, math.ceil(HEIGHT * w / max(h, 1))))
     resized = cv2.resize(grey, (width, HEIGHT), interpolation=cv2.INTER_LINEAR)
     return (resized.astype(np.float32) / 255.0 - 0.5) / 0.5
+
+
+def _batches(widths: Sequence[int]) -> list[list[int]]:
+    """Indices of crops grouped by their padded width, each group at most
+    :data:`MAX_BATCH_COLUMNS` wide in all (one crop alone when wider)."""
+    groups: dict[int, list[int]] = {}
+    for i, w in enumerate(widths):
+        groups.setdefault(w, []).append(i)
+    out: list[list[int]] = []
+    for w, members in sorted(groups.items()):
+        per_call = max(1, MAX_BATCH_COLUMNS // w)
+        out.extend(members[k : k + per_call] for k in range(0, len(members), per_call))
+    return out
 
 
 @functools.cache

@@ -8,7 +8,8 @@ it becomes an error line, the worker is replaced, and the run goes on. Results a
 yielded in input order.
 
 A worker also reports its peak resident memory (``VmHWM``) after every task, which
-the benchmark prints.
+the benchmark prints, and gives the memory the file's reading freed back to the system
+before the next (:func:`ingest.memory.trim`): a large scan's peak is not kept for good.
 """
 
 from __future__ import annotations
@@ -201,6 +202,7 @@ def _serve(conn: Connection, spec: Spec) -> None:
     import cv2
 
     cv2.setNumThreads(1)  # OpenCV's thread pool only spins against the other workers
+    from ingest.memory import trim
     from ocr.profile import load_profiles
 
     engine, target, second_read = spec
@@ -221,6 +223,7 @@ def _serve(conn: Connection, spec: Spec) -> None:
             return
         index, file, inner = task
         line = read_one(file, profiles=profiles, engine=engine, workers=inner, extract=extract)
+        trim()  # what this file's reading freed goes back before the next file
         conn.send((index, line, peak_rss_kb()))
 
 
