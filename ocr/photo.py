@@ -19,11 +19,15 @@ and at least 12 % of the frame. Where no region has edges at all and the whole f
 is paper with ink, the page fills the frame and the frame is taken. Otherwise:
 :class:`~ocr.errors.NoPageInPhoto`, with what was wrong.
 
-The page is then warped to A4 portrait at the resolution the photo holds (clamped to
-200–300 dpi), divided by its own background (a closing over 8 mm, lightly blurred:
-paper becomes even white whatever the light), sharpened a little (an unsharp mask: a
-phone's slight blur) and its ink deepened to a scan's (the darkest ink to about 40), a
-thin rim set to paper. Which way up the page is, is left to the engine
+The page is then warped to A4 portrait at 300 dpi, the resolution the engine reads
+values at (:data:`ocr.fields.READ_DPI`), whatever the photo holds: a page that fills
+130–250 dpi of a 3 or 8 MP frame is brought up to it by cubic interpolation, not read
+at its own coarser grid (on dev seed 4 the e-mail and organisation letters a blurred
+photo lost came back). It is divided by its own background (a closing over 8 mm,
+lightly blurred: paper becomes even white whatever the light), sharpened a little (an
+unsharp mask: a phone's slight blur; its radius grows with the enlargement, up to
+1.5 times, since the blur grows with it) and its ink deepened to a scan's (the darkest
+ink to about 40), a thin rim set to paper. Which way up the page is, is left to the engine
 (:mod:`ocr.orient`), as for a scan fed sideways.
 """
 
@@ -42,7 +46,7 @@ from ocr.pages import PageImage, _split_colour
 
 A4_IN = (210 / 25.4, 297 / 25.4)
 DETECT_SIDE = 800  # pixels across the long side of the copy the page is looked for on
-MIN_DPI, MAX_DPI = 200.0, 300.0
+PAGE_DPI = 300.0  # the flattened page's resolution, whatever the photo holds
 ASPECT = (1.15, 1.8)  # long side over short side of a page seen in perspective
 MIN_AREA = 0.12  # of the frame
 EDGE_CONTRAST = 0.07  # log brightness step across a side that counts as the page's edge
@@ -50,6 +54,7 @@ COLOUR_STEP = 0.06  # or brighter, and a step this large in one channel (a cream
 SIDE_SUPPORT = 0.6  # share of a visible side's points that must show the step
 PAPER_WHITE = 245
 SHARPEN = 0.6
+SHARPEN_GROWTH = 1.5  # the unsharp mask's radius grows with the enlargement up to this
 INK_LEVEL = 40  # where the darkest ink is brought to, as on a scan
 _BG_MM = 8.0  # the background filter's width: wider than any stroke, narrower than light
 
@@ -416,9 +421,12 @@ def _gain(evened: np.ndarray) -> float:
     return float(min(3.0, max(1.0, (PAPER_WHITE - INK_LEVEL) / max(1.0, PAPER_WHITE - ink))))
 
 
-def _sharpen(grey: np.ndarray, dpi: float) -> np.ndarray:
-    """An unsharp mask: a phone's slight blur taken back a little."""
-    soft = cv2.GaussianBlur(grey, (0, 0), max(0.8, dpi / 200))
+def _sharpen(grey: np.ndarray, dpi: float, held: float) -> np.ndarray:
+    """An unsharp mask: a phone's slight blur taken back a little. ``held`` is the
+    resolution the photo held the page at: enlarged to ``dpi``, its blur is wider by
+    as much, and so is the mask (up to :data:`SHARPEN_GROWTH`)."""
+    grow = min(SHARPEN_GROWTH, max(1.0, dpi / max(held, 1.0)))
+    soft = cv2.GaussianBlur(grey, (0, 0), max(0.8, dpi / 200) * grow)
     return cv2.addWeighted(grey, 1 + SHARPEN, soft, -SHARPEN, 0)
 
 
@@ -430,16 +438,24 @@ def _even(channel: np.ndarray, bg: np.ndarray, gain: float | None = None) -> np.
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
-def flatten(rgb: np.ndarray, quad: Quad, *, colour: bool = False) -> PageImage:
-    """The page in ``quad`` as an upright A4 scan, its light evened."""
-    corners = _portrait(quad.corners)
+def held_dpi(corners: np.ndarray) -> float:
+    """The resolution the photo holds the page at: its mean side over A4's (corners
+    turned portrait, :func:`_portrait`)."""
     sides = [float(np.hypot(*(corners[(i + 1) % 4] - corners[i]))) for i in range(4)]
-    held = ((sides[1] + sides[3]) / 2 / A4_IN[1] + (sides[0] + sides[2]) / 2 / A4_IN[0]) / 2
-    dpi = float(min(MAX_DPI, max(MIN_DPI, held)))
+    return ((sides[1] + sides[3]) / 2 / A4_IN[1] + (sides[0] + sides[2]) / 2 / A4_IN[0]) / 2
+
+
+def flatten(rgb: np.ndarray, quad: Quad, *, colour: bool = False) -> PageImage:
+    """The page in ``quad`` as an upright A4 scan at :data:`PAGE_DPI`, its light evened."""
+    corners = _portrait(quad.corners)
+    held = held_dpi(corners)
+    dpi = PAGE_DPI
     width, height = round(A4_IN[0] * dpi), round(A4_IN[1] * dpi)
     dst = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], np.float32)
     m = cv2.getPerspectiveTransform(corners.astype(np.float32), dst)
-    how = cv2.INTER_AREA if held > dpi * 1.3 else cv2.INTER_LINEAR
+    # enlarged: cubic (sharper letters than linear); otherwise linear (warpPerspective
+    # has no area filter; a 12 MP frame holds the page at 190-300 dpi, hardly more)
+    how = cv2.INTER_CUBIC if held < dpi else cv2.INTER_LINEAR
     rim = max(2, round(dpi * 1.5 / 25.4))  # 1.5 mm: where the table may show
     if colour:
         page = cv2.warpPerspective(
@@ -460,6 +476,6 @@ def flatten(rgb: np.ndarray, quad: Quad, *, colour: bool = False) -> PageImage:
     page = cv2.warpPerspective(
         grey_in, m, (width, height), flags=how, borderMode=cv2.BORDER_REPLICATE
     )
-    grey = _even(_sharpen(page, dpi), _background(page, dpi))
+    grey = _even(_sharpen(page, dpi, held), _background(page, dpi))
     grey[:rim], grey[-rim:], grey[:, :rim], grey[:, -rim:] = (PAPER_WHITE,) * 4
     return PageImage(index=0, image=np.ascontiguousarray(grey), dpi=dpi, colour=False)
