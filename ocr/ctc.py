@@ -352,7 +352,7 @@ def decode(
         value=value,
         text=text,
         score=score,
-        margin=p_best / (p_best + p_second),
+        margin=p_best / (p_best + p_second) if p_best > 0 else 0.0,  # no mass left: none
         runner_up=ranked[1][0] if len(ranked) > 1 else None,
         free_text=free_text,
         probability=math.exp(log_best) if log_best > -700 else 0.0,
