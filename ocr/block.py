@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -40,6 +40,10 @@ _RECOVER_SCALES = (1.0, 1.5)
 _LOOSE_MATCH = 75.0  # fuzzy score a missing label's run needs in its column
 _TITLE_RUN = 8.0  # a title run is at least this many times as wide as it is tall
 _HEADER_END = 0.4  # body text starting above this share of the page height has a header
+# runs of one line whose gap is under this many run heights are words of one phrase set
+# with wide spaces (a typewriter font: "Norrbottens" "län", "Ort," "dag")
+_WORD_GAP = 1.3
+_SENTENCE = 4  # words after a label in one phrase that make it a sentence, not a label
 
 
 @dataclass(frozen=True, slots=True)
@@ -453,7 +457,7 @@ def match_label(
     """The best label variant at the start of a strip, or None. ``loose`` accepts a
     label read with a slip or two more (one missing from a found block, in its column)."""
     words = strip.words
-    if len(words) > 1 and words[0].text in _BORDER_READS:
+    if len(words) > 1 and 0 < len(words[0].text) <= 2 and set(words[0].text) <= _BORDER_READS:
         words = words[1:]  # a table's left border read as a letter: "I Län"
     best: tuple[float, int, str, str] | None = None
     for k in range(1, min(4, len(words)) + 1):
@@ -566,6 +570,77 @@ def _title_candidates(runs: frozenset[Box], th: float) -> frozenset[Box]:
     return frozenset(long[:1])
 
 
+def _phrase_gap(a: Strip, b: Strip) -> bool:
+    """``b`` follows ``a`` on its line as the next word of one phrase: the same band and
+    height, and a gap narrower than a wide word space of their size."""
+    sa, sb = a.segment, b.segment
+    low, high = sorted((sa.h, sb.h))
+    # "av", "namn:" are only x-high beside "Underskrift", "Företagets"
+    if not (sa.v_overlap(sb) >= 0.8 and high <= 2.4 * low):
+        return False
+    return -0.5 * low <= sb.x0 - sa.x1 <= _WORD_GAP * high
+
+
+def join_phrases(strips: Sequence[Strip], variants: Sequence[tuple[str, str]]) -> list[Strip]:
+    """The strips with the runs of one phrase joined into one strip: the layout cuts a
+    phrase set in a typewriter font at every word space ("Norrbottens" "län", where
+    "län" alone reads as the label "Län"). A label run before a value keeps its own strip
+    ("Län" "Norrbotten" set close), unless words of a sentence follow it ("Underskrift
+    av behörig företrädare för organisationen:": a heading, no label)."""
+    order = sorted(range(len(strips)), key=lambda i: (strips[i].segment.x0, strips[i].segment.y0))
+    nxt: dict[int, int] = {}
+    has_prev: set[int] = set()
+    for i in order:
+        a = strips[i]
+        if not a.words or a.words[-1].text.endswith(":"):
+            continue  # a label's colon ends the phrase
+        cands = [
+            j
+            for j in order
+            if j != i and j not in has_prev and strips[j].words and _phrase_gap(a, strips[j])
+        ]
+        if cands:
+            j = min(cands, key=lambda j: strips[j].segment.x0)
+            nxt[i] = j
+            has_prev.add(j)
+    out: list[Strip] = []
+    for i in range(len(strips)):
+        if i in has_prev:
+            continue
+        chain = [i]
+        while chain[-1] in nxt:
+            chain.append(nxt[chain[-1]])
+        while len(chain) > 1 and not _clear(strips[chain[-1]]):  # left to be read again
+            out.append(strips[chain.pop()])
+        while len(chain) > 1 and not _clear(strips[chain[0]]):
+            out.append(strips[chain.pop(0)])
+        if len(chain) > 1 and match_label(strips[i], variants) is not None:
+            rest = sum(len(strips[j].words) for j in chain[1:])
+            if rest < _SENTENCE:  # a label, then its value close beside it
+                out.append(strips[i])
+                chain = chain[1:]
+        out.append(_joined([strips[j] for j in chain]))
+    return sorted(out, key=lambda s: s.number)
+
+
+def _clear(strip: Strip) -> bool:
+    """Read, and clearly: a run read unsurely at a phrase's end is left alone, to be
+    read again alone (:func:`_recover_labels`); within a phrase ("för" read "FÖR" in a
+    heading) it is one of its words."""
+    return bool(strip.words) and min(w.conf for w in strip.words) >= _DOUBT
+
+
+def _joined(parts: Sequence[Strip]) -> Strip:
+    if len(parts) == 1:
+        return parts[0]
+    box = parts[0].segment
+    for p in parts[1:]:
+        box = box.union(p.segment)
+    n = parts[0].number
+    words = tuple(replace(w, line=n) for p in parts for w in p.words)
+    return Strip(box, words, n)
+
+
 def _labels(strips: Sequence[Strip], variants: Sequence[tuple[str, str]]) -> list[Label]:
     return best_labels([lab for s in strips if (lab := match_label(s, variants)) is not None])
 
@@ -588,9 +663,9 @@ def scan_page(
         )
         read.update(more)
         confs.extend(more_confs)
-        return [read[n] for n in sorted(read)]
+        return join_phrases([read[n] for n in sorted(read)], variants)
 
-    strips = [read[n] for n in sorted(read)]
+    strips = join_phrases([read[n] for n in sorted(read)], variants)
     labels = _labels(strips, variants)
     if later and labels and {lab.key for lab in labels} < keys:
         strips = read_also(later)  # a block in two parts, around the declaration text?

@@ -160,8 +160,9 @@ def locate(
     """
     labels = list(scan.labels)  # one per key (ocr.block.best_labels)
     regions, _ = _regions(labels, scan, layout, page_w, go_up)
-    taken = [r.box for r in regions.values() if r.box is not None]
-    unknown = unlisted_candidates(scan, layout, labels, taken)
+    taken = [r.box for r in regions.values() if r.box is not None and r.where != "right"]
+    beside = [r.box for r in regions.values() if r.box is not None and r.where == "right"]
+    unknown = unlisted_candidates(scan, layout, labels, taken, beside)
     if not unknown:
         return regions
     regions, _ = _regions(labels + unknown, scan, layout, page_w, go_up)
@@ -370,7 +371,10 @@ def read_region(
     words = engine.read_words(crop, psm=psm, dpi=int(dpi * f), lang=lang)
     unread = unread_ink(crop, words)
     # letters are counted on the plain pixels only: shrunk or thinned, a serif letter breaks
-    unread_letters = unread_letter_ink(crop, words) if variant is None else 0
+    # and a mark above a letter left out (an "Ö" read "O") counts as a letter left out
+    unread_letters = (
+        unread_letter_ink(crop, words) + unread_marks(crop, words) if variant is None else 0
+    )
     mapped = tuple(
         Word(
             w.text,
@@ -443,6 +447,43 @@ def unread_letter_ink(crop: np.ndarray, words: Sequence[Word]) -> int:
     return max(0, found - sum(len(w.text) for w in words))
 
 
+# marks above a letter that a read character accounts for: dots, rings, accents
+_MARKS = {"i": 1, "j": 1, "ä": 2, "ö": 2, "ü": 2, "Ä": 2, "Ö": 2, "Ü": 2, "å": 1, "Å": 1}
+_MARKS.update({"é": 1, "è": 1, "É": 1, "á": 1, "à": 1, "ø": 0, "!": 0, "?": 0, "'": 1, "’": 1})
+_MARK_MAX = 0.4  # of the words' usual height: the largest a mark above a letter is
+_MARK_MIN = 0.08  # the smallest (a speck under this is noise)
+
+
+def unread_marks(crop: np.ndarray, words: Sequence[Word]) -> int:
+    """How many more marks above letters (the dots of ä and ö, the ring of å, an i's dot)
+    the words' tops hold than the characters read account for: a diaeresis Tesseract
+    left out ("Öberg" read as "Oberg"). Marks are small pieces of ink in the band from
+    half a letter above the words' top to a third of the way down, each no wider than
+    a letter's body."""
+    real = [w for w in words if _tall_chars(w) >= 2 and any(ch.isalpha() for ch in w.text)]
+    if not real:
+        return 0
+    _, ink = cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    _, _, stats, centres = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    stats, centres = stats[1:], centres[1:]
+    usual = float(np.median([w.bottom - w.top for w in real]))
+    hs, ws = stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH]
+    small = (hs <= _MARK_MAX * usual) & (ws <= 0.6 * usual)
+    small &= np.maximum(hs, ws) >= max(2.0, _MARK_MIN * usual)
+    bottoms = stats[:, cv2.CC_STAT_TOP] + hs
+    found = 0
+    for w in real:
+        h = w.bottom - w.top
+        inside = (centres[:, 0] >= w.left) & (centres[:, 0] <= w.right)
+        band = (centres[:, 1] >= w.top - 0.5 * h) & (bottoms <= w.top + 0.35 * h)
+        found += max(0, int(np.count_nonzero(small & inside & band)) - _marks(w.text))
+    return found
+
+
+def _marks(text: str) -> int:
+    return sum(_MARKS.get(ch, 0) for ch in text) + 2 * text.count(":")
+
+
 def without_rules(crop: np.ndarray) -> np.ndarray:
     """The crop with the printed rules a value is written on painted over: a line under
     (or through) a value makes Tesseract read the whole line as noise now and then.
@@ -477,7 +518,7 @@ def collect(region: Region, strips: Sequence[Strip]) -> Reading:
     if region.box is None:
         return Reading(region.label, "", (), None, region.where)
     b = region.box
-    words = []
+    words: list[Word] = []
     for s in strips:
         if s.segment.h_overlap(b) <= 0 or s.segment.v_overlap(b) < 0.5:
             continue
@@ -488,11 +529,41 @@ def collect(region: Region, strips: Sequence[Strip]) -> Reading:
                     continue
                 if region.where != "inline" and s.segment == region.label.segment:
                     continue
+                if any(_same_word(w, o) for o in words):
+                    continue  # one word in two runs (a row run into a box's border)
                 words.append(w)
-    words.sort(key=lambda w: (w.line, w.left))
+    words = reading_order(words)
     text = " ".join(w.text for w in words)
     tight = words_box(words) if words else None
     return Reading(region.label, text, tuple(words), tight, region.where)
+
+
+def _same_word(a: Word, b: Word) -> bool:
+    """``a`` and ``b`` are one word read twice: the same text over the same ink."""
+    if a.text != b.text:
+        return False
+    w = min(a.right, b.right) - max(a.left, b.left)
+    h = min(a.bottom, b.bottom) - max(a.top, b.top)
+    return w > 0.5 * min(a.right - a.left, b.right - b.left) and h > 0.5 * min(
+        a.bottom - a.top, b.bottom - b.top
+    )
+
+
+def reading_order(words: Sequence[Word]) -> list[Word]:
+    """Words line by line, left to right. Lines by position, not by the run each word was
+    read in: a run number counts top to bottom first, so a word set a pixel higher
+    on the line ("Sjölander" after "Björn") would come first."""
+    out: list[Word] = []
+    lines: list[list[Word]] = []
+    for w in sorted(words, key=lambda w: w.cy):
+        h = max(1, w.bottom - w.top)
+        if lines and abs(w.cy - np.mean([o.cy for o in lines[-1]])) <= 0.5 * h:
+            lines[-1].append(w)
+        else:
+            lines.append([w])
+    for line in lines:
+        out.extend(sorted(line, key=lambda w: w.left))
+    return out
 
 
 def ink_region(layout: Layout, box: Box) -> Box | None:
@@ -513,6 +584,7 @@ _FIRST = re.compile(r"^[A-ZÅÄÖÉ][a-zåäöéü]*(?:[./\-][A-Za-zåäöéü]*
 _MORE = re.compile(r"^\(?[a-zåäöéü]+(?:[./\-][a-zåäöéü]*)*[.):]*$")
 _BORDERS = frozenset({"I", "l", "|", "[", "]", "!"})  # as ocr.block reads a border
 _ADDRESS = re.compile(r"^[\w.\-]+[&Q©(®]+[\w\-]+(\.[\w\-]+)*\.(se|nu|com|org|net|eu)$")
+_ASIDE = re.compile(r"\([^)]*\)?")
 _ORGNR_SHAPE = re.compile(r"\d{6}\s?[-–]?\s?\d{4}")
 
 
@@ -571,20 +643,28 @@ def _label_words(strip: Strip) -> int:
     if len(words) > _LABEL_WORDS or len("".join(words)) > _LABEL_LETTERS:
         return 0
     text = " ".join(words).strip(".")
-    if value_kind(text) is not None or text in load("municipalities"):
+    bare = _ASIDE.sub("", text).strip()  # "Säte (län)": "(län)" says what, no value does
+    if value_kind(bare) is not None or text in load("municipalities"):
         return 0  # a value ("Västerbotten", "Vindelns kommun", "Umeå")
-    if has_label_word(text) and len(words) == 1:
+    if has_label_word(text, other=False) and len(words) == 1:
         return 0  # a known label misread
     return len(words)
 
 
 def unlisted_candidates(
-    scan: PageScan, layout: Layout, labels: Sequence[Label], taken: Sequence[Box] = ()
+    scan: PageScan,
+    layout: Layout,
+    labels: Sequence[Label],
+    taken: Sequence[Box] = (),
+    beside: Sequence[Box] = (),
 ) -> list[Label]:
     """Runs of a signing block that are labels the profile does not list: read like a
     label (:func:`_label_words`) and end in a colon, or are set as the known labels are
     (their height, in their column or on their row) and are no known label's value
-    (``taken``: the value regions of the known labels), among the block's rows. Only where
+    (``taken``: the value regions of the known labels), among the block's rows; a run
+    taken as the value beside a known label (``beside``) stays a label where it stands in
+    a column of known labels on other rows (the second column of labels under their
+    rules: "Ort, dag" right of "Organisation", under "Underskrift"). Only where
     the known labels leave a label group unfound. Each is keyed ``?<n>`` until the
     kind of its value names its group (:func:`name_unlisted`)."""
     groups = set(LABEL_FIELDS) - {lab.key for lab in labels}
@@ -611,12 +691,19 @@ def unlisted_candidates(
         set_like = 0.6 * heights <= box.h <= 1.5 * heights and any(
             abs(box.x0 - lab.box.x0) <= 1.5 * th or same_band(box, lab.box) for lab in labels
         )
-        mine = any(b.v_overlap(box) >= 0.5 and b.h_overlap(box) > 0.5 * box.w for b in taken)
-        if colon or (set_like and not mine):
+        column = any(
+            abs(box.x0 - lab.box.x0) <= 1.5 * th and not same_band(box, lab.box) for lab in labels
+        )
+        if colon or (set_like and not _covers(taken, box) and (column or not _covers(beside, box))):
             text = " ".join(w.text for w in words).rstrip(":")
             trailing = len(strip.words) > lead + k
             out.append(Label(f"?{len(out)}", box, seg, _KIND_WEAK, trailing, f"{UNLISTED}:{text}"))
     return out
+
+
+def _covers(boxes: Sequence[Box], box: Box) -> bool:
+    """One of ``boxes`` (value regions) holds most of ``box``."""
+    return any(b.v_overlap(box) >= 0.5 and b.h_overlap(box) > 0.5 * box.w for b in boxes)
 
 
 def name_unlisted(
@@ -628,23 +715,43 @@ def name_unlisted(
     are left out (they served as labels, stopping their neighbours' values)."""
     out = {k: r for k, r in regions.items() if not k.startswith("?")}
     named: dict[str, list[Region]] = {}
+    unnamed: list[Region] = []
     for key, r in regions.items():
         if not key.startswith("?") or r.box is None:
             continue
         kind = value_kind(collect(r, strips).text)
+        if kind is not None and kind[1] and kind[0] in known:
+            continue  # another group's checked value (a second e-mail, a number)
         if kind is None or kind[0] in known:
+            unnamed.append(r)  # a name where the name's label was found: which label?
             continue
         label = replace(r.label, key=kind[0], score=_KIND_STRONG if kind[1] else _KIND_WEAK)
         named.setdefault(kind[0], []).append(replace(r, label=label))
     for group, found in named.items():
         if len(found) == 1:
             out[group] = found[0]
+    # one group left without a label and one unknown label left with a value no check
+    # names: by elimination, that label is that group's ("Företagets namn:" over a name
+    # that reads like a person's, where "Namn:" holds the signer's)
+    left = [g for g in LABEL_FIELDS if g not in known | set(out) | set(named)]
+    if len(left) == 1 and len(unnamed) == 1 and left[0] not in CHECKED_GROUPS:
+        r = unnamed[0]
+        out[left[0]] = replace(r, label=replace(r.label, key=left[0], score=_KIND_WEAK))
     return out
+
+
+# label groups whose value a parser checks: never given to a label by elimination alone
+CHECKED_GROUPS = frozenset({"organisation_number", "county", "email", "place_date"})
 
 
 def _border_reads(words: Sequence[Word]) -> int:
     """How many words at the start are a table's left border read as a letter ("I")."""
-    return 1 if len(words) > 1 and words[0].text in _BORDERS else 0
+    return 1 if len(words) > 1 and _border(words[0].text) else 0
+
+
+def _border(text: str) -> bool:
+    """A table's border bar read as a letter or two ("I", "Il")."""
+    return 0 < len(text) <= 2 and all(ch in _BORDERS for ch in text)
 
 
 def mark_unlisted(

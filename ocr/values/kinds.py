@@ -22,12 +22,22 @@ TITLE_WORDS = frozenset({"vd", "ceo", "cfo", "coo", "cto", "hr", "it", "ob"})
 ORGANISATION_WORDS = frozenset({
     "ab", "hb", "kb", "aktiebolag", "kommun", "region", "län", "universitet", "stiftelsen",
     "stiftelse", "förening", "ekonomisk", "landsting", "sverige", "group", "koncern",
+    "länsstyrelsen", "förbund", "kommunförbund", "regionförbund",
 })  # fmt: skip
 LABEL_WORDS = frozenset({
     "organisation", "organisationsnummer", "org.nr", "org.nummer", "orgnr", "org",
     "namnförtydligande", "förtydligande", "befattning", "titel", "underskrift",
     "namnteckning", "e-post", "e-postadress", "datum", "ort",
 })  # fmt: skip
+# other Swedish wordings of a signing block's labels, which the profiles may not list: a
+# value that holds one is a label read where a value should be ("Tjänst", "Ort, dag")
+OTHER_LABEL_WORDS = frozenset({
+    "namn", "klartext", "undertecknad", "tjänst", "funktion", "signatur", "mejl", "mail",
+    "e-postadr", "plats", "länstillhörighet", "säte", "organisationsnamn", "org-nr",
+    "organisationsnr", "orgnummer",
+})  # fmt: skip
+# label words that are also names ("Dag Hammarskjöld"): a label's only when in small letters
+SMALL_LABEL_WORDS = frozenset({"dag"})
 COUNTY_NAMES = frozenset({"norrbotten", "norrbottens", "västerbotten", "västerbottens"})
 NAME_PARTICLES = frozenset({"von", "af", "av", "de", "van", "der", "den", "la", "du", "di"})
 _WORD = re.compile(r"[\wÅÄÖåäöÉéÜü.\-]+")
@@ -48,9 +58,14 @@ def has_organisation_word(text: str) -> bool:
     return bool(ORGANISATION_WORDS & set(words(text)))
 
 
-def has_label_word(text: str) -> bool:
+def has_label_word(text: str, *, other: bool = True) -> bool:
+    """A label's word in ``text``: a listed label's, and with ``other`` the other wordings'."""
     found = set(_WORD.findall(text.casefold()))
-    return bool(LABEL_WORDS & (found | {w.strip(".:") for w in found}))
+    found |= {w.strip(".:") for w in found}
+    if LABEL_WORDS & found:
+        return True
+    small = {w.strip(".:") for w in _WORD.findall(text)}
+    return other and bool(OTHER_LABEL_WORDS & found or SMALL_LABEL_WORDS & small)
 
 
 def is_county_name(text: str) -> bool:

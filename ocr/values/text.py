@@ -135,7 +135,12 @@ def clean_organisation(text: str, labels: Sequence[str] = ()) -> Parsed:
     if not value:
         return Parsed.invalid(text)
     shaped = bool(_ORG_OK.match(value)) and sum(ch.isalpha() for ch in value) >= 2
-    mixed = has_label_word(value) or sum(ch.isdigit() for ch in value) >= 6
+    mixed = (
+        has_label_word(value)
+        or sum(ch.isdigit() for ch in value) >= 6
+        or "@" in value  # an e-mail address
+        or bool(_DATE_IN.search(value))  # "Kiruna, 4 februari 2024": the place and date
+    )
     if not shaped or mixed or is_county_name(value):
         return Parsed(value=value, valid=False, certainty=0.3, raw=text)
     if value[0].islower():  # "av behörig företrädare …": running text, not a name
@@ -151,6 +156,12 @@ def clean_organisation(text: str, labels: Sequence[str] = ()) -> Parsed:
     return Parsed(value=value, valid=True, certainty=0.95, raw=text)
 
 
+_MONTHS = "jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec"
+_DATE_IN = re.compile(
+    rf"\b\d{{1,2}}\.?\s*(?:{_MONTHS})[a-zå]*\.?\s+\d{{4}}\b"
+    r"|\b\d{1,4}[./\-]\d{1,2}[./\-]\d{2,4}\b",
+    re.IGNORECASE,
+)
 _INNER_STOP = re.compile(r"[^\W\d_]{3}\.\s+\S")
 # a capital Å, Ä or Ö between small letters of one word is a small one read too tall
 _TALL_DOTTED = re.compile(r"(?<=[A-ZÅÄÖa-zåäö])[ÅÄÖ](?=[a-zåäö]{2})")
