@@ -9,15 +9,25 @@ label stands alone). The values then go through the same parsers as the engine's
 It has no notion of confidence or signatures: every value it gives counts as sure,
 every page with a signing-block label counts as one signed declaration, and a file is
 "rejected" only when pdfium cannot open it.
+
+As a command, the way ``signreg extract`` is run (one JSON line per file, in input
+order, files shared among ``--workers`` processes), so the two can be timed alike with
+their start-up included::
+
+    python -m tests.bench.baseline [--workers 2] FILE...
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import re
 import subprocess
+import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -156,3 +166,24 @@ def _declaration(text: str, page: int, labels: dict[str, re.Pattern[str]]) -> di
         "signature": {"present": True, "confidence": 1.0, "page": page, "bbox": None},
         "flags": [],
     }
+
+
+def baseline_files(files: Sequence[str], workers: int) -> Iterator[dict[str, Any]]:
+    """Each file's line, in input order, the files shared among ``workers`` processes."""
+    with get_context("spawn").Pool(max(1, workers)) as pool:
+        yield from pool.imap(baseline_file, files, chunksize=1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.baseline")
+    parser.add_argument("files", nargs="+")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args(argv)
+    for line in baseline_files(args.files, args.workers):
+        sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
