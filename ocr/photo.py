@@ -20,10 +20,10 @@ is paper with ink, the page fills the frame and the frame is taken. Otherwise:
 :class:`~ocr.errors.NoPageInPhoto`, with what was wrong.
 
 The page is then warped to A4 portrait at 300 dpi, the resolution the engine reads
-values at (:data:`ocr.fields.READ_DPI`), whatever the photo holds: a page that fills
-130–250 dpi of a 3 or 8 MP frame is brought up to it by cubic interpolation, not read
-at its own coarser grid (on dev seed 4 the e-mail and organisation letters a blurred
-photo lost came back). It is divided by its own background (a closing over 8 mm,
+values at (:data:`ocr.fields.READ_DPI`), whatever the photo holds: a page a 3 or 8 MP
+frame holds at about 95–245 dpi is brought up to it by cubic interpolation, not read at
+its own coarser grid (on dev seed 4 the e-mail and organisation letters a blurred photo
+lost came back). It is divided by its own background (a closing over 8 mm,
 lightly blurred: paper becomes even white whatever the light), sharpened a little (an
 unsharp mask: a phone's slight blur; its radius grows with the enlargement, up to
 1.5 times, since the blur grows with it) and its ink deepened to a scan's (the darkest

@@ -53,9 +53,9 @@ def test_the_unsharp_mask_grows_with_the_enlargement() -> None:
 
 
 def test_a_blurred_3_mp_photos_e_mail_is_read() -> None:
-    """Dev seed 4, sample 22 (3 MP, blur 1.23): its e-mail, 7 pt on the form, was read as
-    nothing from the page flattened at the 200 dpi floor; at 300 dpi with the grown
-    mask it is read as from the 200 dpi scan of the same page."""
+    """Dev seed 4, sample 22 (3 MP, blur 1.23): its e-mail, small print on the form, was
+    read as nothing from the page flattened at the 200 dpi floor; at 300 dpi with the
+    grown mask it is read as from the 200 dpi scan of the same page."""
     data, truth = render_photo(22, 4, "dev")
     assert truth["photo"]["frame"] == [1512, 2016]
     [got] = ocr.extract(data).declarations
