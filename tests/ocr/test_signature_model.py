@@ -103,7 +103,10 @@ def test_the_shipped_model_reads_and_names_what_it_was_fitted_on() -> None:
     data = json.loads(text)
     model = load_model()
     assert set(model.features) <= set(FEATURE_NAMES)
-    assert len(model.coef) == len(model.mean) == len(model.scale) == len(model.features)
+    if model.trees is None:
+        assert len(model.coef) == len(model.mean) == len(model.scale) == len(model.features)
+    else:
+        assert len(model.trees.roots) >= 10 and (model.trees.feature < len(model.features)).all()
     fitted = data["fitted"]
     # fitted, calibrated and checked on three different sets
     assert len({fitted["fit"], fitted["calibrate"], *fitted["check"]}) == 2 + len(fitted["check"])
@@ -121,6 +124,51 @@ def test_confidence_is_the_probability_of_the_verdict_given() -> None:
             assert conf == pytest.approx(p if present else 1 - p)
         else:
             assert conf <= model.disagree_cap < 0.9
+
+
+def _stumps(**trees: object) -> dict[str, object]:
+    """A trees model of two stumps: ink_area <= 0.5 scores -1 else +2; span_w <= 1 scores
+    0 else +1 (log-odds init 0.25, rate 0.5)."""
+    t = {
+        "roots": [0, 3],
+        "feature": [0, -1, -1, 1, -1, -1],
+        "threshold": [0.5, 0, 0, 1.0, 0, 0],
+        "left": [1, -1, -1, 4, -1, -1],
+        "right": [2, -1, -1, 5, -1, -1],
+        "value": [0, -1.0, 2.0, 0, 0.0, 1.0],
+        "init": 0.25,
+        "rate": 0.5,
+    }
+    t.update(trees)
+    return {
+        "kind": "trees",
+        "features": ["ink_area", "span_w"],
+        "trees": t,
+        "calibration": {"kind": "platt", "a": 1, "b": 0},
+    }
+
+
+def test_a_trees_model_scores_by_walking_each_tree_to_its_leaf() -> None:
+    model = from_dict(_stumps())
+    assert model.logit({"ink_area": 0.2, "span_w": 0.5}) == pytest.approx(0.25 - 0.5)
+    assert model.logit({"ink_area": 0.9, "span_w": 3.0}) == pytest.approx(0.25 + 1.5)
+    present, conf, p = model.decide({"ink_area": 0.9, "span_w": 3.0})
+    assert present and conf == pytest.approx(p) == pytest.approx(1 / (1 + np.exp(-1.75)))
+    assert not model.decide({"ink_area": 0.2, "span_w": 0.5})[0]
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"left": [0, -1, -1, 4, -1, -1]},  # a node pointing back at itself: never a leaf
+        {"right": [9, -1, -1, 5, -1, -1]},  # beyond the nodes
+        {"feature": [7, -1, -1, 1, -1, -1]},  # a feature the model does not have
+        {"value": [0, 1.0]},  # arrays of different lengths
+    ],
+)
+def test_a_malformed_trees_file_is_refused(broken: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match="trees"):
+        from_dict(_stumps(**broken))
 
 
 def test_an_unknown_feature_in_the_model_file_is_refused() -> None:
