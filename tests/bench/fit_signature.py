@@ -162,6 +162,14 @@ def fit(fit_rows: list[dict[str, Any]], cal_rows: list[dict[str, Any]], c: float
         "scale": [round(float(v), 6) for v in scale],
         "coef": [round(float(v), 6) for v in coef],
         "intercept": round(intercept, 6),
+        **_calibrated(platt),
+    }
+
+
+def _calibrated(platt: Any) -> dict[str, Any]:
+    """The model file's calibration (a Platt map fitted over the scorer's log-odds),
+    verdict threshold and cap."""
+    return {
         "calibration": {
             "kind": "platt",
             "a": round(float(platt.coef_[0][0]), 6),
@@ -251,13 +259,7 @@ def _trees_dict(clf: Any, names: list[str], platt: Any, x: np.ndarray) -> dict[s
             "init": init,
             "rate": rate,
         },
-        "calibration": {
-            "kind": "platt",
-            "a": round(float(platt.coef_[0][0]), 6),
-            "b": round(float(platt.intercept_[0]), 6),
-        },
-        "threshold": 0.5,
-        "disagree_cap": DISAGREE_CAP,
+        **_calibrated(platt),
     }
 
 
