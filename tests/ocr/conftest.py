@@ -1,13 +1,18 @@
-"""Generated dev samples (real PDFs, real Tesseract), each made once per session."""
+"""Generated dev samples (real PDFs, real Tesseract), each made once per session; the
+second recogniser and the MNIST digits, each loaded once per test module."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from samples.generate import render_sample
+
+if TYPE_CHECKING:  # loaded only by the modules that ask for them (onnxruntime is slow to import)
+    from ocr.handwriting import Recogniser
+    from samples.handwriting import Digits
 
 Sample = tuple[bytes, dict[str, Any]]
 CHOSEN = (0, 8, 6)  # dev split, seed 1; the truth says what each one is
@@ -29,3 +34,17 @@ def dev_sample() -> Callable[[int, int], Sample]:
 @pytest.fixture(scope="session")
 def dev_samples(dev_sample: Callable[[int, int], Sample]) -> dict[int, Sample]:
     return {i: dev_sample(1, i) for i in CHOSEN}
+
+
+@pytest.fixture(scope="module")
+def recogniser() -> Recogniser:
+    from ocr.handwriting import Recogniser, bundled_model
+
+    return Recogniser(bundled_model())
+
+
+@pytest.fixture(scope="module")
+def digits() -> Digits:
+    from samples.handwriting import load_digits
+
+    return load_digits()

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ocr import ctc
-from ocr.handwriting import Recogniser, bundled_model
+from ocr.handwriting import Recogniser
 from ocr.values.orgnr import luhn_ok
 from samples.handwriting import (
     ALLOWED_PER_DIGIT,
@@ -21,7 +21,6 @@ from samples.handwriting import (
     HeldOutRow,
     check_allowed,
     compose,
-    load_digits,
     make_value,
 )
 
@@ -29,16 +28,6 @@ from samples.handwriting import (
 CHARS = ("", *"0123456789-/.abcNorbtensläÄ", " ")
 INDEX = {c: i for i, c in enumerate(CHARS) if i}
 ORGNR = re.compile(r"^\d{6}-\d{4}$")
-
-
-@pytest.fixture(scope="module")
-def recogniser() -> Recogniser:
-    return Recogniser(bundled_model())
-
-
-@pytest.fixture(scope="module")
-def digits() -> Digits:
-    return load_digits()
 
 
 @pytest.fixture(scope="module")

@@ -11,18 +11,8 @@ import numpy as np
 import pytest
 
 from ocr import handwriting
-from ocr.handwriting import HEIGHT, MAX_BATCH_COLUMNS, MIN_WIDTH, Recogniser, bundled_model
-from samples.handwriting import Digits, load_digits, make_value
-
-
-@pytest.fixture(scope="module")
-def recogniser() -> Recogniser:
-    return Recogniser(bundled_model())
-
-
-@pytest.fixture(scope="module")
-def digits() -> Digits:
-    return load_digits()
+from ocr.handwriting import HEIGHT, MAX_BATCH_COLUMNS, MIN_WIDTH, Recogniser
+from samples.handwriting import Digits, make_value
 
 
 class _Spy:
