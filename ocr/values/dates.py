@@ -14,36 +14,10 @@ from dataclasses import dataclass, replace
 
 from ocr.values.confusions import repair_digit_runs
 from ocr.values.lexicon import one_letter_changed
+from ocr.values.months import MONTHS
 from ocr.values.parsed import Parsed
 from ocr.values.text import clean_place
 
-MONTHS: dict[str, int] = {
-    "januari": 1,
-    "jan": 1,
-    "februari": 2,
-    "feb": 2,
-    "febr": 2,
-    "mars": 3,
-    "mar": 3,
-    "april": 4,
-    "apr": 4,
-    "maj": 5,
-    "juni": 6,
-    "jun": 6,
-    "juli": 7,
-    "jul": 7,
-    "augusti": 8,
-    "aug": 8,
-    "september": 9,
-    "sep": 9,
-    "sept": 9,
-    "oktober": 10,
-    "okt": 10,
-    "november": 11,
-    "nov": 11,
-    "december": 12,
-    "dec": 12,
-}
 EARLIEST_YEAR = 2015
 _MONTH_WORDS = "|".join(sorted(MONTHS, key=len, reverse=True))
 _WORD = r"[A-Za-zÅÄÖåäö]{3,10}"  # a month name misread: "janvari", "nevember", "waj"

@@ -20,6 +20,7 @@ from ocr.values.kinds import (
     looks_like_person,
 )
 from ocr.values.lexicon import closest, fold, load
+from ocr.values.months import MONTHS
 from ocr.values.parsed import Parsed
 from ocr.values.places import municipalities, place_match
 
@@ -156,7 +157,7 @@ def clean_organisation(text: str, labels: Sequence[str] = ()) -> Parsed:
     return Parsed(value=value, valid=True, certainty=0.95, raw=text)
 
 
-_MONTHS = "jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec"
+_MONTHS = "|".join(sorted({name[:3] for name in MONTHS}))  # jan, feb, ... (and more letters)
 _DATE_IN = re.compile(
     rf"\b\d{{1,2}}\.?\s*(?:{_MONTHS})[a-zå]*\.?\s+\d{{4}}\b"
     r"|\b\d{1,4}[./\-]\d{1,2}[./\-]\d{2,4}\b",
