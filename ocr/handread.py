@@ -3,8 +3,8 @@
 unless given a :class:`SecondRead`).
 
 Where the setting is on, value regions are read by PP-OCRv6 too (:mod:`ocr.handwriting`;
-the page's crops in one ONNX call, a region shared by two fields read once) and decoded
-under the field's constraint (:mod:`ocr.ctc`):
+the page's crops read together, in one ONNX call per crop width; a region shared by
+two fields read once) and decoded under the field's constraint (:mod:`ocr.ctc`):
 
 - organisation number: ``NNNNNN-NNNN`` passing Luhn; date: a date that exists, after the
   place written before it, its month in digits or by name. Read always (``check_sure``):
